@@ -163,6 +163,7 @@ def _pump(
     part_size: int,
     *,
     limit: int | None,
+    label: Path,
     write: Callable[[memoryview], None] | None,
     progress: Progress | None,
     buffer_size: int,
@@ -192,7 +193,7 @@ def _pump(
             total += length
             if limit is not None and total > limit:
                 engine.free.put(index)
-                raise SourceGrewError(f"source gave more than the {limit} bytes it declared")
+                raise SourceGrewError(f"{label}: source gave more than the {limit} bytes it declared")
             engine.hand_out(index, length, consumers)
             if progress is not None:
                 progress(total)
@@ -240,7 +241,7 @@ def hash_file(
             before = os.fstat(source.fileno())
             size = part_size or part_size_for(before.st_size)
             _advise_sequential(source)
-            digest = _pump(source, size, limit=before.st_size, write=None, progress=progress,
+            digest = _pump(source, size, limit=before.st_size, label=path, write=None, progress=progress,
                            buffer_size=buffer_size, buffer_count=buffer_count)
             _check_unchanged(path, before, os.fstat(source.fileno()), digest.size)
     except HashingError:
@@ -292,7 +293,7 @@ def copy_and_hash(
         try:
             out = _WindowedWriter(fd, writer, flush_window, dst)
             try:
-                digest = _pump(source, size, limit=before.st_size, write=out, progress=progress,
+                digest = _pump(source, size, limit=before.st_size, label=src, write=out, progress=progress,
                                buffer_size=buffer_size, buffer_count=buffer_count)
             except OSError as exc:
                 raise _source_error(src, exc) from exc
