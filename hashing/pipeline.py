@@ -7,9 +7,14 @@ two cores the two hashes run side by side and the copy hides behind them. A
 buffer returns to the pool when every consumer is done with it, so memory is
 bounded by the pool whatever the file size.
 
-The writer starts writeback of each written window at once and waits for the
-window before last (`sync_file_range`), so the final fsync has little left to
-do and dirty memory stays bounded.
+The destination is written with O_DIRECT where the filesystem allows it: the
+pool's buffers are page-aligned (anonymous mmap), so the disk takes the bytes
+straight from them, with no copy into the page cache and no writeback left for
+the final fsync; that keeps both cores for hashing. Where O_DIRECT is refused
+(tmpfs, an unaligned short read, the unaligned tail of the file) the writer
+falls back to buffered writes, starting writeback of each written window at
+once and waiting for the window before last (`sync_file_range`), so the final
+fsync has little left to do and dirty memory stays bounded.
 
 `copy_and_hash` writes under a temporary name beside the destination, fsyncs
 the file, renames it into place and fsyncs the directory. A source that comes
@@ -23,6 +28,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import fcntl
+import mmap
 import os
 import queue
 import stat
@@ -46,6 +53,8 @@ from hashing.parts import MIB, part_size_for
 BUFFER_SIZE = 4 * MIB
 BUFFER_COUNT = 8  # the pool: 32 MiB
 FLUSH_WINDOW = 64 * MIB
+DIRECT_ALIGN = 4096
+_O_DIRECT = getattr(os, "O_DIRECT", 0)
 
 Progress = Callable[[int], None]  # called with the bytes read so far
 Writer = Callable[[int, memoryview], int]  # os.write's shape: (fd, data) -> bytes written
@@ -97,7 +106,9 @@ class _Engine:
     """The bounded buffer pool shared by the reader and the consumers."""
 
     def __init__(self, buffer_size: int, buffer_count: int):
-        self.views = [memoryview(bytearray(buffer_size)) for _ in range(buffer_count)]
+        # Anonymous mmaps are page-aligned, as O_DIRECT writes need.
+        self._maps = [mmap.mmap(-1, buffer_size) for _ in range(buffer_count)]
+        self.views = [memoryview(m) for m in self._maps]
         self.free: queue.SimpleQueue = queue.SimpleQueue()
         for i in range(buffer_count):
             self.free.put(i)
@@ -121,8 +132,9 @@ class _Engine:
 class _WindowedWriter:
     """Writes in order and keeps writeback running behind the writes."""
 
-    def __init__(self, fd: int, write: Writer, flush_window: int, label: Path):
+    def __init__(self, fd: int, write: Writer, flush_window: int, label: Path, direct: bool = False):
         self.fd = fd
+        self.direct = direct
         self._label = label
         self._write = write
         self._window = flush_window
@@ -137,6 +149,8 @@ class _WindowedWriter:
             raise DestinationError(f"{self._label}: cannot write ({exc})") from exc
 
     def _write_all(self, view: memoryview) -> None:
+        if self.direct:
+            view = self._write_direct(view)
         while len(view):
             written = self._write(self.fd, view)
             if written <= 0:
@@ -150,6 +164,28 @@ class _WindowedWriter:
                 self._sync(self._waited, self._started - self._waited, flags)
                 self._waited = self._started
             self._started = self.offset
+
+    def _write_direct(self, view: memoryview) -> memoryview:
+        """Write the aligned part with O_DIRECT; return what must go through the page cache."""
+        aligned = 0 if self.offset % DIRECT_ALIGN else len(view) - len(view) % DIRECT_ALIGN
+        try:
+            while aligned:
+                written = self._write(self.fd, view[:aligned])
+                if written <= 0 or written % DIRECT_ALIGN:
+                    raise OSError(errno.EIO, f"direct write returned {written}")
+                view, aligned, self.offset = view[written:], aligned - written, self.offset + written
+        except OSError as exc:
+            if exc.errno != errno.EINVAL:
+                raise
+        if len(view):
+            self._buffered_from_now_on()
+        return view
+
+    def _buffered_from_now_on(self) -> None:
+        self.direct = False
+        flags = fcntl.fcntl(self.fd, fcntl.F_GETFL)
+        fcntl.fcntl(self.fd, fcntl.F_SETFL, flags & ~_O_DIRECT)
+        self._started = self._waited = self.offset
 
     def _sync(self, start: int, length: int, flags: int) -> None:
         if _sync_file_range(self.fd, start, length, flags) != 0:
@@ -262,6 +298,7 @@ def copy_and_hash(
     buffer_size: int = BUFFER_SIZE,
     buffer_count: int = BUFFER_COUNT,
     flush_window: int = FLUSH_WINDOW,
+    direct_io: bool = True,
 ) -> Digest:
     """Copy `src` to `dst` durably, hashing the bytes read, in one pass.
 
@@ -286,12 +323,9 @@ def copy_and_hash(
             raise SourceUnreadableError(f"{src}: not a regular file")
         size = part_size or part_size_for(before.st_size)
         _advise_sequential(source)
+        fd, direct = _open_destination(tmp, direct_io)
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o444)
-        except OSError as exc:
-            raise DestinationError(f"{tmp}: cannot create ({exc})") from exc
-        try:
-            out = _WindowedWriter(fd, writer, flush_window, dst)
+            out = _WindowedWriter(fd, writer, flush_window, dst, direct=direct)
             try:
                 digest = _pump(source, size, limit=before.st_size, label=src, write=out, progress=progress,
                                buffer_size=buffer_size, buffer_count=buffer_count)
@@ -317,6 +351,24 @@ def copy_and_hash(
         _unlink_quietly(tmp)
         raise DestinationError(f"{dst}: cannot move into place ({exc})") from exc
     return digest
+
+
+def _open_destination(path: Path, direct_io: bool) -> tuple[int, bool]:
+    # A leftover temporary file is a copy that never completed (a crash or power
+    # cut mid-copy): it never counted as evidence, and the original is still on
+    # its source, so it is replaced.
+    _unlink_quietly(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    if direct_io and _O_DIRECT:
+        try:
+            return os.open(path, flags | _O_DIRECT, 0o444), True
+        except OSError as exc:
+            if exc.errno != errno.EINVAL:  # EINVAL: this filesystem has no O_DIRECT
+                raise DestinationError(f"{path}: cannot create ({exc})") from exc
+    try:
+        return os.open(path, flags, 0o444), False
+    except OSError as exc:
+        raise DestinationError(f"{path}: cannot create ({exc})") from exc
 
 
 def _check_unchanged(path: Path, before: os.stat_result, after: os.stat_result, read: int) -> None:

@@ -182,3 +182,31 @@ def test_memory_is_bounded_by_the_pool(make_file, tmp_path):
     finally:
         pipeline._Engine = real_engine
     assert sizes == [3 * BUF]
+
+
+def test_filesystem_without_direct_io_falls_back_to_buffered_writes(make_file, tmp_path):
+    import fcntl
+
+    src = make_file(SIZE)
+    dst = tmp_path / "clip.mp4"
+    calls = {"refused": 0}
+
+    def refuses_direct(fd, data):
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT:
+            calls["refused"] += 1
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return os.write(fd, data)
+
+    digest = copy_and_hash(src, dst, writer=refuses_direct, buffer_size=BUF, buffer_count=2)
+    assert calls["refused"] == 1
+    assert dst.read_bytes() == src.read_bytes()
+    assert digest.sha256 == hash_file(src).sha256
+
+
+def test_stale_partial_from_a_crash_is_replaced(make_file, tmp_path):
+    src = make_file(SIZE)
+    dst = tmp_path / "clip.mp4"
+    (tmp_path / ".clip.mp4.partial").write_bytes(b"half a copy from before the power cut")
+    copy_and_hash(src, dst)
+    assert dst.read_bytes() == src.read_bytes()
+    assert not (tmp_path / ".clip.mp4.partial").exists()
