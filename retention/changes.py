@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from retention.facts import Decision, require_aware
+from retention.facts import Decision, utc
 
 if TYPE_CHECKING:
     from retention.diff import PolicyDiff
@@ -30,8 +30,7 @@ APPROVER_ROLE = "custodian"
 
 def store_retain_until(current_in_store: datetime | None, desired: datetime) -> datetime:
     """The retain-until to write to the store: `desired`, unless the store already keeps it longer."""
-    require_aware("current_in_store", current_in_store)
-    require_aware("desired", desired)
+    current_in_store, desired = utc("current_in_store", current_in_store), utc("desired", desired)
     if current_in_store is None:
         return desired
     return max(current_in_store, desired)

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from retention.changes import is_shortening
 from retention.engine import decide, when
-from retention.facts import ClipCase, Decision, require_aware
+from retention.facts import ClipCase, Decision, utc
 from retention.policy import Category, Kind, Policy
 
 # Start times that tell calendar years and day counts apart (leap day included).
@@ -141,7 +141,7 @@ class PolicyDiff:
 
 def diff_policies(old: Policy, new: Policy, cases: Iterable[ClipCase], now: datetime) -> PolicyDiff:
     """Decide every clip under `old` and `new` at `now` and list the differences."""
-    require_aware("now", now)
+    now = utc("now", now)
     clips = tuple(
         ClipDiff(
             case.clip.id,

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from retention.facts import ClipFacts, Decision, HoldFacts, ReportFacts, ReportStatus, require_aware
+from retention.facts import ClipFacts, Decision, HoldFacts, ReportFacts, ReportStatus, utc
 from retention.policy import FLOOR_DAYS, FLOOR_SOURCE, Category, Kind, Policy
 
 
@@ -127,7 +127,7 @@ def decide(
     now: datetime,
 ) -> Decision:
     """Decide how long `clip` is kept, whether it may be deleted at `now`, and why."""
-    require_aware("now", now)
+    now = utc("now", now)
     reports = tuple(sorted(linked_reports, key=lambda report: report.id))
     categories = _applied_categories(clip, reports, policy)
     terms: list[_Term] = []

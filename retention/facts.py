@@ -2,7 +2,9 @@
 
 The server builds `ClipFacts`, `ReportFacts` and `HoldFacts` from its database;
 the engine turns them into a `Decision`. Every datetime must be timezone-aware
-(a naive time is a bug that would silently shift retention by hours), and a
+(a naive time is a bug that would silently shift retention by hours) and is
+stored in UTC, so periods are exact durations (in a local zone, 90 days across a
+daylight-saving change would be an hour short). A
 `Decision` checks its own invariant when it is made: it can only say "deletable"
 when nothing holds the clip and its retain-until has passed.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 
@@ -22,6 +24,17 @@ def require_aware(name: str, value: datetime | None) -> None:
         raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
+
+
+def utc(name: str, value: datetime | None) -> datetime | None:
+    """`value` checked to be aware and converted to UTC (None stays None)."""
+    require_aware(name, value)
+    return None if value is None else value.astimezone(UTC)
+
+
+def _set_utc(obj: object, *names: str) -> None:
+    for name in names:
+        object.__setattr__(obj, name, utc(name, getattr(obj, name)))
 
 
 def _names(name: str, values: Iterable[str]) -> frozenset[str]:
@@ -46,8 +59,7 @@ class ClipFacts:
     categories: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
-        require_aware("recorded_at", self.recorded_at)
-        require_aware("stored_at", self.stored_at)
+        _set_utc(self, "recorded_at", "stored_at")
         object.__setattr__(self, "categories", _names("categories", self.categories))
 
     @property
@@ -72,7 +84,7 @@ class ReportFacts:
         except ValueError:
             allowed = ", ".join(s.value for s in ReportStatus)
             raise ValueError(f"report {self.id}: status {self.status!r} is not one of {allowed}") from None
-        require_aware("closed_at", self.closed_at)
+        _set_utc(self, "closed_at")
         object.__setattr__(self, "ig_released_by", _names("ig_released_by", self.ig_released_by))
 
 
@@ -86,7 +98,7 @@ class HoldFacts:
     released_at: datetime | None = None
 
     def __post_init__(self) -> None:
-        require_aware("released_at", self.released_at)
+        _set_utc(self, "released_at")
 
     def active(self, now: datetime) -> bool:
         return self.released_at is None or self.released_at > now
@@ -128,9 +140,7 @@ class Decision:
     reasons: tuple[str, ...]
 
     def __post_init__(self) -> None:
-        require_aware("decided_at", self.decided_at)
-        require_aware("retain_until", self.retain_until)
-        require_aware("retain_at_least_until", self.retain_at_least_until)
+        _set_utc(self, "decided_at", "retain_until", "retain_at_least_until")
         if self.deletable and (
             self.legal_hold or self.retain_until is None or self.retain_until > self.decided_at
         ):
