@@ -1,0 +1,194 @@
+"""Reading a volume's and a clip's metadata the way its profile says.
+
+`read_clip_metadata` never raises on bad camera data: a missing or broken
+sidecar, a name that does not fit the pattern, an unparseable time or a bad GPS
+point each become a warning in `ClipMetadata.warnings` (naming the file and the
+problem), because the clip is evidence whatever its sidecar says. Values not
+declared by the profile are None. Times are the camera's raw times (aware);
+correcting them for clock drift is the agent's job, with `VolumeInfo.camera_clock`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from firmware_profiles.profile import Profile
+from firmware_profiles.schema import FlagSource, GpsSource, TimeSource, ValueSource
+from firmware_profiles.sidecars import (
+    SidecarError,
+    lookup,
+    lookup_all,
+    parse_csv_row,
+    parse_json,
+    parse_xml,
+    read_volume_file,
+)
+from firmware_profiles.timefmt import parse_time
+from firmware_profiles.volume_files import read_line_value
+
+
+@dataclass(frozen=True)
+class VolumeInfo:
+    device_serial: str | None
+    camera_clock: datetime | None  # aware: what the camera's clock file says
+    label: str | None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ClipMetadata:
+    officer_id: str | None = None
+    device_serial: str | None = None
+    camera_start: datetime | None = None  # aware, the camera's raw time
+    event: bool = False
+    gps: list[tuple[datetime, float, float]] = field(default_factory=list)
+    sidecars: list[PurePosixPath] = field(default_factory=list)
+    extra: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_volume_info(profile: Profile, root: Path, *, label: str | None = None) -> VolumeInfo:
+    """Device serial (when the profile keeps it in a volume file) and the camera clock, read at dock time."""
+    warnings: list[str] = []
+    serial = None
+    src = profile.metadata.device_serial
+    if src is not None and src.source in ("volume_file", "constant"):
+        serial = _volume_value(root, src, warnings)
+    clock = None
+    if profile.clock is not None:
+        spec = profile.clock
+        text = _volume_value(
+            root, ValueSource(source="volume_file", path=spec.file, prefix=spec.prefix), warnings
+        )
+        if text is not None:
+            try:
+                clock = parse_time(text, spec.format, spec.timezone)
+            except ValueError as exc:
+                warnings.append(f"clock file {spec.file}: {exc}")
+    return VolumeInfo(device_serial=serial, camera_clock=clock, label=label, warnings=warnings)
+
+
+def _volume_value(root: Path, src: ValueSource, warnings: list[str]) -> str | None:
+    if src.source == "constant":
+        return src.value
+    try:
+        return read_line_value(root, PurePosixPath(src.path), src.prefix)
+    except SidecarError as exc:
+        warnings.append(f"{src.path}: {exc}")
+        return None
+
+
+class _ClipReader:
+    def __init__(self, profile: Profile, root: Path, relpath: PurePosixPath):
+        self.profile, self.root, self.relpath = profile, Path(root), relpath
+        self.meta = ClipMetadata()
+        self.groups: dict[str, str] = {}
+        self.trees: dict[str, Any] = {}
+
+    def read(self) -> ClipMetadata:
+        self._read_name()
+        self._read_sidecars()
+        md, meta = self.profile.metadata, self.meta
+        meta.device_serial = self._value(md.device_serial, "device_serial")
+        meta.officer_id = self._value(md.officer_id, "officer_id")
+        meta.camera_start = self._time(md.camera_start)
+        meta.event = self._flag(md.event)
+        meta.gps = self._gps(md.gps) if md.gps else []
+        for name, src in md.extra.items():
+            value = self._value(src, name)
+            if value is not None:
+                meta.extra[name] = value
+        return meta
+
+    def _read_name(self) -> None:
+        spec = self.profile.filename
+        if spec is None:
+            return
+        m = spec.compiled.fullmatch(self.relpath.name)
+        if m is None:
+            self.meta.warnings.append(
+                f"{self.relpath}: file name does not fit the profile's pattern "
+                f"{spec.pattern!r}; values from the name are unknown"
+            )
+            return
+        self.groups = {k: v for k, v in m.groupdict().items() if v is not None}
+
+    def _read_sidecars(self) -> None:
+        for spec in self.profile.clips.sidecars if self.profile.clips else []:
+            try:
+                path = self.profile.sidecar_path(spec, self.relpath)
+            except ValueError as exc:
+                self.meta.warnings.append(f"sidecar {spec.name}: {exc}")
+                continue
+            try:
+                data = read_volume_file(self.root, path)
+            except SidecarError as exc:
+                self.meta.warnings.append(f"sidecar {path}: {exc}")
+                continue
+            if path not in self.meta.sidecars:  # a broken sidecar is still offloaded with its clip
+                self.meta.sidecars.append(path)
+            try:
+                if spec.format == "json":
+                    self.trees[spec.name] = parse_json(data)
+                elif spec.format == "xml":
+                    self.trees[spec.name] = parse_xml(data)
+                else:
+                    self.trees[spec.name] = parse_csv_row(data, spec, self.relpath.name)
+            except SidecarError as exc:
+                self.meta.warnings.append(f"sidecar {path}: {exc}")
+
+    def _value(self, src: ValueSource | None, what: str) -> str | None:
+        if src is None:
+            return None
+        if src.source == "filename":
+            return self.groups.get(src.key)
+        if src.source in ("volume_file", "constant"):
+            return _volume_value(self.root, src, self.meta.warnings)
+        name = self.profile.sidecar_spec(src.sidecar).name
+        if name not in self.trees:
+            return None  # already warned about the sidecar
+        value = lookup(self.trees[name], src.key)
+        if value is None:
+            self.meta.warnings.append(f"sidecar {name}: no value at {src.key!r} for {what}")
+        return value
+
+    def _time(self, src: TimeSource | None) -> datetime | None:
+        text = self._value(src, "camera_start")
+        if text is None:
+            return None
+        try:
+            return parse_time(text, src.format, src.timezone)
+        except ValueError as exc:
+            self.meta.warnings.append(f"camera_start: {exc}")
+            return None
+
+    def _flag(self, src: FlagSource | None) -> bool:
+        text = self._value(src, "event")
+        return text is not None and text.strip().casefold() in {v.casefold() for v in src.true_values}
+
+    def _gps(self, src: GpsSource) -> list[tuple[datetime, float, float]]:
+        name = self.profile.sidecar_spec(src.sidecar).name
+        if name not in self.trees:
+            return []
+        track, bad = [], 0
+        for point in lookup_all(self.trees[name], src.points):
+            try:
+                when = parse_time(lookup(point, src.time) or "", src.format, src.timezone)
+                lat, lon = float(lookup(point, src.lat) or "nan"), float(lookup(point, src.lon) or "nan")
+                if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                    raise ValueError("latitude/longitude out of range")
+            except ValueError:
+                bad += 1
+                continue
+            track.append((when, lat, lon))
+        if bad:
+            self.meta.warnings.append(f"sidecar {name}: {bad} GPS point(s) unreadable, skipped")
+        return track
+
+
+def read_clip_metadata(profile: Profile, root: Path, relpath: PurePosixPath) -> ClipMetadata:
+    """The clip's metadata as its profile declares it; problems are warnings, never exceptions."""
+    return _ClipReader(profile, root, PurePosixPath(relpath)).read()

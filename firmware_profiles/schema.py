@@ -1,0 +1,304 @@
+"""The parts of a firmware profile: strict pydantic models, one per TOML table.
+
+Every model forbids unknown keys (a typo in a profile is an error, never a
+silently ignored setting) and every field has a title and a description, which
+docs/firmware_profiles.md and error messages rely on. `Profile` itself, which
+ties the parts together and checks their cross-references, is in `profile.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from firmware_profiles.globs import check_relative, template_fields
+
+
+def F(default: Any = ..., *, title: str, description: str, **kw: Any) -> Any:  # noqa: N802
+    """A pydantic Field that must say what it is."""
+    return Field(default, title=title, description=description, **kw)
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name!r} (use an IANA name such as 'America/New_York' or 'UTC')"
+        ) from None
+    return name
+
+
+TIME_FORMAT_DOC = "'iso8601', 'epoch' (seconds), 'epoch_ms', or a strptime format such as '%Y%m%d_%H%M%S'"
+
+VOLUME_RULE_KEYS = frozenset({"marker_file", "volume_label", "usb_vendor", "usb_product"})
+V4L2_RULE_KEYS = frozenset({"device_name", "device_path", "usb_vendor", "usb_product"})
+
+
+class MatchRule(StrictModel):
+    """One recognition rule: every key it sets must match (keys it leaves out are not checked)."""
+
+    marker_file: str | None = F(
+        None,
+        title="Marker file",
+        description="Path relative to the volume root that must exist (file or folder).",
+    )
+    volume_label: str | None = F(
+        None,
+        title="Volume label",
+        description="Glob on the file-system label, case-insensitive (e.g. 'BODYCAM*').",
+    )
+    usb_vendor: int | None = F(
+        None,
+        title="USB vendor id",
+        ge=0,
+        le=0xFFFF,
+        description="USB idVendor (write 0x1234 in TOML); unknown ids never match.",
+    )
+    usb_product: int | None = F(
+        None,
+        title="USB product id",
+        ge=0,
+        le=0xFFFF,
+        description="USB idProduct (write 0x1234 in TOML); unknown ids never match.",
+    )
+    device_name: str | None = F(
+        None,
+        title="V4L2 device name",
+        description="Glob on the V4L2 card name, case-insensitive (UVC devices only).",
+    )
+    device_path: str | None = F(
+        None,
+        title="V4L2 device path",
+        description="Glob on the device node, e.g. '/dev/video*' (UVC devices only).",
+    )
+
+    @field_validator("marker_file")
+    @classmethod
+    def _marker_inside(cls, v: str | None) -> str | None:
+        return None if v is None else check_relative(v, "marker_file")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> MatchRule:
+        if not self.keys():
+            raise ValueError(
+                "a match rule needs at least one key ("
+                + ", ".join(sorted(VOLUME_RULE_KEYS | V4L2_RULE_KEYS))
+                + ")"
+            )
+        return self
+
+    def keys(self) -> set[str]:
+        return {k for k in type(self).model_fields if getattr(self, k) is not None}
+
+
+class SidecarSpec(StrictModel):
+    """A metadata file that belongs to a clip."""
+
+    name: str = F(
+        title="Sidecar name",
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="Identifier used by metadata sources to refer to this sidecar.",
+    )
+    format: Literal["json", "csv_index", "xml"] = F(
+        title="Format",
+        description="'json' (one object per clip), 'csv_index' (one row per clip in a shared "
+        "index file) or 'xml' (one document per clip; namespaces are ignored).",
+    )
+    path: str = F(
+        title="Path template",
+        description="Where the sidecar is, relative to the clip's folder; a leading '/' means the volume "
+        "root. Fields: {stem}, {name}, {suffix} of the clip file, {folder} of its folder.",
+    )
+    key_column: str | None = F(
+        None, title="Index key column", description="csv_index only: the column holding the clip's file name."
+    )
+    delimiter: str = F(
+        ",",
+        title="CSV delimiter",
+        min_length=1,
+        max_length=1,
+        description="csv_index only: the field delimiter.",
+    )
+    encoding: str = F(
+        "utf-8",
+        title="Text encoding",
+        description="Encoding of csv_index files ('utf-8-sig' accepts a byte-order mark).",
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _path_ok(cls, v: str) -> str:
+        unknown = template_fields(v) - {"stem", "name", "suffix", "folder"}
+        if unknown:
+            raise ValueError(
+                f"unknown template field(s) {sorted(unknown)}; use {{stem}}, {{name}}, {{suffix}}, {{folder}}"
+            )
+        return check_relative(v, "sidecar path", root_anchor=True)
+
+    @model_validator(mode="after")
+    def _csv_key(self) -> SidecarSpec:
+        if (self.format == "csv_index") != (self.key_column is not None):
+            raise ValueError("key_column is required for csv_index sidecars and only allowed for them")
+        return self
+
+
+class ValueSource(StrictModel):
+    """Where one metadata value comes from."""
+
+    source: Literal["filename", "sidecar", "volume_file", "constant"] = F(
+        title="Source",
+        description="'filename' (a named group of the file-name pattern), 'sidecar' (a field of "
+        "a sidecar), 'volume_file' (a line of a file on the volume) or 'constant'.",
+    )
+    key: str | None = F(
+        None,
+        title="Key",
+        description="filename: the group name; sidecar: a dotted path ('officer.badge'; in XML "
+        "'@attr' is an attribute) or, for csv_index, the column name.",
+    )
+    sidecar: str | None = F(
+        None, title="Sidecar", description="sidecar: which sidecar (default: the first one)."
+    )
+    path: str | None = F(
+        None, title="Volume file", description="volume_file: path relative to the volume root."
+    )
+    prefix: str = F(
+        "",
+        title="Line prefix",
+        description="volume_file: the value is the rest of the first line starting with this prefix.",
+    )
+    value: str | None = F(None, title="Constant value", description="constant: the value itself.")
+
+    @model_validator(mode="after")
+    def _needs(self) -> ValueSource:
+        need = {"filename": "key", "sidecar": "key", "volume_file": "path", "constant": "value"}[self.source]
+        if getattr(self, need) is None:
+            raise ValueError(f"source '{self.source}' needs '{need}'")
+        if self.path is not None:
+            check_relative(self.path, "volume_file path")
+        return self
+
+
+class TimeSource(ValueSource):
+    """A timestamp: where it comes from and how to read it."""
+
+    format: str = F("iso8601", title="Time format", description="How the time is written: " + TIME_FORMAT_DOC)
+    timezone: str = F(
+        "UTC",
+        title="Time zone",
+        description="IANA zone of times written without an offset (cameras often use local time).",
+    )
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: check_timezone(v)))
+
+
+class FlagSource(ValueSource):
+    """A yes/no value such as an event (emergency button) flag."""
+
+    true_values: list[str] = F(
+        ["1", "true", "yes", "y", "on"],
+        title="True values",
+        min_length=1,
+        description="Values (case-insensitive) that mean yes; anything else means no.",
+    )
+
+
+class GpsSource(StrictModel):
+    """A GPS track in a sidecar: a list of points, each with a time, a latitude and a longitude."""
+
+    sidecar: str | None = F(
+        None, title="Sidecar", description="Which sidecar holds the track (default: the first)."
+    )
+    points: str = F(
+        title="Points path",
+        description="Dotted path to the repeated point element/list ('track.point'), or '.' for the "
+        "clip's own csv_index row (a single point).",
+    )
+    time: str = F(
+        title="Point time key", description="Key of the point's time (XML: '@time' or a child tag)."
+    )
+    lat: str = F(title="Point latitude key", description="Key of the latitude in decimal degrees.")
+    lon: str = F(title="Point longitude key", description="Key of the longitude in decimal degrees.")
+    format: str = F(
+        "iso8601", title="Time format", description="How point times are written: " + TIME_FORMAT_DOC
+    )
+    timezone: str = F(
+        "UTC", title="Time zone", description="IANA zone of point times written without an offset."
+    )
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: check_timezone(v)))
+
+
+class FileNameSpec(StrictModel):
+    """How the camera names its clips: a regex to read names, a template to write them (simulator, docs)."""
+
+    pattern: str = F(
+        title="File-name pattern",
+        description="Python regex with named groups, matched against the whole file name.",
+    )
+    template: str = F(
+        title="File-name template",
+        description="str.format template of a name this camera writes, using the pattern's group "
+        "names and {seq}; the simulator writes names with it.",
+    )
+    folder: str = F(
+        "",
+        title="Folder template",
+        description="str.format template of the clip's folder; may use {when:%Y%m%d} (camera time).",
+    )
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+        return v
+
+    @model_validator(mode="after")
+    def _template_uses_groups(self) -> FileNameSpec:
+        groups = set(re.compile(self.pattern).groupindex)
+        unknown = template_fields(self.template) - groups - {"seq"}
+        if unknown:
+            raise ValueError(
+                f"template uses {sorted(unknown)}, which are not groups of the pattern "
+                f"(groups: {sorted(groups)}, plus {{seq}})"
+            )
+        if template_fields(self.folder) - {"when", "seq"}:
+            raise ValueError("folder template may only use {when} and {seq}")
+        return self
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        return _compile(self.pattern)
+
+
+@lru_cache(maxsize=256)
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.DOTALL)
+
+
+class ClockSpec(StrictModel):
+    """The camera's clock as written to a file on the volume (read at dock time to measure drift)."""
+
+    file: str = F(title="Clock file", description="Path relative to the volume root.")
+    prefix: str = F(
+        "", title="Line prefix", description="The time is the rest of the first line with this prefix."
+    )
+    format: str = F(
+        "%Y-%m-%d %H:%M:%S", title="Time format", description="How the time is written: " + TIME_FORMAT_DOC
+    )
+    timezone: str = F("UTC", title="Time zone", description="IANA zone of a time written without an offset.")
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: check_timezone(v)))
+    _file = field_validator("file")(classmethod(lambda cls, v: check_relative(v, "clock file")))
