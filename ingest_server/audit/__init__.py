@@ -1,0 +1,1 @@
+"""The audit chain: append-only, hash-chained events with the CJIS fields."""

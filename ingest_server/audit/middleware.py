@@ -1,0 +1,66 @@
+"""Every API access becomes an audit event: who, what endpoint, which object, from
+where, and the outcome (success, denied, unauthenticated, rejected, error).
+
+A pure ASGI middleware, so streamed downloads are audited when they finish. The
+event is appended in its own transaction after the response, on a worker thread.
+"""
+
+from __future__ import annotations
+
+import anyio
+
+from ingest_server.audit import service as audit
+from ingest_server.deps import ACTOR_KEY, AUTH_NOTE_KEY
+
+UNAUDITED_PATHS = frozenset({"/api/v1/health"})  # liveness probes would drown the log
+
+
+def outcome_for(status: int) -> str:
+    if status < 400:
+        return "success"
+    if status == 401:
+        return "unauthenticated"
+    if status == 403:
+        return "denied"
+    if status < 500:
+        return "rejected"
+    return "error"
+
+
+class AuditMiddleware:
+    def __init__(self, app, sessions_of) -> None:
+        self.app = app
+        self.sessions_of = sessions_of  # callable: scope -> sessionmaker (resolved lazily)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] in UNAUDITED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        status = {"code": 500}
+
+        async def tracking_send(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        finally:
+            await anyio.to_thread.run_sync(self._record, scope, status["code"])
+
+    def _record(self, scope, status: int) -> None:
+        route = scope.get("route")
+        name = getattr(route, "name", None) or "unmatched"
+        params = scope.get("path_params") or {}
+        object_id = next(iter(params.values()), None)
+        detail = {"method": scope["method"], "path": scope["path"], "status": status}
+        if scope.get(AUTH_NOTE_KEY):
+            detail["reason"] = scope[AUTH_NOTE_KEY]
+        client = scope.get("client")
+        with self.sessions_of(scope)() as session:
+            audit.append(session, component="api", event_type=f"api.{name}",
+                         actor=scope.get(ACTOR_KEY, "anonymous"), outcome=outcome_for(status),
+                         object_type=None if object_id is None else "/".join(params),
+                         object_id=None if object_id is None else str(object_id)[:200],
+                         source=client[0] if client else None, detail=detail)
+            session.commit()

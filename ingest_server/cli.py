@@ -1,0 +1,129 @@
+"""`evidence-server`: serve, migrate, create-user, enroll-device, audit verify.
+
+Settings come from EVIDENCE_SERVER_* environment variables (see settings.py).
+Tokens are printed once and stored only as their SHA-256. Commands that change
+the database are audited with the operating-system user as the actor.
+"""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+
+from ingest_server import migrate
+from ingest_server.auth import service as auth_service
+from ingest_server.auth.roles import USER_ROLES
+from ingest_server.db import make_engine, make_sessionmaker
+from ingest_server.settings import Settings
+
+app = typer.Typer(help="Evidence ingest server.", no_args_is_help=True, add_completion=False)
+audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:
+        typer.echo(f"error: bad settings: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _sessions(settings: Settings):
+    engine = make_engine(settings.db_url)
+    try:
+        migrate.check(engine)
+    except migrate.NotMigratedError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    return make_sessionmaker(engine)
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
+
+
+@app.command("migrate")
+def migrate_cmd() -> None:
+    """Bring the database schema to the latest revision."""
+    settings = _settings()
+    migrate.upgrade(settings.db_url)
+    typer.echo(f"database at revision {migrate.head_revision()}")
+
+
+@app.command()
+def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+          migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate",
+                                                      help="Run migrations before serving.")] = True) -> None:
+    """Run the HTTP API (migrates the database first unless --no-migrate)."""
+    import uvicorn
+
+    from ingest_server.app import create_app
+
+    settings = _settings()
+    if migrate_first:
+        migrate.upgrade(settings.db_url)
+    try:
+        application = create_app(settings)
+    except migrate.NotMigratedError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    uvicorn.run(application, host=host, port=port)
+
+
+@app.command("create-user")
+def create_user(username: str,
+                role: Annotated[str, typer.Option(help=f"One of: {', '.join(USER_ROLES)}.")],
+                officer_id: Annotated[str | None, typer.Option(help="Badge / officer id (troopers).")] = None,
+                ) -> None:
+    """Create a user and print its bearer token (shown once)."""
+    with _sessions(_settings())() as session:
+        try:
+            user, token = auth_service.create_user(session, username=username, role=role, officer_id=officer_id,
+                                                   actor=_actor())
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from exc
+    typer.echo(f"user {user.username} ({user.role}) created; token (shown once, keep it secret):")
+    typer.echo(token)
+
+
+@app.command("enroll-device")
+def enroll_device(name: str,
+                  vehicle_id: Annotated[str | None, typer.Option(help="Vehicle this agent is in.")] = None) -> None:
+    """Enroll an edge agent and print its bearer token (shown once)."""
+    with _sessions(_settings())() as session:
+        try:
+            device, token = auth_service.enroll_device(session, name=name, vehicle_id=vehicle_id, actor=_actor())
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from exc
+    typer.echo(f"device {device.name} enrolled (id {device.id}); token (shown once, keep it secret):")
+    typer.echo(token)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Verify the audit hash chain; exit 1 naming the first broken event."""
+    from ingest_server.audit import service as audit
+    from ingest_server.audit.verify import verify_chain
+
+    with _sessions(_settings())() as session:
+        report = verify_chain(session)
+        session.rollback()
+        audit.append(session, component="cli", event_type="audit.verified", actor=_actor(),
+                     outcome="success" if report.ok else "failure", detail={"message": report.describe()})
+        session.commit()
+    typer.echo(report.describe())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,82 @@
+"""Clip queries and the one change a stored clip allows (its category).
+
+Keyword-only functions taking the session explicitly. Troopers only ever see
+clips recorded under their own officer id; `visible_to` says so in one place.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ingest_server.audit import service as audit
+from ingest_server.auth.roles import OWN_CLIPS_ONLY
+from ingest_server.auth.service import Principal
+from ingest_server.clips.models import Clip, assert_mutable
+from ingest_server.clips.schemas import ClipPublic
+
+
+@dataclass(frozen=True)
+class ClipFilter:
+    officer_id: str | None = None
+    vehicle_id: str | None = None
+    device_id: str | None = None
+    category: str | None = None
+    sha256: str | None = None
+    state: str | None = None
+    recorded_from: datetime | None = None
+    recorded_to: datetime | None = None
+
+
+def visible_to(principal: Principal, clip: Clip) -> bool:
+    if principal.role in OWN_CLIPS_ONLY:
+        return principal.officer_id is not None and clip.officer_id == principal.officer_id
+    return True
+
+
+def public(clip: Clip) -> ClipPublic:
+    data = {c: getattr(clip, c) for c in ClipPublic.model_fields if c != "flags"}
+    return ClipPublic(**data, flags=json.loads(clip.flags_json or "[]"))
+
+
+def get(*, session: Session, clip_id: str) -> Clip | None:
+    return session.get(Clip, clip_id)
+
+
+def search(*, session: Session, principal: Principal, where: ClipFilter, limit: int, offset: int,
+           ) -> tuple[list[Clip], int]:
+    query = select(Clip)
+    officer = where.officer_id
+    if principal.role in OWN_CLIPS_ONLY:
+        if principal.officer_id is None or (officer and officer != principal.officer_id):
+            return [], 0
+        officer = principal.officer_id
+    recorded = func.coalesce(Clip.corrected_start, Clip.camera_start)
+    for column, value in ((Clip.officer_id, officer), (Clip.vehicle_id, where.vehicle_id),
+                          (Clip.device_id, where.device_id), (Clip.category, where.category),
+                          (Clip.sha256, where.sha256), (Clip.state, where.state)):
+        if value is not None:
+            query = query.where(column == value)
+    if where.recorded_from:
+        query = query.where(recorded >= where.recorded_from)
+    if where.recorded_to:
+        query = query.where(recorded < where.recorded_to)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = session.execute(query.order_by(recorded.desc(), Clip.id).limit(limit).offset(offset))
+    return list(rows.scalars()), total
+
+
+def set_category(*, session: Session, clip: Clip, category: str, reason: str, actor: str,
+                 source: str | None) -> Clip:
+    assert_mutable(clip, "category")
+    before = clip.category
+    clip.category = category
+    audit.append(session, component="clips", event_type="clip.category_changed", actor=actor,
+                 outcome="success", object_type="clip", object_id=clip.id, source=source,
+                 detail={"from": before, "to": category, "reason": reason})
+    session.commit()
+    return clip

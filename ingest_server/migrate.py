@@ -1,0 +1,60 @@
+"""Alembic migrations, run programmatically (`evidence-server migrate`, test fixtures).
+
+The app refuses to start on a database that is not at the latest revision and
+says which command fixes it; `evidence-server serve` migrates first unless told
+not to (see docs/ingest_server.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+
+from ingest_server.db import make_engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class NotMigratedError(RuntimeError):
+    pass
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(url), revision)
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def check(engine: Engine) -> None:
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise NotMigratedError(
+            f"database {engine.url.render_as_string(hide_password=True)} is at schema revision "
+            f"{current or 'none (empty database)'}, this server needs {head}: "
+            "run `evidence-server migrate` first")
+
+
+def upgrade_engine_url(url: str) -> Engine:
+    upgrade(url)
+    return make_engine(url)

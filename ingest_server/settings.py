@@ -1,0 +1,60 @@
+"""Server settings (pydantic-settings, environment prefix EVIDENCE_SERVER_).
+
+Defaults give an embedded server: SQLite (WAL) and the signing key under
+`data_dir`. Store credentials live here, on the server, never on a car.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_OBJECT_LOCK_DAYS = 90  # POST 2015 policy: every recording kept at least 90 days
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EVIDENCE_SERVER_", extra="forbid")
+
+    data_dir: Path = Field(Path("./evidence-data"), description="Where the embedded database and key live.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite under data_dir.")
+    s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint; None means AWS.")
+    s3_region: str = "us-east-1"
+    s3_path_style: bool = True
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_bucket: str = "evidence"
+    s3_create_bucket: bool = Field(True, description="Create the bucket (versioning + Object Lock) if missing.")
+    presign_expiry_seconds: int = Field(3600, ge=60, le=7 * 24 * 3600)
+    signing_key_path: Path | None = Field(None, description="Ed25519 PEM; default data_dir/receipt-key.pem.")
+    object_lock_days: int = Field(MIN_OBJECT_LOCK_DAYS, description="Retention set at completion (>= 90).")
+    object_lock_mode: str = Field("COMPLIANCE", pattern="^(COMPLIANCE|GOVERNANCE)$")
+    rehash_on_complete: bool = Field(False, description="Re-read and re-hash every object at completion.")
+    max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Largest request body accepted.")
+    max_clip_bytes: int = Field(256 * 1024**3, ge=1, description="Largest clip accepted at register.")
+    min_part_size: int = Field(5 * 1024 * 1024, ge=1, description="Smallest non-final part (S3: 5 MiB).")
+    max_thumbnail_bytes: int = Field(256 * 1024, ge=0)
+    max_page_size: int = Field(200, ge=1, le=10_000)
+    default_page_size: int = Field(50, ge=1)
+
+    @field_validator("object_lock_days")
+    @classmethod
+    def _at_least_90(cls, value: int) -> int:
+        if value < MIN_OBJECT_LOCK_DAYS:
+            raise ValueError(f"object_lock_days must be at least {MIN_OBJECT_LOCK_DAYS}, got {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _page_sizes(self) -> Settings:
+        if self.default_page_size > self.max_page_size:
+            raise ValueError("default_page_size must not exceed max_page_size")
+        return self
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'evidence.sqlite3').resolve()}"
+
+    @property
+    def key_path(self) -> Path:
+        return self.signing_key_path or self.data_dir / "receipt-key.pem"

@@ -1,0 +1,1 @@
+"""The upload flow: register a manifest, PUT parts to presigned URLs, complete."""

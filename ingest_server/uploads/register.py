@@ -1,0 +1,139 @@
+"""Register: a device declares a clip (manifest + metadata) and gets presigned part URLs.
+
+Idempotent on (device, sha256): the same clip comes back, with the parts the store
+already holds marked present so the agent resumes; a stored clip comes back with
+its receipt; a rejected one (or one whose upload vanished) gets a fresh upload.
+Whatever this starts in the store is aborted if registering fails afterwards.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from contextlib import ExitStack
+from pathlib import PurePosixPath
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hashing import Manifest, part_checksum_b64, part_range
+from ingest_server.audit import service as audit
+from ingest_server.auth.service import Principal
+from ingest_server.clips.models import STORED, UPLOADING, VERIFYING, Clip, assert_mutable
+from ingest_server.context import ServerContext
+from ingest_server.types import new_id
+from ingest_server.uploads.errors import UploadRefused
+from ingest_server.uploads.schemas import MetadataIn
+
+_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
+_FACTS = ("camera_serial", "officer_id", "vehicle_id", "profile", "original_name", "camera_start",
+          "camera_end", "corrected_start", "corrected_end", "clock_offset_seconds", "duration_seconds",
+          "container", "codec", "width", "height", "fps", "has_audio")
+
+
+def check_limits(ctx: ServerContext, manifest: Manifest, metadata: MetadataIn) -> bytes | None:
+    settings = ctx.settings
+    if manifest.size > settings.max_clip_bytes:
+        raise UploadRefused(413, f"clip of {manifest.size} bytes is above the limit {settings.max_clip_bytes}")
+    if len(manifest.parts) > 1 and manifest.part_size < settings.min_part_size:
+        raise UploadRefused(422, f"part_size {manifest.part_size} is below the store's minimum "
+                                 f"{settings.min_part_size} for a multipart object")
+    if metadata.thumbnail_jpeg_b64 is None:
+        return None
+    try:
+        thumbnail = base64.b64decode(metadata.thumbnail_jpeg_b64, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise UploadRefused(422, "thumbnail_jpeg_b64 is not valid base64") from exc
+    if len(thumbnail) > settings.max_thumbnail_bytes:
+        raise UploadRefused(413, f"thumbnail of {len(thumbnail)} bytes is above {settings.max_thumbnail_bytes}")
+    return thumbnail
+
+
+def object_key(clip_id: str, sha256: str, original_name: str) -> str:
+    suffix = PurePosixPath(original_name.replace("\\", "/")).suffix
+    return f"originals/{clip_id}/{sha256}{suffix.lower() if _SUFFIX.match(suffix) else ''}"
+
+
+def _apply_metadata(clip: Clip, metadata: MetadataIn, thumbnail: bytes | None, device: Principal) -> None:
+    for field in _FACTS:
+        setattr(clip, field, getattr(metadata, field))
+    clip.vehicle_id = metadata.vehicle_id or device.vehicle_id
+    clip.flags_json = json.dumps(metadata.flags)
+    clip.thumbnail_jpeg = thumbnail
+
+
+def _set_manifest(clip: Clip, manifest: Manifest) -> None:
+    for field in ("size", "part_size", "manifest_json"):
+        assert_mutable(clip, field)
+    clip.sha256, clip.size, clip.part_size = manifest.sha256, manifest.size, manifest.part_size
+    clip.composite, clip.manifest_json = manifest.composite, manifest.dumps()
+
+
+def part_urls(ctx: ServerContext, clip: Clip, manifest: Manifest, present: dict[int, int]) -> list[dict]:
+    out = []
+    for number, hex_digest in enumerate(manifest.parts, start=1):
+        start, end = part_range(number, manifest.size, manifest.part_size)
+        checksum = part_checksum_b64(hex_digest)
+        url = ctx.storage.presign_part(clip.object_key, clip.upload_id, number, checksum,
+                                       ctx.settings.presign_expiry_seconds)
+        out.append({"part_number": number, "url": url, "checksum_sha256": checksum,
+                    "present": present.get(number) == end - start})
+    return out
+
+
+def _response(clip: Clip, parts: list[dict]) -> dict:
+    return {"clip_id": clip.id, "upload_id": clip.upload_id, "object_key": clip.object_key,
+            "part_size": clip.part_size, "state": "stored" if clip.state == STORED else "uploading",
+            "parts": parts, "receipt": json.loads(clip.receipt_json) if clip.receipt_json else None}
+
+
+def register(*, ctx: ServerContext, session: Session, device: Principal, manifest: Manifest,
+             metadata: MetadataIn, source: str | None, _retry: bool = True) -> dict:
+    thumbnail = check_limits(ctx, manifest, metadata)
+    clip = session.execute(select(Clip).where(Clip.device_id == device.id, Clip.sha256 == manifest.sha256)
+                           ).scalar_one_or_none()
+    session.commit()  # no database lock held across store calls
+    if clip is not None and clip.state == STORED:
+        return _response(clip, [])
+    if clip is not None and clip.state in (UPLOADING, VERIFYING) and clip.manifest_json == manifest.dumps():
+        present = ctx.storage.uploaded_parts(clip.object_key, clip.upload_id) if clip.upload_id else None
+        if clip.state == VERIFYING:  # completed in the store; `complete` finishes the checks
+            return _response(clip, [dict(p, present=True) for p in part_urls(ctx, clip, manifest, {})])
+        if present is not None:
+            return _response(clip, part_urls(ctx, clip, manifest, present))
+    with ExitStack() as cleanup:
+        fresh = clip is None
+        if fresh:
+            clip = Clip(id=new_id(), device_id=device.id)
+            clip.object_key = object_key(clip.id, manifest.sha256, metadata.original_name)
+        elif clip.upload_id and clip.state == UPLOADING:
+            ctx.storage.abort(clip.object_key, clip.upload_id)  # manifest changed: start over
+        upload_id = ctx.storage.create_upload(clip.object_key, manifest.sha256, clip.id)
+        cleanup.callback(ctx.storage.abort, clip.object_key, upload_id)
+        previous = clip.state if not fresh else None
+        _set_manifest(clip, manifest)
+        _apply_metadata(clip, metadata, thumbnail, device)
+        clip.upload_id, clip.state, clip.version_id, clip.rejection = upload_id, UPLOADING, None, None
+        parts = part_urls(ctx, clip, manifest, {})
+        session.add(clip)
+        try:
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            if not _retry:
+                raise
+            cleanup.close()  # abort our upload; the concurrent registration won
+            return register(ctx=ctx, session=session, device=device, manifest=manifest, metadata=metadata,
+                            source=source, _retry=False)
+        audit.append(session, component="uploads", event_type="clip.registered", actor=device.label,
+                     outcome="success", object_type="clip", object_id=clip.id, source=source,
+                     detail={"sha256": manifest.sha256, "size": manifest.size, "parts": len(manifest.parts),
+                             "upload_id": upload_id, "previous_state": previous,
+                             "original_name": metadata.original_name})
+        session.commit()
+        cleanup.pop_all()
+    return _response(clip, parts)
+

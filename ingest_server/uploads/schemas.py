@@ -1,0 +1,106 @@
+"""Upload schemas: the contract with the edge agent's uploader (see docs/ingest_server.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ingest_server.schemas_common import Count, Finite, ShortText, When, text
+
+Hex64 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class ManifestIn(BaseModel):
+    """hashing.manifest format; fully validated (part count, composite) by hashing.manifest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=0, le=1000)
+    algorithm: text(16)
+    size: int = Field(ge=0, le=2**62)
+    sha256: Hex64
+    part_size: int = Field(ge=1, le=2**62)
+    parts: list[Hex64] = Field(min_length=1, max_length=10_000)
+    composite: text(80)
+
+
+class MetadataIn(BaseModel):
+    camera_serial: ShortText | None = None
+    officer_id: text(64) | None = None
+    vehicle_id: text(64) | None = None
+    profile: text(100) | None = None
+    original_name: text(1024, 1)
+    camera_start: When | None = None
+    camera_end: When | None = None
+    corrected_start: When | None = None
+    corrected_end: When | None = None
+    clock_offset_seconds: Finite | None = None
+    duration_seconds: Finite | None = None
+    container: text(64) | None = None
+    codec: text(64) | None = None
+    width: Count | None = None
+    height: Count | None = None
+    fps: Finite | None = None
+    has_audio: bool | None = None
+    flags: list[text(64)] = Field(default_factory=list, max_length=64)
+    thumbnail_jpeg_b64: str | None = Field(None, max_length=1_000_000)
+
+
+class RegisterIn(BaseModel):
+    manifest: ManifestIn
+    metadata: MetadataIn
+
+
+class ReceiptBody(BaseModel):
+    clip_id: str
+    sha256: str
+    size: int
+    object_key: str
+    version_id: str | None
+    stored_at: str = Field(description="ISO 8601 UTC")
+    device_id: str
+
+
+class Receipt(BaseModel):
+    receipt: ReceiptBody
+    signature: str = Field(description="base64 Ed25519 signature over the canonical JSON of `receipt`")
+    key_id: str
+
+
+class PartOut(BaseModel):
+    part_number: int
+    url: str
+    checksum_sha256: str = Field(description="base64; send as the x-amz-checksum-sha256 header")
+    present: bool = Field(description="the store already holds this part (resume)")
+
+
+class RegisterOut(BaseModel):
+    clip_id: str
+    upload_id: str | None
+    object_key: str
+    part_size: int
+    state: str = Field(description="'uploading', or 'stored' (then `receipt` is set and `parts` is empty)")
+    parts: list[PartOut]
+    receipt: Receipt | None = None
+
+
+class PartDone(BaseModel):
+    part_number: int = Field(ge=1, le=10_000)
+    etag: text(200, 1)
+
+
+class CompleteIn(BaseModel):
+    parts: list[PartDone] = Field(min_length=1, max_length=10_000)
+
+
+class MismatchOut(BaseModel):
+    detail: str
+    expected: dict
+    actual: dict
+
+
+class KeyOut(BaseModel):
+    key_id: str
+    algorithm: str = "ed25519"
+    public_key_pem: str
