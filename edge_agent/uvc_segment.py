@@ -5,9 +5,10 @@
 digest is computed as the bytes go to disk), muxes H.264 (+ AAC when the source
 has audio) with `frag_keyframe+empty_moov+default_base_moof` so the file is
 written strictly front to back and every complete fragment stays playable after
-a power cut, and gives each segment its own encoders: the segment starts with an
-IDR frame and stands alone. GOPs are `fragment_seconds` long, so a crash loses at
-most about that much video.
+a crash, and gives each segment its own encoders: the segment starts with an IDR
+frame and stands alone. GOPs (hence fragments) are `fragment_seconds` long and
+the file is fdatasynced about once per fragment, so a kill loses at most the
+fragment being written and a power cut about two.
 
 `close()` flushes the encoders, writes the trailer, lets `HashingWriter.close`
 fsync the file and its folder, then renames the file to its final `.mp4` name and
@@ -82,14 +83,14 @@ def finalize(recording: Path) -> Path:
     return final
 
 
-def _create_writer(out_dir: Path, prefix: str, started_at: datetime) -> HashingWriter:
+def _create_writer(out_dir: Path, prefix: str, started_at: datetime, sync_every: int) -> HashingWriter:
     name = segment_name(prefix, started_at)
     for n in range(1000):
         candidate = name if n == 0 else name.removesuffix(".mp4") + f"-{n}.mp4"
         if (out_dir / candidate).exists():
             continue
         try:
-            return HashingWriter(out_dir / (candidate + RECORDING_SUFFIX))
+            return HashingWriter(out_dir / (candidate + RECORDING_SUFFIX), sync_every=sync_every)
         except FileExistsError:
             continue
     raise FileExistsError(f"no free segment name for {name} in {out_dir}")
@@ -103,7 +104,9 @@ class SegmentWriter:
                  settings: EncodeSettings):
         self.started_at = started_at
         self.frames = 0
-        self._writer = _create_writer(out_dir, prefix, started_at)
+        # fdatasync about once per fragment: a power cut loses ~2 fragments, not 4 MiB of video.
+        sync_every = max(64 * 1024, int(settings.bitrate / 8 * settings.fragment_seconds))
+        self._writer = _create_writer(out_dir, prefix, started_at, sync_every)
         self.path = self._writer.path
         self._closed = False
         try:

@@ -24,7 +24,7 @@ import pytest
 
 from edge_agent.uvc import UvcRecorder, open_input, recover_partial_segments, test_source
 from edge_agent.uvc_segment import RECORDING_SUFFIX, finalize, parse_started_at, segment_name
-from hashing import hash_file
+from hashing import HashingWriter, hash_file
 
 REPO = Path(__file__).resolve().parents[2]
 FAST = {"preset": "ultrafast", "bitrate": 400_000}
@@ -44,6 +44,11 @@ def record(out_dir: Path, *, segment_seconds: float, opener=open_input, **kwargs
 
 def decoded(path: Path) -> tuple[int, float, bool, set[str]]:
     """(video frames, seconds from first frame to end of last, first frame is a keyframe, codecs)."""
+    return decoded_av(path)[:4]
+
+
+def decoded_av(path: Path) -> tuple[int, float, bool, set[str], float]:
+    """`decoded` plus the seconds of audio decoded."""
     with av.open(str(path)) as container:
         codecs = {s.codec_context.name for s in container.streams}
         stream = container.streams.video[0]
@@ -52,10 +57,13 @@ def decoded(path: Path) -> tuple[int, float, bool, set[str]]:
         for frame in container.decode(stream):
             first_key = frame.key_frame if first_key is None else first_key
             times.append(frame.time)
-        for _ in container.decode(audio=0) if container.streams.audio else ():
-            pass
+    audio_seconds = 0.0
+    if "aac" in codecs:
+        with av.open(str(path)) as container:
+            audio_seconds = sum(f.samples / f.sample_rate for f in container.decode(audio=0))
     step = 1 / float(stream.average_rate)
-    return len(times), (times[-1] - times[0] + step) if times else 0.0, bool(first_key), codecs
+    span = (times[-1] - times[0] + step) if times else 0.0
+    return len(times), span, bool(first_key), codecs, audio_seconds
 
 
 def top_level_boxes(path: Path) -> list[str]:
@@ -112,9 +120,9 @@ def test_two_minute_capture_gives_four_hashed_fragmented_segments(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(s.path.name for s in segments)
     for segment in segments:
         assert segment.path.suffix == ".mp4" and not segment.partial, segment
-        frames, seconds, first_key, codecs = decoded(segment.path)
+        frames, seconds, first_key, codecs, audio_seconds = decoded_av(segment.path)
         assert frames == segment.frames == 450
-        assert seconds == pytest.approx(30, abs=1)
+        assert seconds == pytest.approx(30, abs=1) and audio_seconds == pytest.approx(30, abs=1)
         assert (segment.ended_at - segment.started_at).total_seconds() == pytest.approx(30, abs=1)
         assert first_key and codecs == {"h264", "aac"}
         boxes = top_level_boxes(segment.path)
@@ -233,3 +241,39 @@ def test_a_source_that_cannot_be_opened_is_reported(tmp_path):
     recorder, segments = record(tmp_path, segment_seconds=10,
                                 opener=lambda *a: open_input("nosuchfilter=x", "lavfi", {}))
     assert segments == [] and recorder.error and recorder.status()["error"] == recorder.error
+
+
+def test_device_like_timestamps_and_pixel_format(tmp_path):
+    # V4L2 gives packed YUYV frames stamped in microseconds from the kernel's monotonic clock.
+    source = "testsrc2=size=320x240:rate=30,format=yuyv422,settb=1/1000000,setpts=PTS+8123456789012"
+    segments = []
+    recorder = UvcRecorder(source=source, input_format="lavfi", options={}, out_dir=tmp_path,
+                           segment_seconds=5, on_segment=segments.append, name_prefix="v4l2",
+                           max_seconds=10, **FAST)
+    recorder.start()
+    recorder.join(60)
+    assert [(s.partial, s.frames) for s in segments] == [(False, 150), (False, 150)]
+    for segment in segments:
+        frames, seconds, first_key, codecs = decoded(segment.path)
+        assert (frames, first_key, codecs) == (150, True, {"h264"})
+        assert seconds == pytest.approx(5, abs=0.1)
+        assert_hashed(segment)
+
+
+def test_a_full_disk_closes_and_keeps_what_was_written(tmp_path, monkeypatch):
+    class FullDisk(HashingWriter):
+        def write(self, data):
+            if self.bytes_written + len(data) > 150_000:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return super().write(data)
+
+    monkeypatch.setattr("edge_agent.uvc_segment.HashingWriter", FullDisk)
+    recorder, segments = record(tmp_path, segment_seconds=30, max_seconds=120)
+
+    [segment] = segments
+    assert segment.partial and segment.reason.startswith("write error") and "No space" in recorder.error
+    assert 0 < segment.digest.size <= 150_000
+    assert_hashed(segment)
+    frames, _, first_key, _ = decoded(segment.path)
+    assert frames > 0 and first_key
+    assert not list(tmp_path.glob("*" + RECORDING_SUFFIX))
