@@ -107,7 +107,7 @@ def approval_state(change: RetentionChange, approvals: Iterable[Approval]) -> Ap
     for approval in approvals:
         who = approval.by
         if who.role != APPROVER_ROLE:
-            refused.append(f"{who.id} is a {who.role}, not a custodian, and cannot approve a shortening")
+            refused.append(f"{who.id} ({who.role}) is not a custodian and cannot approve a shortening")
         elif who.id == requester.id:
             notes.append(f"{who.id} requested the change and cannot approve it too")
         elif not approval.approve:

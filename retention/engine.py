@@ -8,8 +8,8 @@ each one down in words:
   periods count from the later of recording and storage time;
 - every linked use-of-force report applies the policy's report category, whatever
   the clip is tagged (a use-of-force video tagged as a crash is still kept):
-  open or under review, it keeps the clip without end; closed, its period runs
-  from the closing date;
+  open or under review, it keeps the clip without end (and at least the period
+  from now); closed, its period runs from the closing date;
 - a report the Inspector General investigates keeps the clip until released by
   the required number of different custodians;
 - an active legal hold keeps the clip without end;
@@ -32,8 +32,8 @@ from retention.policy import FLOOR_DAYS, FLOOR_SOURCE, Category, Kind, Policy
 @dataclass(frozen=True)
 class _Term:
     reason: str
-    until: datetime | None = None  # a date the clip is kept until
-    blocks: bool = False  # keeps the clip without end
+    until: datetime | None = None  # the clip is kept at least until this date
+    blocks: bool = False  # ... and, while this term holds, without end
 
 
 def when(value: datetime) -> str:
@@ -45,16 +45,22 @@ def _dated(reason: str, until: datetime, now: datetime) -> _Term:
 
 
 def _report_term(name: str, rule: Category, report: ReportFacts, now: datetime) -> _Term:
+    # Until it closes, the report keeps the clip without end, and at least its
+    # period from now (the earliest it could close): that is the store's floor.
+    after = f"kept until {rule.period_text} after it closes"
     if report.status is ReportStatus.OPEN:
-        return _Term(f"category {name}: report {report.id} is open", blocks=True)
-    if report.status is ReportStatus.UNDER_REVIEW:
-        return _Term(f"category {name}: report {report.id} is under review", blocks=True)
-    if report.closed_at is None:
-        return _Term(
+        reason = f"category {name}: report {report.id} is open; {after}"
+    elif report.status is ReportStatus.UNDER_REVIEW:
+        reason = f"category {name}: report {report.id} is under review; {after}"
+    elif report.closed_at is None:
+        reason = (
             f"category {name}: report {report.id} is closed without a closing date; "
-            "kept until one is recorded",
-            blocks=True,
+            f"kept until one is recorded, then {rule.period_text} after it"
         )
+    else:
+        reason = ""
+    if reason:
+        return _Term(reason, until=rule.period_end(now), blocks=True)
     reason = (
         f"category {name}: report {report.id} closed {when(report.closed_at)}, kept {rule.period_text} after"
     )
