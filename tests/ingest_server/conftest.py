@@ -1,0 +1,105 @@
+"""Fixtures for the ingest server: a migrated database per test (SQLite always,
+PostgreSQL on 127.0.0.1 when reachable), a bucket of its own on the loopback moto
+server, the app, and helpers to make users, devices and clips.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from ingest_server import migrate
+from ingest_server.app import build_context, create_app
+from ingest_server.auth import service as auth_service
+from ingest_server.settings import Settings
+from tests.ingest_server import helpers
+
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
+
+
+def _pg_reachable() -> str | None:
+    try:
+        psycopg.connect(PG_ADMIN, autocommit=True).close()
+    except psycopg.Error as exc:
+        return f"PostgreSQL on 127.0.0.1:5432 is not reachable ({exc.__class__.__name__}: {exc})"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A database of our own for this test session, migrated once, dropped after."""
+    reason = _pg_reachable()
+    if reason:
+        pytest.skip(reason)
+    name = f"evidence_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    migrate.upgrade(url)
+    yield url
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _reset_pg(url: str) -> None:
+    from ingest_server.db import make_engine
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE audit_events, clips, users, devices"))
+        conn.execute(text("UPDATE audit_chain_head SET seq = 0, hash = :h"), {"h": "0" * 64})
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'evidence.sqlite3'}"
+        migrate.upgrade(url)
+        return url
+    url = request.getfixturevalue("pg_url")
+    _reset_pg(url)
+    return url
+
+
+@pytest.fixture
+def settings(db_url, tmp_path, s3_endpoint):
+    return Settings(data_dir=tmp_path / "data", database_url=db_url, s3_endpoint_url=s3_endpoint,
+                    s3_bucket=f"evidence-{uuid.uuid4().hex[:12]}", s3_access_key_id="testing",
+                    s3_secret_access_key="testing", max_page_size=50, default_page_size=20)
+
+
+@pytest.fixture
+def ctx(settings):
+    context = build_context(settings)
+    yield context
+    context.engine.dispose()
+
+
+@pytest.fixture
+def app(ctx):
+    return create_app(context=ctx)
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture
+def people(ctx):
+    """One token per role (and two devices), created as an admin would."""
+    tokens = {}
+    with ctx.sessions() as session:
+        for role in ("admin", "custodian", "auditor", "trooper", "prosecutor"):
+            officer = "B1234" if role == "trooper" else None
+            _, tokens[role] = auth_service.create_user(session, username=f"{role}1", role=role,
+                                                       officer_id=officer, actor="test")
+        _, tokens["device"] = auth_service.enroll_device(session, name="car-17", vehicle_id="V17", actor="test")
+        _, tokens["device2"] = auth_service.enroll_device(session, name="car-18", vehicle_id="V18",
+                                                          actor="test")
+    return helpers.Tokens(tokens)
