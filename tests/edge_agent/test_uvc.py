@@ -57,11 +57,11 @@ def decoded_av(path: Path) -> tuple[int, float, bool, set[str], float]:
         for frame in container.decode(stream):
             first_key = frame.key_frame if first_key is None else first_key
             times.append(frame.time)
+        step = 1 / float(stream.average_rate)
     audio_seconds = 0.0
     if "aac" in codecs:
         with av.open(str(path)) as container:
             audio_seconds = sum(f.samples / f.sample_rate for f in container.decode(audio=0))
-    step = 1 / float(stream.average_rate)
     span = (times[-1] - times[0] + step) if times else 0.0
     return len(times), span, bool(first_key), codecs, audio_seconds
 
