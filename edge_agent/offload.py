@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from edge_agent.journal import HELD_STATES, Journal
 from edge_agent.probe import probe_clip, write_thumbnail
 from edge_agent.runtime_status import RuntimeStatus
-from edge_agent.scan import SourceFile, open_no_follow, source_key
+from edge_agent.scan import SourceFile, open_no_follow, opener_expecting, source_key
 from edge_agent.spool import Spool
 from edge_agent.volume import DockedVolume
 from hashing import (
@@ -134,7 +134,7 @@ class Offloader:
                     progress(f, done)
 
             dst = self.spool.clip_path(clip_id, f.posix)
-            digest = self.spool.copy_or_adopt(f.path, dst, opener=open_no_follow, writer=self.writer,
+            digest = self.spool.copy_or_adopt(f.path, dst, opener=opener_expecting(f), writer=self.writer,
                                               progress=tick, on_event=self.journal.record_event)
             sidecar_copies, warnings = self._copy_sidecars(clip_id, sidecars)
         except DestinationError as exc:

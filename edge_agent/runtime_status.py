@@ -92,7 +92,7 @@ class RuntimeStatus:
 
     def save(self, spool_dir: Path) -> None:
         path = Path(spool_dir) / "status.json"
-        tmp = path.with_name(f".status.json.{os.getpid()}.tmp")
+        tmp = path.with_name(f".status.json.{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(json.dumps(self.snapshot(), indent=1, sort_keys=True))
         os.replace(tmp, path)
 

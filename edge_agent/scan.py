@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from hashing import SourceChangedError
+
 MAX_DEPTH = 64
 
 
@@ -140,6 +142,21 @@ def open_no_follow(path: Path) -> BinaryIO:
     except BaseException:
         os.close(fd)
         raise
+
+
+def opener_expecting(f: SourceFile) -> Callable[[Path], BinaryIO]:
+    """`open_no_follow`, refusing a file that is no longer the one scanned (size or mtime moved)."""
+
+    def _open(path: Path) -> BinaryIO:
+        fh = open_no_follow(path)
+        st = os.fstat(fh.fileno())
+        if (st.st_size, st.st_mtime_ns) != (f.size, f.mtime_ns):
+            fh.close()
+            raise SourceChangedError(f"{path}: changed since it was scanned (size {f.size} -> {st.st_size}, "
+                                     f"mtime_ns {f.mtime_ns} -> {st.st_mtime_ns})")
+        return fh
+
+    return _open
 
 
 class QuietTracker:

@@ -70,12 +70,13 @@ class DockedVolume:
 
 
 def prepare_volume(root: Path, profiles: Sequence, *, now: Callable[[], datetime] = lambda: datetime.now(UTC),
-                   force_any: bool = False) -> DockedVolume | None:
-    """Match `root` to a profile and read its serial and clock; None if nothing matches."""
+                   force_any: bool = False, profile=None) -> DockedVolume | None:
+    """Match `root` to a profile (or use `profile`) and read its serial and clock; None if nothing matches."""
     from firmware_profiles import match_volume, read_volume_info
 
     root = Path(root)
-    profile = match_volume(root, profiles) if profiles else None
+    if profile is None and profiles:
+        profile = match_volume(root, profiles)
     if profile is None:
         return DockedVolume(root, AnyVideoProfile(), None) if force_any else None
     warnings: list[str] = []
@@ -84,6 +85,7 @@ def prepare_volume(root: Path, profiles: Sequence, *, now: Callable[[], datetime
     except Exception as exc:  # an unreadable clock or serial file is reported, not fatal
         warnings.append(f"volume info unreadable: {exc}")
         return DockedVolume(root, profile, None, warnings=warnings)
+    warnings.extend(getattr(info, "warnings", []))
     offset = None
     docked = now()
     if info.camera_clock is not None:

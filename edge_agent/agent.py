@@ -1,0 +1,180 @@
+"""The agent service behind `evidence-agent run`: dock watcher, offload worker, UVC recorders.
+
+Threads, each with the shared stop event: the dock watcher (attach, detach, quiet
+files), one offload worker (clips are copied one at a time: the spool disk and the
+hashing pipeline are the limit, not parallelism), and one recorder per configured
+UVC device. At start, the spool is recovered (unfinished copies of DISCOVERED
+clips removed, unclaimed files reported) and so are UVC segments left open by a
+crash. The live status is saved to `status.json` in the spool every second.
+
+When the spool is full the worker keeps its batch and retries every
+`rescan_seconds`; when a volume disappears mid-copy its batch is dropped and its
+clips are found again when it docks again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from edge_agent.config import AgentSettings
+from edge_agent.dock import DockWatcher
+from edge_agent.journal import Journal
+from edge_agent.offload import Offloader, SpoolFull, VolumeGone
+from edge_agent.runtime_status import RuntimeStatus
+from edge_agent.scan import ScanResult, SourceFile
+from edge_agent.spool import Spool
+from edge_agent.volume import DockedVolume, prepare_volume
+
+log = logging.getLogger(__name__)
+
+
+def load_agent_profiles(profile_dirs) -> list:
+    from firmware_profiles import load_profiles
+
+    return load_profiles(list(profile_dirs))
+
+
+class Agent:
+    def __init__(self, settings: AgentSettings, *, profiles: list | None = None,
+                 clock: Callable[[], float] = time.monotonic, mounts_file: Path = Path("/proc/self/mounts"),
+                 use_watchdog: bool = True, now: Callable[[], datetime] = lambda: datetime.now(UTC)):
+        self.settings = settings
+        self.stop_event = threading.Event()
+        self.spool = Spool(settings.spool_dir)
+        self.journal = Journal(settings.journal_path)
+        self.status = RuntimeStatus()
+        self.profiles = profiles if profiles is not None else load_agent_profiles(settings.profile_dirs)
+        self.offloader = Offloader(self.journal, self.spool, min_free_bytes=settings.min_free_bytes,
+                                   max_attempts=settings.max_attempts, thumbnails=settings.thumbnails,
+                                   status=self.status)
+        self._now = now
+        self.volumes: dict[Path, DockedVolume] = {}
+        self._reported_skips: set[tuple[Path, str, str]] = set()
+        self._pending: dict[Path, list[SourceFile]] = {}
+        self._lock = threading.Lock()
+        self._work_ready = threading.Event()
+        self.watcher = DockWatcher(settings.mount_roots, on_attach=self._attach, on_detach=self._detach,
+                                   on_scan=self._scanned, quiet_seconds=settings.quiet_seconds,
+                                   rescan_seconds=settings.rescan_seconds, clock=clock,
+                                   mounts_file=mounts_file, use_watchdog=use_watchdog, stop=self.stop_event)
+        self._worker = threading.Thread(target=self._work, name="offload-worker", daemon=True)
+        self.recorders: list = []
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        report = self.spool.recover(self.journal)
+        if report.unclaimed:
+            log.warning("%d file(s) in the spool that no journal row claims (kept): %s",
+                        len(report.unclaimed), report.unclaimed[:5])
+        if self.settings.uvc_devices:
+            from edge_agent.capture import start_recorders
+
+            self.recorders = start_recorders(self.settings, self.journal, self.status, self.spool,
+                                             self.profiles, self.stop_event)
+        self.watcher.start()
+        self._worker.start()
+
+    def stop(self, timeout: float | None = 30) -> None:
+        self.stop_event.set()
+        self.watcher.stop()
+        self._work_ready.set()
+        for rec in self.recorders:
+            rec.stop()
+        for t in [self.watcher, self._worker]:
+            if t.ident is not None:
+                t.join(timeout)
+        for rec in self.recorders:
+            rec.join(timeout)
+        self.status.save(self.spool.root)
+        self.journal.close()
+
+    def run_forever(self) -> None:
+        self.start()
+        try:
+            while not self.stop_event.wait(1.0):
+                self.status.save(self.spool.root)
+        finally:
+            self.stop()
+
+    # -- dock watcher callbacks ------------------------------------------------------------------
+
+    def _attach(self, root: Path) -> None:
+        self.status.volume(root, state="docked", profile=None)
+        self.journal.record_event("docked", "volume docked", str(root))
+        self._prepare(root)
+
+    def _prepare(self, root: Path) -> DockedVolume | None:
+        volume = prepare_volume(root, self.profiles, now=self._now)
+        if volume is None:
+            self.status.volume(root, state="unrecognised",
+                               note="no firmware profile matches this volume; nothing is copied from it")
+            return None
+        self.volumes[root] = volume
+        self.status.volume(root, state="docked", profile=volume.profile.name,
+                           device_serial=volume.device_serial,
+                           label=volume.label, clock_offset_seconds=volume.clock_offset_seconds,
+                           warnings=volume.warnings, note=None)
+        return volume
+
+    def _detach(self, root: Path) -> None:
+        self.volumes.pop(root, None)
+        with self._lock:
+            self._pending.pop(root, None)
+        self.status.detached(root)
+        self.journal.record_event("detached", "volume removed; its pending clips wait for the next dock",
+                                  str(root))
+
+    def _scanned(self, root: Path, ready: list[SourceFile], waiting: list[SourceFile],
+                 result: ScanResult) -> None:
+        volume = self.volumes.get(root) or self._prepare(root)
+        self.status.skipped(root, result.skipped)
+        for s in result.skipped:
+            if (root, s.relpath, s.reason) not in self._reported_skips:
+                self._reported_skips.add((root, s.relpath, s.reason))
+                self.journal.record_event("skipped", s.reason, f"{root}/{s.relpath}")
+        if volume is None:
+            return
+        clips = [f for f in ready if volume.profile.is_clip(f.posix)]
+        self.status.volume(root, files=len(result.files), clips_ready=len(clips),
+                           clips_waiting=sum(volume.profile.is_clip(f.posix) for f in waiting))
+        with self._lock:
+            self._pending[root] = ready
+        self._work_ready.set()
+
+    # -- offload worker --------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while not self.stop_event.is_set():
+            self._work_ready.wait(self.settings.rescan_seconds)
+            self._work_ready.clear()
+            with self._lock:
+                batches = list(self._pending.items())
+            for root, files in batches:
+                if self.stop_event.is_set():
+                    return
+                volume = self.volumes.get(root)
+                if volume is None:
+                    continue
+                try:
+                    self.offloader.offload(volume, files)
+                    self.status.pause(None)
+                    with self._lock:
+                        if self._pending.get(root) is files:
+                            del self._pending[root]
+                except SpoolFull as exc:
+                    log.warning("%s", exc)
+                    break  # the batch stays pending; retried after rescan_seconds
+                except VolumeGone as exc:
+                    log.warning("volume %s went away mid-copy: %s", root, exc)
+                    with self._lock:
+                        self._pending.pop(root, None)
+                except Exception as exc:  # logged and reported; the clip stays DISCOVERED
+                    log.exception("offload of %s failed", root)
+                    self.journal.record_event("error", f"offload failed: {exc}", str(root))
+            self.status.save(self.spool.root)

@@ -1,0 +1,115 @@
+"""UVC dashcam segments into the journal: each closed segment is a SPOOLED clip.
+
+Segments are recorded straight into the spool (`<spool>/uvc/<device name>/`) and
+hashed while written (edge_agent.uvc), so a closed segment needs no copy: it is
+journaled with its manifest, PyAV facts and thumbnail, flagged "partial_segment"
+when it ended early (stop, unplug, crash). At start, segments a crash left open
+are recovered (`recover_partial_segments`), and closed segments whose journal row
+never committed are hashed and journaled: nothing recorded is left unaccounted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+
+from edge_agent.config import AgentSettings, UvcDevice
+from edge_agent.journal import Journal
+from edge_agent.probe import probe_clip, write_thumbnail
+from edge_agent.runtime_status import RuntimeStatus
+from edge_agent.spool import Spool
+from hashing import Digest, Manifest, hash_file
+
+log = logging.getLogger(__name__)
+
+
+def journal_segment(journal: Journal, spool: Spool, device: UvcDevice, path: Path, digest: Digest, *,
+                    partial: bool, info: dict, thumbnails: bool = True) -> int:
+    serial = device.device_serial or device.name
+    probe = probe_clip(path)
+    metadata = {"probe": probe.facts(), "original_name": path.name, "uvc": info,
+                "warnings": probe.problems, "sidecar_copies": []}
+    if thumbnails and probe.frame is not None:
+        try:
+            metadata["thumbnail"] = str(write_thumbnail(probe.frame, path.with_suffix(".thumb.jpg")))
+        except (OSError, ValueError) as exc:
+            metadata["warnings"].append(f"no thumbnail: {exc}")
+    flags = (["partial_segment"] if partial else []) + probe.flags
+    st = path.stat()
+    return journal.add_spooled(
+        source_key=json.dumps(["uvc", serial, path.name], separators=(",", ":")), kind="segment",
+        device_serial=serial, volume_root=str(path.parent), relpath=path.name, size=digest.size,
+        mtime_ns=st.st_mtime_ns, profile=device.profile or "uvc-test-source", spool_path=str(path),
+        sha256=digest.sha256, manifest_json=Manifest.from_digest(digest).dumps(), metadata_json=metadata,
+        flags_json=flags, clock_offset_seconds=0.0)
+
+
+def recover_device(journal: Journal, spool: Spool, device: UvcDevice, out_dir: Path) -> list[int]:
+    """Journal what a crash left: open segments (kept as partial) and closed ones never journaled."""
+    from edge_agent.uvc import recover_partial_segments
+
+    ids = []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for seg in recover_partial_segments(out_dir):
+        ids.append(journal_segment(journal, spool, device, seg.path, seg.digest, partial=True,
+                                   info={"reason": seg.reason, "frames": seg.frames, "recovered": True,
+                                         "started_at": seg.started_at.isoformat()}))
+    claimed = {Path(r.spool_path).name for r in journal.clips() if r.kind == "segment" and r.spool_path}
+    for path in sorted(out_dir.glob("*.mp4")):
+        if path.name not in claimed:
+            ids.append(journal_segment(journal, spool, device, path, hash_file(path), partial=False,
+                                       info={"reason": "closed before a crash; journaled at restart"}))
+    for clip_id in ids:
+        journal.record_event("recovered", "UVC segment left by an interrupted run kept and journaled",
+                             journal.get(clip_id).spool_path)
+    return ids
+
+
+def source_for(device: UvcDevice, profiles) -> tuple[str, str, dict, float, dict]:
+    """(source, input_format, options, segment_seconds, encoder kwargs) for a configured device."""
+    from edge_agent.uvc import test_source
+
+    capture = None
+    if device.profile:
+        from firmware_profiles import get_profile
+
+        capture = get_profile(device.profile, profiles).capture
+    seconds = device.segment_seconds or (capture.segment_seconds if capture else 60.0)
+    if device.source == "test":
+        src, fmt, opts = test_source(realtime=True)
+        return src, fmt, opts, seconds, {}
+    if capture is None:
+        return device.source, "v4l2", {}, seconds, {}
+    opts = {"video_size": capture.video_size, "framerate": str(capture.framerate), **capture.options}
+    return device.source, capture.input_format, opts, seconds, {"codec": capture.codec,
+                                                                 "bitrate": capture.bitrate}
+
+
+def start_recorders(settings: AgentSettings, journal: Journal, status: RuntimeStatus, spool: Spool,
+                    profiles, stop: threading.Event) -> list:
+    from edge_agent.uvc import UvcRecorder
+
+    recorders = []
+    for device in settings.uvc_devices:
+        out_dir = spool.root / "uvc" / device.name
+        recover_device(journal, spool, device, out_dir)
+        source, fmt, options, seconds, encoder = source_for(device, profiles)
+
+        def on_segment(seg, device=device) -> None:
+            clip_id = journal_segment(journal, spool, device, seg.path, seg.digest, partial=seg.partial,
+                                      info={"reason": seg.reason, "frames": seg.frames,
+                                            "started_at": seg.started_at.isoformat(),
+                                            "ended_at": seg.ended_at.isoformat()},
+                                      thumbnails=settings.thumbnails)
+            status.uvc[device.name] = {"last_segment": str(seg.path), "clip_id": clip_id,
+                                       "partial": seg.partial, "reason": seg.reason}
+
+        rec = UvcRecorder(source=source, input_format=fmt, options=options, out_dir=out_dir,
+                          segment_seconds=seconds, on_segment=on_segment, name_prefix=device.name,
+                          stop=stop, **encoder)
+        rec.start()
+        status.uvc[device.name] = {"source": device.source, "out_dir": str(out_dir)}
+        recorders.append(rec)
+    return recorders

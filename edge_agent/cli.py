@@ -1,0 +1,146 @@
+"""`evidence-agent`: the agent service, a manual offload, the status, and the camera simulator.
+
+    evidence-agent run [--config FILE]                  the service (dock watcher, offload, UVC)
+    evidence-agent offload PATH --spool DIR [--json]    offload one folder now, with progress bars
+    evidence-agent status [--spool DIR] [--json]        what the agent is doing and what went wrong
+    evidence-agent simulate-camera --profile NAME --out DIR --clips N --seconds S ...
+    evidence-agent record-uvc --spool DIR --name NAME [--source test|/dev/videoN] --seconds S
+
+Exit codes of `offload`: 0 every clip is in the spool, 1 some clip is not (see its
+error), 3 paused because the spool is full, 4 the volume went away mid-copy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+from edge_agent.config import AgentSettings, UvcDevice, load_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Edge agent: offload body cameras and dashcams into a hashed, journaled spool.")
+err = Console(stderr=True)
+
+
+def _settings(config: Path | None, **overrides) -> AgentSettings:
+    try:
+        return load_settings(config, **{k: v for k, v in overrides.items() if v is not None})
+    except (ValueError, FileNotFoundError) as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def run(config: Path | None = typer.Option(None, help="TOML or JSON config file (or EVIDENCE_AGENT_CONFIG)."),
+        spool: Path | None = typer.Option(None, help="Override the spool directory."),
+        root: list[Path] | None = typer.Option(None, help="Override the mount roots (repeatable).")) -> None:
+    """Run the agent service until SIGTERM or SIGINT."""
+    from edge_agent.agent import Agent
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = _settings(config, spool_dir=spool, mount_roots=root or None)
+    agent = Agent(settings)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: agent.stop_event.set())
+    err.print(f"agent running: roots {[str(r) for r in settings.mount_roots]}, spool {settings.spool_dir}")
+    agent.run_forever()
+
+
+@app.command()
+def offload(path: Path = typer.Argument(..., help="The camera volume (a mounted folder)."),
+            spool: Path = typer.Option(..., help="Spool directory (the journal lives there)."),
+            as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
+            profile: str | None = typer.Option(None, help="Force this firmware profile."),
+            profile_dir: list[Path] | None = typer.Option(None, help="Extra profile folder (repeatable)."),
+            min_free_bytes: int = typer.Option(0, help="Spool low-water mark in bytes."),
+            thumbnails: bool = typer.Option(True, help="Take a JPEG thumbnail of each clip.")) -> None:
+    """Offload every clip of PATH into the spool now, hashing each at its first read."""
+    from edge_agent.manual import manual_offload
+
+    if not path.is_dir():
+        err.print(f"[red]{path} is not a folder[/red]")
+        raise typer.Exit(2)
+    summary, code = manual_offload(path, spool, profile_name=profile, profile_dirs=profile_dir or [],
+                                   min_free_bytes=min_free_bytes, thumbnails=thumbnails,
+                                   progress_factory=None if as_json and not sys.stderr.isatty() else _bars)
+    if as_json:
+        print(json.dumps(summary, indent=1))
+    else:
+        for c in summary["clips"]:
+            flags = f" [{', '.join(c['flags'])}]" if c["flags"] else ""
+            err.print(f"{c['state']:<11} {c['sha256'] or '-':<64} {c['path']!r}{flags}"
+                      + (f"  ({c['error']})" if c["error"] and c["state"] == "DISCOVERED" else ""))
+        for s in summary["skipped"]:
+            err.print(f"skipped     {s['relpath']!r}: {s['reason']}")
+        if summary["paused"]:
+            err.print(f"[yellow]{summary['paused']}[/yellow]")
+    raise typer.Exit(code)
+
+
+def _bars(total_bytes: int):
+    return Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                    TransferSpeedColumn(), console=err, transient=False)
+
+
+@app.command()
+def status(config: Path | None = typer.Option(None, help="Agent config file (for the spool directory)."),
+           spool: Path | None = typer.Option(None, help="Spool directory (overrides the config)."),
+           as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Docked volumes, clips per state, bytes per second, errors and quarantined clips."""
+    from edge_agent.status import build_status, render
+
+    spool_dir = spool or _settings(config).spool_dir
+    result = build_status(spool_dir)
+    print(json.dumps(result, indent=1) if as_json else render(result))
+
+
+@app.command("simulate-camera")
+def simulate_camera_cmd(profile: str = typer.Option(..., help="Firmware profile name."),
+                        out: Path = typer.Option(..., help="Folder to write the volume into."),
+                        clips: int = typer.Option(3, min=0), seconds: float = typer.Option(5.0, min=0.1),
+                        seed: int = 0, truncated: int = typer.Option(0, min=0),
+                        odd_names: bool = False, symlink_out: bool = False, fifo: bool = False,
+                        clock_offset: float = typer.Option(0.0, help="Camera clock minus true time (s)."),
+                        still_writing: float | None = typer.Option(
+                            None, help="Also write one clip that grows for this many seconds."),
+                        profile_dir: list[Path] | None = typer.Option(None)) -> None:
+    """Write a simulated camera volume in a profile's layout (real H.264 clips, sidecars, clock)."""
+    from edge_agent.manual import simulate
+
+    simulate(profile, out, clips=clips, seconds=seconds, seed=seed, truncated=truncated, odd_names=odd_names,
+             symlink_out=symlink_out, fifo=fifo, clock_offset=clock_offset, still_writing=still_writing,
+             profile_dirs=profile_dir or [], console=err)
+
+
+@app.command("record-uvc")
+def record_uvc(spool: Path = typer.Option(..., help="Spool directory."),
+               name: str = typer.Option("dashcam", help="Device name (segment prefix)."),
+               source: str = typer.Option("test", help="'test' (FFmpeg test source) or /dev/videoN."),
+               uvc_profile: str | None = typer.Option(None, "--profile", help="UVC firmware profile."),
+               segment_seconds: float = typer.Option(60.0, min=0.5),
+               seconds: float | None = typer.Option(None, help="Stop after this many seconds.")) -> None:
+    """Record a dashcam into the spool; each closed segment becomes a journaled clip."""
+    from edge_agent.manual import record
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    device = UvcDevice(name=name, source=source, profile=uvc_profile, segment_seconds=segment_seconds)
+    for line in record(spool, device, seconds=seconds, stop=stop):
+        print(json.dumps(line), flush=True)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
