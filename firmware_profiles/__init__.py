@@ -26,6 +26,7 @@ from firmware_profiles.schema import (
 )
 from firmware_profiles.sidecars import SidecarError, read_volume_file
 from firmware_profiles.timefmt import format_time, parse_time
+from firmware_profiles.walk import iter_clips
 
 __all__ = [
     "BUILTIN_DIR",
@@ -50,6 +51,7 @@ __all__ = [
     "VolumeInfo",
     "explain_volume_match",
     "format_time",
+    "iter_clips",
     "get_profile",
     "load_profile_file",
     "load_profiles",

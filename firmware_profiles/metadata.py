@@ -28,6 +28,7 @@ from firmware_profiles.sidecars import (
 )
 from firmware_profiles.timefmt import parse_time
 from firmware_profiles.volume_files import read_line_value
+from firmware_profiles.walk import iter_clips
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,20 @@ class ClipMetadata:
 
 
 def read_volume_info(profile: Profile, root: Path, *, label: str | None = None) -> VolumeInfo:
-    """Device serial (when the profile keeps it in a volume file) and the camera clock, read at dock time."""
+    """The camera's serial and clock, read at dock time.
+
+    A serial kept per clip (in names or sidecars) is taken from the first clips that have it.
+    """
     warnings: list[str] = []
     serial = None
     src = profile.metadata.device_serial
     if src is not None and src.source in ("volume_file", "constant"):
         serial = _volume_value(root, src, warnings)
+    elif src is not None:  # serial is per clip (name or sidecar): take it from the first clips
+        for n, relpath in enumerate(iter_clips(profile, root)):
+            serial = read_clip_metadata(profile, root, relpath).device_serial
+            if serial is not None or n >= 4:
+                break
     clock = None
     if profile.clock is not None:
         spec = profile.clock

@@ -248,7 +248,7 @@ class FileNameSpec(StrictModel):
     template: str = F(
         title="File-name template",
         description="str.format template of a name this camera writes, using the pattern's group "
-        "names and {seq}; the simulator writes names with it.",
+        "names, {seq} and {when:%Y%m%d} (the camera start); the simulator writes names with it.",
     )
     folder: str = F(
         "",
@@ -268,11 +268,11 @@ class FileNameSpec(StrictModel):
     @model_validator(mode="after")
     def _template_uses_groups(self) -> FileNameSpec:
         groups = set(re.compile(self.pattern).groupindex)
-        unknown = template_fields(self.template) - groups - {"seq"}
+        unknown = template_fields(self.template) - groups - {"seq", "when"}
         if unknown:
             raise ValueError(
                 f"template uses {sorted(unknown)}, which are not groups of the pattern "
-                f"(groups: {sorted(groups)}, plus {{seq}})"
+                f"(groups: {sorted(groups)}, plus {{seq}}, {{when}})"
             )
         if template_fields(self.folder) - {"when", "seq"}:
             raise ValueError("folder template may only use {when} and {seq}")
