@@ -95,7 +95,9 @@ class ClipDiff:
     @property
     def text(self) -> str:
         def until(decision: Decision) -> str:
-            return when(decision.retain_until) if decision.retain_until else "no end (held or open)"
+            if decision.retain_until is not None:
+                return when(decision.retain_until)
+            return f"no end (at least {when(decision.retain_at_least_until)})"
 
         tail = " -> DELETABLE NOW" if self.becomes_deletable else (" (shorter)" if self.shortened else "")
         return f"clip {self.clip_id}: retain until {until(self.old)} -> {until(self.new)}{tail}"

@@ -45,26 +45,17 @@ def _dated(reason: str, until: datetime, now: datetime) -> _Term:
 
 
 def _report_term(name: str, rule: Category, report: ReportFacts, now: datetime) -> _Term:
-    # Until it closes, the report keeps the clip without end, and at least its
-    # period from now (the earliest it could close): that is the store's floor.
-    after = f"kept until {rule.period_text} after it closes"
-    if report.status is ReportStatus.OPEN:
-        reason = f"category {name}: report {report.id} is open; {after}"
-    elif report.status is ReportStatus.UNDER_REVIEW:
-        reason = f"category {name}: report {report.id} is under review; {after}"
-    elif report.closed_at is None:
-        reason = (
-            f"category {name}: report {report.id} is closed without a closing date; "
-            f"kept until one is recorded, then {rule.period_text} after it"
-        )
+    period = rule.period_text
+    if report.status is ReportStatus.CLOSED and report.closed_at is not None:
+        reason = f"category {name}: report {report.id} closed {when(report.closed_at)}, kept {period} after"
+        return _dated(reason, rule.period_end(report.closed_at), now)
+    if report.status is ReportStatus.CLOSED:
+        state = f"is closed without a closing date; kept until one is recorded, then {period} after it"
     else:
-        reason = ""
-    if reason:
-        return _Term(reason, until=rule.period_end(now), blocks=True)
-    reason = (
-        f"category {name}: report {report.id} closed {when(report.closed_at)}, kept {rule.period_text} after"
-    )
-    return _dated(reason, rule.period_end(report.closed_at), now)
+        state = f"is {report.status.value.replace('_', ' ')}; kept until {period} after it closes"
+    # Not closed yet: no end, and at least the period from now (the earliest it
+    # could close), which is what the store's retain-until can safely be set to.
+    return _Term(f"category {name}: report {report.id} {state}", until=rule.period_end(now), blocks=True)
 
 
 def _release_term(name: str, rule: Category, report: ReportFacts) -> _Term:
