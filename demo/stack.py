@@ -1,0 +1,134 @@
+"""Start the chain's servers on 127.0.0.1: moto's S3 server and the ingest server.
+
+Used by `make demo` and by the end-to-end tests, so both run the same set-up a
+person would: `evidence-server migrate`, `create-user`, `enroll-device`, then
+`evidence-server serve`, each a real process. Nothing here listens anywhere but
+loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+LOOPBACK = "127.0.0.1"
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((LOOPBACK, 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, proc: subprocess.Popen | None, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((LOOPBACK, port), timeout=0.5):
+                return
+        except OSError:
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"{what} exited with code {proc.returncode} before listening") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not listen on {LOOPBACK}:{port} within {timeout} s") from None
+            time.sleep(0.05)
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextmanager
+def moto_server(port: int | None = None, log: Path | None = None):
+    """moto's S3 server on 127.0.0.1 in its own process; yields its endpoint URL."""
+    port = port or free_port()
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    out = open(log, "ab") if log else subprocess.DEVNULL
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(port)],
+                            stdout=out, stderr=out, env=env)
+    try:
+        wait_for_port(port, proc, "moto server", timeout=30)
+        yield f"http://{LOOPBACK}:{port}"
+    finally:
+        stop_process(proc)
+        if log:
+            out.close()
+
+
+@dataclass
+class ServerProcess:
+    """An ingest server with its own data folder, one device and one custodian."""
+
+    data_dir: Path
+    s3_endpoint: str
+    bucket: str = field(default_factory=lambda: f"evidence-{uuid.uuid4().hex[:10]}")
+    port: int = field(default_factory=free_port)
+    device_name: str = "car-17"
+    vehicle_id: str = "V17"
+    device_token: str = ""
+    custodian_token: str = ""
+    proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return dict(os.environ, EVIDENCE_SERVER_DATA_DIR=str(self.data_dir),
+                    EVIDENCE_SERVER_S3_ENDPOINT_URL=self.s3_endpoint, EVIDENCE_SERVER_S3_BUCKET=self.bucket,
+                    EVIDENCE_SERVER_S3_ACCESS_KEY_ID="testing",
+                    EVIDENCE_SERVER_S3_SECRET_ACCESS_KEY="testing")
+
+    def cli(self, *args: str) -> str:
+        done = subprocess.run([str(BIN / "evidence-server"), *args], env=self.env, capture_output=True,
+                              text=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"evidence-server {' '.join(args)} failed: {done.stderr.strip()}")
+        return done.stdout
+
+    def prepare(self) -> ServerProcess:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.cli("migrate")
+        self.device_token = self.cli("enroll-device", self.device_name, "--vehicle-id",
+                                     self.vehicle_id).strip().splitlines()[-1]
+        self.custodian_token = self.cli("create-user", f"custodian-{uuid.uuid4().hex[:6]}", "--role",
+                                        "custodian").strip().splitlines()[-1]
+        return self
+
+    def start(self, log: Path | None = None) -> ServerProcess:
+        out = open(log, "ab") if log else subprocess.DEVNULL
+        self.proc = subprocess.Popen([str(BIN / "evidence-server"), "serve", "--host", LOOPBACK, "--port",
+                                      str(self.port), "--no-migrate"], env=self.env, stdout=out, stderr=out)
+        wait_for_port(self.port, self.proc, "ingest server")
+        deadline = time.monotonic() + 30
+        while httpx.get(f"{self.url}/api/v1/health", timeout=5).status_code != 200:
+            if time.monotonic() > deadline:
+                raise RuntimeError("ingest server is not healthy")
+            time.sleep(0.1)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop_process(self.proc)
+            self.proc = None
+
+    def custodian(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.custodian_token}"},
+                            timeout=60)
