@@ -22,7 +22,9 @@ Promises:
 from __future__ import annotations
 
 import logging
+import queue
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
@@ -85,6 +87,10 @@ class UvcRecorder:
         self._on_segment, self._clock, self._opener, self._audio = on_segment, clock, opener, audio
         self._stop = stop or threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"uvc-{name_prefix}", daemon=True)
+        # on_segment runs on its own thread: a slow journal or thumbnail never makes the
+        # device drop frames. Segments are handed over in order; None ends the thread.
+        self._closed_segments: queue.SimpleQueue[Segment | None] = queue.SimpleQueue()
+        self._notifier = threading.Thread(target=self._notify, name=f"uvc-{name_prefix}-notify", daemon=True)
         self._segment: SegmentWriter | None = None
         self._seg_start = Fraction(0)
         self._t0: Fraction | None = None
@@ -99,16 +105,27 @@ class UvcRecorder:
 
     def start(self) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._notifier.start()
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
 
     def join(self, timeout: float | None = None) -> None:
+        """Wait for the capture to end and every closed segment to be handed to on_segment."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         self._thread.join(timeout)
+        self._notifier.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
 
     def is_alive(self) -> bool:
-        return self._thread.is_alive()
+        return self._thread.is_alive() or self._notifier.is_alive()
+
+    def _notify(self) -> None:
+        while (segment := self._closed_segments.get()) is not None:
+            try:
+                self._on_segment(segment)
+            except Exception:
+                log.exception("on_segment failed for %s; the segment is kept on disk", segment.path)
 
     def status(self) -> dict:
         seg = self._segment
@@ -123,7 +140,12 @@ class UvcRecorder:
             self.error = self.end_reason = f"{type(exc).__name__}: {exc}"
             log.exception("capture from %s failed", self.source)
             if self._segment is not None:
-                self._close(complete=False, reason=f"capture failed: {self.error}")
+                try:
+                    self._close(complete=False, reason=f"capture failed: {self.error}")
+                except Exception:  # the .recording file stays for recover_partial_segments
+                    log.exception("could not close %s after a failure", self._segment)
+        finally:
+            self._closed_segments.put(None)
         log.info("capture from %s ended: %s", self.source, self.end_reason)
 
     def _record(self) -> str:
@@ -222,8 +244,5 @@ class UvcRecorder:
         self._seg_last_video = None
         self.segments_closed += 1
         log.info("closed segment %s (%d frames, %s)", path, seg.frames, reason)
-        try:
-            self._on_segment(segment)
-        except Exception:
-            log.exception("on_segment failed for %s; the segment is kept on disk", path)
+        self._closed_segments.put(segment)
         return reason

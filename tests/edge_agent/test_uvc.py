@@ -277,3 +277,28 @@ def test_a_full_disk_closes_and_keeps_what_was_written(tmp_path, monkeypatch):
     frames, _, first_key, _ = decoded(segment.path)
     assert frames > 0 and first_key
     assert not list(tmp_path.glob("*" + RECORDING_SUFFIX))
+
+
+def test_a_slow_on_segment_never_holds_up_the_capture(tmp_path):
+    release, seen = threading.Event(), []
+
+    def slow_journal(segment):
+        seen.append(segment)
+        release.wait(60)
+
+    source, input_format, options = test_source(320, 240, 15)
+    recorder = UvcRecorder(source=source, input_format=input_format, options=options, out_dir=tmp_path,
+                           segment_seconds=10, on_segment=slow_journal, name_prefix="slow",
+                           max_seconds=40, **FAST)
+    recorder.start()
+    try:
+        deadline = time.monotonic() + 60
+        while recorder.end_reason is None and time.monotonic() < deadline:
+            threading.Event().wait(0.05)
+        assert recorder.end_reason == "capture length reached" and recorder.segments_closed == 4
+        assert len(seen) == 1  # the capture went on while the first hand-over was stuck
+    finally:
+        release.set()
+        recorder.join(60)
+    assert not recorder.is_alive()
+    assert [s.path for s in seen] == sorted(tmp_path.glob("*.mp4"))
