@@ -1,0 +1,104 @@
+"""The custodian API: search with filters and paging limits, one clip, its manifest,
+the original streamed with HTTP Range and its SHA-256 header, category changes."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from tests.ingest_server.helpers import clip_bytes, manifest_for, upload
+
+
+@pytest.fixture
+def three_clips(client, people):
+    clips = []
+    for i, (officer, vehicle, start) in enumerate([("B1", "V1", "2026-11-20T08:00:00+00:00"),
+                                                    ("B2", "V1", "2026-11-21T08:00:00+00:00"),
+                                                    ("B2", "V2", "2026-11-22T08:00:00+00:00")]):
+        data = clip_bytes(1000 + i, seed=i)
+        reg, receipt = upload(client, people.auth("device"), data, officer_id=officer, vehicle_id=vehicle,
+                              corrected_start=start)
+        clips.append((reg["clip_id"], data))
+    return clips
+
+
+def _ids(client, people, **params):
+    response = client.get("/api/v1/clips", headers=people.auth("custodian"), params=params)
+    assert response.status_code == 200, response.text
+    return [c["id"] for c in response.json()["items"]]
+
+
+def test_search_filters(client, people, three_clips):
+    (a, data_a), (b, _), (c, _) = three_clips
+    assert _ids(client, people, officer_id="B2") == [c, b]  # newest recording first
+    assert _ids(client, people, vehicle_id="V1") == [b, a]
+    assert _ids(client, people, officer_id="B2", vehicle_id="V1") == [b]
+    assert _ids(client, people, recorded_from="2026-11-21T00:00:00Z", recorded_to="2026-11-22T00:00:00Z") == [b]
+    assert _ids(client, people, sha256=hashlib.sha256(data_a).hexdigest()) == [a]
+    assert _ids(client, people, category="unclassified") == [c, b, a]
+    assert _ids(client, people, category="evidence") == []
+    assert _ids(client, people, state="stored") == [c, b, a]
+    device_id = client.get(f"/api/v1/clips/{a}", headers=people.auth("custodian")).json()["device_id"]
+    assert _ids(client, people, device_id=device_id) == [c, b, a]
+
+
+def test_paging_and_its_limits(client, people, three_clips):
+    page = client.get("/api/v1/clips", headers=people.auth("custodian"), params={"limit": 2}).json()
+    assert page["total"] == 3 and len(page["items"]) == 2 and page["limit"] == 2
+    rest = client.get("/api/v1/clips", headers=people.auth("custodian"), params={"limit": 2, "offset": 2}).json()
+    assert len(rest["items"]) == 1
+    assert {c["id"] for c in page["items"] + rest["items"]} == {c for c, _ in three_clips}
+    too_big = client.get("/api/v1/clips", headers=people.auth("custodian"), params={"limit": 51})
+    assert too_big.status_code == 422 and "maximum page size 50" in too_big.json()["detail"]
+    default = client.get("/api/v1/clips", headers=people.auth("custodian")).json()
+    assert default["limit"] == 20
+
+
+def test_one_clip_and_its_manifest(client, people, three_clips):
+    clip_id, data = three_clips[0]
+    clip = client.get(f"/api/v1/clips/{clip_id}", headers=people.auth("auditor")).json()
+    assert clip["sha256"] == hashlib.sha256(data).hexdigest() and clip["size"] == len(data)
+    assert clip["original_name"] == "AXON_0019283746.MP4" and clip["flags"] == ["event"]
+    assert clip["clock_offset_seconds"] == -2.0 and clip["corrected_start"].startswith("2026-11-20T08:00:00")
+    manifest = client.get(f"/api/v1/clips/{clip_id}/manifest", headers=people.auth("custodian")).json()
+    assert manifest == manifest_for(data).as_dict()
+    missing = client.get("/api/v1/clips/" + "0" * 32, headers=people.auth("custodian"))
+    assert missing.status_code == 404 and "no clip" in missing.json()["detail"]
+
+
+def test_download_whole_and_ranges(client, people, three_clips):
+    clip_id, data = three_clips[1]
+    url = f"/api/v1/clips/{clip_id}/original"
+    whole = client.get(url, headers=people.auth("custodian"))
+    assert whole.status_code == 200 and whole.content == data
+    assert whole.headers["x-content-sha256"] == hashlib.sha256(data).hexdigest()
+    assert whole.headers["accept-ranges"] == "bytes"
+    for header, start, end in (("bytes=10-19", 10, 20), ("bytes=900-", 900, len(data)), ("bytes=-5", len(data) - 5,
+                                                                                         len(data))):
+        part = client.get(url, headers={**people.auth("custodian"), "Range": header})
+        assert part.status_code == 206 and part.content == data[start:end]
+        assert part.headers["content-range"] == f"bytes {start}-{end - 1}/{len(data)}"
+        assert part.headers["x-content-sha256"] == hashlib.sha256(data).hexdigest()
+    for bad in ("bytes=5000-6000", "bytes=1-2,4-5", "lines=1-2", "bytes=abc"):
+        refused = client.get(url, headers={**people.auth("custodian"), "Range": bad})
+        assert refused.status_code == 416, bad
+        assert refused.headers["content-range"] == f"bytes */{len(data)}"
+
+
+def test_category_change_is_audited_and_evidence_facts_are_immutable(client, people, three_clips):
+    from ingest_server.clips.models import Clip, ImmutableClipError, assert_mutable
+
+    clip_id, _ = three_clips[0]
+    changed = client.put(f"/api/v1/clips/{clip_id}/category", headers=people.auth("custodian"),
+                         json={"category": "use-of-force", "reason": "report UF-2026-001"})
+    assert changed.status_code == 200 and changed.json()["category"] == "use-of-force"
+    trail = client.get(f"/api/v1/clips/{clip_id}/audit", headers=people.auth("auditor")).json()["items"]
+    [event] = [e for e in trail if e["event_type"] == "clip.category_changed"]
+    assert event["detail"] == {"from": "unclassified", "to": "use-of-force", "reason": "report UF-2026-001"}
+    assert event["actor"] == "user:custodian1"
+    stored = Clip(id="x", state="stored")
+    for field in ("sha256", "size", "manifest_json", "object_key", "version_id"):
+        with pytest.raises(ImmutableClipError):
+            assert_mutable(stored, field)
+    assert_mutable(stored, "category")
