@@ -39,6 +39,8 @@ __all__ = ["Segment", "UvcRecorder", "open_input", "recover_partial_segments", "
 
 log = logging.getLogger(__name__)
 
+MAX_FRAME_GAP = Fraction(5)  # a longer silence between two frames is a clock leap, not footage
+
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
@@ -98,6 +100,7 @@ class UvcRecorder:
         self._last_video: Fraction | None = None
         self._seg_last_video: Fraction | None = None
         self._frame_rate = Fraction(30)
+        self._rebase = Fraction(0)
         self._streams = None
         self.segments_closed = 0
         self.end_reason: str | None = None
@@ -139,11 +142,11 @@ class UvcRecorder:
         except Exception as exc:  # the thread must say why it ended, never die silently
             self.error = self.end_reason = f"{type(exc).__name__}: {exc}"
             log.exception("capture from %s failed", self.source)
-            if self._segment is not None:
+            if (open_segment := self._segment) is not None:
                 try:
                     self._close(complete=False, reason=f"capture failed: {self.error}")
                 except Exception:  # the .recording file stays for recover_partial_segments
-                    log.exception("could not close %s after a failure", self._segment)
+                    log.exception("could not close %s after a failure", open_segment.path)
         finally:
             self._closed_segments.put(None)
         log.info("capture from %s ended: %s", self.source, self.end_reason)
@@ -189,10 +192,15 @@ class UvcRecorder:
                     return ended
 
     def _take(self, frame, stream) -> str | None:
-        t = Fraction(frame.pts) * stream.time_base if frame.pts is not None else self._guess_time(stream)
+        video = stream.type == "video"
+        if frame.pts is None:
+            t = self._guess_time(stream)
+        else:
+            t = Fraction(frame.pts) * stream.time_base + self._rebase
+            if video:
+                t = self._continuous(t)
         if self._t0 is None:
             self._t0, self._wall0 = t, self._clock()
-        video = stream.type == "video"
         if video and self._segment is not None:
             reached = t - self._seg_start >= self.segment_seconds
             if self.max_seconds is not None and t - self._t0 >= self.max_seconds:
@@ -207,6 +215,21 @@ class UvcRecorder:
         else:
             self._segment.add_audio(frame, t - self._seg_start)
         return None
+
+    def _continuous(self, t: Fraction) -> Fraction:
+        """Media time that only moves forward, without leaps: segment lengths stay true.
+
+        A camera's clock can step back or leap ahead (a USB reset restarts its
+        timestamps); the recording then continues one frame after the last one.
+        """
+        last = self._last_video
+        if last is None or last < t <= last + MAX_FRAME_GAP:
+            return t
+        following = last + 1 / self._frame_rate
+        log.warning("timestamp discontinuity from %s (%.3f s after the last frame); continuing the "
+                    "recording's clock", self.source, float(t - last))
+        self._rebase += following - t
+        return following
 
     def _guess_time(self, stream) -> Fraction:
         rate = stream.average_rate or Fraction(30)

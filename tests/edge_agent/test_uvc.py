@@ -302,3 +302,19 @@ def test_a_slow_on_segment_never_holds_up_the_capture(tmp_path):
         recorder.join(60)
     assert not recorder.is_alive()
     assert [s.path for s in seen] == sorted(tmp_path.glob("*.mp4"))
+
+
+@pytest.mark.parametrize("leap", ["-1000", "+3600"])
+def test_a_camera_clock_leap_does_not_distort_segment_lengths(tmp_path, leap):
+    # At frame 75 (5 s) the camera's timestamps jump (a USB reset restarts its clock).
+    source = rf"testsrc2=size=160x120:rate=15,setpts='PTS+if(gte(N\,75)\,{leap}/TB\,0)'"
+    segments = []
+    recorder = UvcRecorder(source=source, input_format="lavfi", options={}, out_dir=tmp_path,
+                           segment_seconds=4, on_segment=segments.append, name_prefix="leap",
+                           max_seconds=12, **FAST)
+    recorder.start()
+    recorder.join(60)
+    assert [(s.partial, s.frames) for s in segments] == [(False, 60)] * 3
+    for segment in segments:
+        assert (segment.ended_at - segment.started_at).total_seconds() == pytest.approx(4)
+        assert decoded(segment.path)[:2] == (60, pytest.approx(4, abs=0.1))
