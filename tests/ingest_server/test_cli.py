@@ -1,0 +1,62 @@
+"""`evidence-server`: migrate, create-user, enroll-device (token shown once, stored
+hashed), and serve refusing an unmigrated database."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from ingest_server.cli import app
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVIDENCE_SERVER_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+def _run(*args):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_serve_refuses_an_unmigrated_database(env):
+    result = _run("serve", "--no-migrate", "--port", "1")
+    assert result.exit_code == 2 and "run `evidence-server migrate`" in result.output
+
+
+def test_migrate_then_create_user_and_enroll_device(env):
+    migrated = _run("migrate")
+    assert migrated.exit_code == 0 and "database at revision 0001" in migrated.output
+    assert _run("migrate").exit_code == 0  # idempotent
+
+    made = _run("create-user", "alice", "--role", "custodian")
+    assert made.exit_code == 0, made.output
+    token = made.output.strip().splitlines()[-1]
+    assert token.startswith("evu_") and len(token) > 40
+    enrolled = _run("enroll-device", "car-17", "--vehicle-id", "V17")
+    device_token = enrolled.output.strip().splitlines()[-1]
+    assert enrolled.exit_code == 0 and device_token.startswith("evd_")
+
+    engine = create_engine(f"sqlite:///{env / 'evidence.sqlite3'}")
+    with engine.connect() as conn:
+        dump = "\n".join(conn.connection.driver_connection.iterdump())
+        users = conn.execute(text("SELECT username, role, token_hash FROM users")).all()
+        events = conn.execute(text("SELECT event_type, actor FROM audit_events ORDER BY seq")).all()
+    engine.dispose()
+    assert token not in dump and device_token not in dump  # only hashes are stored
+    assert users == [("alice", "custodian", hashlib.sha256(token.encode()).hexdigest())]
+    assert [e[0] for e in events] == ["user.created", "device.enrolled"]
+    assert all(actor.startswith("cli:") for _, actor in events)
+
+    again = _run("create-user", "alice", "--role", "custodian")
+    assert again.exit_code == 1 and "already exists" in again.output
+    bad = _run("create-user", "bob", "--role", "sheriff")
+    assert bad.exit_code == 1 and "unknown role" in bad.output
+
+
+def test_commands_need_a_migrated_database(env):
+    result = _run("create-user", "alice", "--role", "admin")
+    assert result.exit_code == 2 and "evidence-server migrate" in result.output
