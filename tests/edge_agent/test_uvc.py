@@ -16,12 +16,14 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import pytest
 
+from edge_agent import uvc_cli
 from edge_agent.uvc import UvcRecorder, open_input, recover_partial_segments, test_source
 from edge_agent.uvc_segment import RECORDING_SUFFIX, finalize, parse_started_at, segment_name
 from hashing import HashingWriter, hash_file
@@ -113,7 +115,8 @@ class Interrupting:
 
 
 def test_two_minute_capture_gives_four_hashed_fragmented_segments(tmp_path):
-    recorder, segments = record(tmp_path, segment_seconds=30, max_seconds=120)
+    first_frame_at = datetime(2026, 3, 1, 22, 15, 0, 250_000, tzinfo=UTC)
+    recorder, segments = record(tmp_path, segment_seconds=30, max_seconds=120, clock=lambda: first_frame_at)
 
     assert recorder.end_reason == "capture length reached" and recorder.error is None
     assert len(segments) == 4
@@ -128,6 +131,8 @@ def test_two_minute_capture_gives_four_hashed_fragmented_segments(tmp_path):
         boxes = top_level_boxes(segment.path)
         assert boxes[:2] == ["ftyp", "moov"] and boxes.count("moof") >= 25, boxes[:6]
         assert_hashed(segment)
+    assert [s.started_at for s in segments] == [first_frame_at + timedelta(seconds=30 * i) for i in range(4)]
+    assert segments[0].path.name == "car7-20260301T221500.250Z.mp4"
     for before, after in zip(segments, segments[1:], strict=False):
         assert after.started_at == before.ended_at
         assert after.path.name == segment_name("car7", after.started_at)
@@ -217,14 +222,17 @@ def test_sigkill_mid_segment_leaves_a_recoverable_hashed_partial_segment(tmp_pat
     assert recover_partial_segments(tmp_path) == []
 
 
-def test_recovery_keeps_a_file_that_does_not_decode(tmp_path):
+def test_recovery_keeps_a_file_that_does_not_decode(tmp_path, capsys):
     junk = tmp_path / ("car7-20260101T000000.000Z.mp4" + RECORDING_SUFFIX)
     junk.write_bytes(b"\x00\x00\x00\x1cftypiso5" + b"\x17" * 500)
 
-    [segment] = recover_partial_segments(tmp_path)
-    assert segment.frames == 0 and segment.partial and "no decodable frames" in segment.reason
-    assert segment.path == tmp_path / "car7-20260101T000000.000Z.mp4" and not junk.exists()
-    assert_hashed(segment)
+    assert uvc_cli.main(["recover", str(tmp_path)]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    segment = json.loads(line)
+    assert segment["frames"] == 0 and segment["partial"] and "no decodable frames" in segment["reason"]
+    assert segment["path"] == str(tmp_path / "car7-20260101T000000.000Z.mp4") and not junk.exists()
+    assert segment["sha256"] == hashlib.sha256(Path(segment["path"]).read_bytes()).hexdigest()
+    assert segment["started_at"] == "2026-01-01T00:00:00+00:00"
 
 
 def test_finalize_never_overwrites_a_segment(tmp_path):
