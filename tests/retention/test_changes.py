@@ -65,6 +65,7 @@ def test_store_retain_until_over_a_clip_life_never_goes_back():
 OPEN = [report(status="open")]
 CLOSED = [report(status="closed", closed_at=STORED + 30 * DAY)]
 AFTER_CLOSE = STORED + 60 * DAY
+RELEASED_IG = [report(status="closed", closed_at=STORED, ig=True, released_by=("c7", "c9"))]
 
 # fmt: off
 P = pytest.param
@@ -88,6 +89,12 @@ SHORTENING = [
       id="drop-evidentiary-while-report-open-keeps-4-years-after-close"),
     P(decision(clip("pending_matter")), decision(clip("evidentiary")), True, id="drop-pending-matter"),
     P(decision(clip()), decision(clip()), False, id="no-change"),
+    P(decision(clip("use_of_force")), decision(clip("use_of_force"), CLOSED), True,
+      id="linking-closed-report-to-clip-waiting-for-one"),
+    P(decision(clip("use_of_force")), decision(clip("use_of_force"), OPEN), False,
+      id="linking-open-report-to-clip-waiting-for-one"),
+    P(decision(clip("inspector_general")), decision(clip("inspector_general"), RELEASED_IG), True,
+      id="linking-released-ig-report-to-clip-waiting-for-one"),
 ]
 # fmt: on
 
