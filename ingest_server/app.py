@@ -36,8 +36,9 @@ def build_context(settings: Settings, *, storage: Storage | None = None, clock=N
         storage = Storage(make_client(settings), settings.s3_bucket)
         storage.ensure_bucket(create=settings.s3_create_bucket)
     signer = ReceiptSigner(load_or_create_key(settings.key_path))
-    ctx = ServerContext(settings=settings, engine=engine, sessions=make_sessionmaker(engine), storage=storage,
-                        signer=signer)
+    ctx = ServerContext(
+        settings=settings, engine=engine, sessions=make_sessionmaker(engine), storage=storage, signer=signer
+    )
     if clock is not None:
         ctx.clock = clock
     return ctx
@@ -45,13 +46,21 @@ def build_context(settings: Settings, *, storage: Storage | None = None, clock=N
 
 def create_app(settings: Settings | None = None, *, context: ServerContext | None = None) -> FastAPI:
     ctx = context or build_context(settings or Settings())
-    app = FastAPI(title="Evidence ingest server", version="1.0.0",
-                  description="Verified multipart upload of body-camera and dashcam clips, the clip index, "
-                              "signed receipts and a hash-chained audit log.")
+    app = FastAPI(
+        title="Evidence ingest server",
+        version="1.0.0",
+        description="Verified multipart upload of body-camera and dashcam clips, the clip index, "
+        "signed receipts and a hash-chained audit log.",
+    )
     app.state.ctx = ctx
 
-    @app.get("/api/v1/health", name="health", summary="Liveness (not audited)", response_model=Health,
-             tags=["meta"])
+    @app.get(
+        "/api/v1/health",
+        name="health",
+        summary="Liveness (not audited)",
+        response_model=Health,
+        tags=["meta"],
+    )
     def health() -> Health:
         return Health(status="ok")
 

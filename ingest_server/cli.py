@@ -57,10 +57,13 @@ def migrate_cmd() -> None:
 
 
 @app.command()
-def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-          migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate",
-                                                      help="Run migrations before serving.")] = True) -> None:
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Run migrations before serving.")
+    ] = True,
+) -> None:
     """Run the HTTP API (migrates the database first unless --no-migrate)."""
     import uvicorn
 
@@ -78,15 +81,17 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
 
 
 @app.command("create-user")
-def create_user(username: str,
-                role: Annotated[str, typer.Option(help=f"One of: {', '.join(USER_ROLES)}.")],
-                officer_id: Annotated[str | None, typer.Option(help="Badge / officer id (troopers).")] = None,
-                ) -> None:
+def create_user(
+    username: str,
+    role: Annotated[str, typer.Option(help=f"One of: {', '.join(USER_ROLES)}.")],
+    officer_id: Annotated[str | None, typer.Option(help="Badge / officer id (troopers).")] = None,
+) -> None:
     """Create a user and print its bearer token (shown once)."""
     with _sessions(_settings())() as session:
         try:
-            user, token = auth_service.create_user(session, username=username, role=role, officer_id=officer_id,
-                                                   actor=_actor())
+            user, token = auth_service.create_user(
+                session, username=username, role=role, officer_id=officer_id, actor=_actor()
+            )
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from exc
@@ -95,12 +100,15 @@ def create_user(username: str,
 
 
 @app.command("enroll-device")
-def enroll_device(name: str,
-                  vehicle_id: Annotated[str | None, typer.Option(help="Vehicle this agent is in.")] = None) -> None:
+def enroll_device(
+    name: str, vehicle_id: Annotated[str | None, typer.Option(help="Vehicle this agent is in.")] = None
+) -> None:
     """Enroll an edge agent and print its bearer token (shown once)."""
     with _sessions(_settings())() as session:
         try:
-            device, token = auth_service.enroll_device(session, name=name, vehicle_id=vehicle_id, actor=_actor())
+            device, token = auth_service.enroll_device(
+                session, name=name, vehicle_id=vehicle_id, actor=_actor()
+            )
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from exc
@@ -117,8 +125,14 @@ def audit_verify() -> None:
     with _sessions(_settings())() as session:
         report = verify_chain(session)
         session.rollback()
-        audit.append(session, component="cli", event_type="audit.verified", actor=_actor(),
-                     outcome="success" if report.ok else "failure", detail={"message": report.describe()})
+        audit.append(
+            session,
+            component="cli",
+            event_type="audit.verified",
+            actor=_actor(),
+            outcome="success" if report.ok else "failure",
+            detail={"message": report.describe()},
+        )
         session.commit()
     typer.echo(report.describe())
     if not report.ok:

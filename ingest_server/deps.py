@@ -52,8 +52,11 @@ def authenticate(request: Request, session: SessionDep) -> Principal:
     token = _bearer(request)
     if token is None:
         request.scope[AUTH_NOTE_KEY] = "no bearer token"
-        raise HTTPException(401, "authentication required: send 'Authorization: Bearer <token>'",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            "authentication required: send 'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     principal = principal_for_token(session, token)
     session.rollback()  # end the read transaction: no lock held while the route works
     if principal is None:

@@ -30,8 +30,10 @@ def _where(loc) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
-        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-                  for e in exc.errors()]
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
         summary = "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in errors[:5])
         return JSONResponse({"detail": f"invalid request: {summary}", "errors": errors}, status_code=422)
 
@@ -40,8 +42,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BotoCoreError)
     async def _storage(request: Request, exc: Exception):
         log.error("storage failure on %s: %s", request.url.path, exc)
-        return JSONResponse({"detail": f"evidence store unavailable or refused the request: {exc}"},
-                            status_code=502)
+        return JSONResponse(
+            {"detail": f"evidence store unavailable or refused the request: {exc}"}, status_code=502
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
@@ -56,11 +59,19 @@ class BodyLimitMiddleware:
         self.app, self.limit = app, limit
 
     async def _refuse(self, send, declared: str) -> None:
-        body = (f'{{"detail":"request body too large: {declared} bytes, the limit is {self.limit}"}}'
-                ).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
+        body = (
+            f'{{"detail":"request body too large: {declared} bytes, the limit is {self.limit}"}}'
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope, receive, send):

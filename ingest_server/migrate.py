@@ -52,7 +52,8 @@ def check(engine: Engine) -> None:
         raise NotMigratedError(
             f"database {engine.url.render_as_string(hide_password=True)} is at schema revision "
             f"{current or 'none (empty database)'}, this server needs {head}: "
-            "run `evidence-server migrate` first")
+            "run `evidence-server migrate` first"
+        )
 
 
 def upgrade_engine_url(url: str) -> Engine:

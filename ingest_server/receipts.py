@@ -26,12 +26,15 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
     if path.exists():
         mode = path.stat().st_mode & 0o777
         if mode & 0o077:
-            raise PermissionError(f"receipt signing key {path} is readable by others (mode {mode:o}); chmod 600")
+            raise PermissionError(
+                f"receipt signing key {path} is readable by others (mode {mode:o}); chmod 600"
+            )
         return serialization.load_pem_private_key(path.read_bytes(), password=None)
     path.parent.mkdir(parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     tmp = path.with_suffix(path.suffix + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -48,8 +51,11 @@ class ReceiptSigner:
         self._key = key
         raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         self.key_id = hashlib.sha256(raw).hexdigest()[:16]
-        self.public_key_pem = key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+        self.public_key_pem = (
+            key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode("ascii")
+        )
 
     def sign(self, receipt: dict) -> dict:
         signature = base64.b64encode(self._key.sign(canonical(receipt))).decode("ascii")

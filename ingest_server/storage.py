@@ -46,9 +46,14 @@ def make_client(settings):
         retries={"max_attempts": 3, "mode": "standard"},
     )
     secret = settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else None
-    return boto3.client("s3", endpoint_url=settings.s3_endpoint_url, region_name=settings.s3_region,
-                        aws_access_key_id=settings.s3_access_key_id, aws_secret_access_key=secret,
-                        config=config)
+    return boto3.client(
+        "s3",
+        endpoint_url=settings.s3_endpoint_url,
+        region_name=settings.s3_region,
+        aws_access_key_id=settings.s3_access_key_id,
+        aws_secret_access_key=secret,
+        config=config,
+    )
 
 
 def _code(exc: ClientError) -> str:
@@ -68,8 +73,9 @@ class Storage:
                 raise StorageError(f"bucket {self.bucket!r} is not reachable: {exc}") from exc
             # Object Lock can only be enabled on an empty bucket: do it at creation.
             self.client.create_bucket(Bucket=self.bucket, ObjectLockEnabledForBucket=True)
-            self.client.put_bucket_versioning(Bucket=self.bucket,
-                                              VersioningConfiguration={"Status": "Enabled"})
+            self.client.put_bucket_versioning(
+                Bucket=self.bucket, VersioningConfiguration={"Status": "Enabled"}
+            )
         versioning = self.client.get_bucket_versioning(Bucket=self.bucket).get("Status")
         try:
             lock = self.client.get_object_lock_configuration(Bucket=self.bucket)
@@ -77,27 +83,42 @@ class Storage:
         except ClientError:
             lock_state = None
         if versioning != "Enabled" or lock_state != "Enabled":
-            raise StorageError(f"bucket {self.bucket!r} must have versioning and Object Lock enabled "
-                               f"(versioning={versioning}, object lock={lock_state})")
+            raise StorageError(
+                f"bucket {self.bucket!r} must have versioning and Object Lock enabled "
+                f"(versioning={versioning}, object lock={lock_state})"
+            )
 
     def create_upload(self, key: str, sha256: str, clip_id: str) -> str:
         response = self.client.create_multipart_upload(
-            Bucket=self.bucket, Key=key, ChecksumAlgorithm="SHA256", ContentType="application/octet-stream",
-            Metadata={"sha256": sha256, "clip-id": clip_id})
+            Bucket=self.bucket,
+            Key=key,
+            ChecksumAlgorithm="SHA256",
+            ContentType="application/octet-stream",
+            Metadata={"sha256": sha256, "clip-id": clip_id},
+        )
         return response["UploadId"]
 
     def presign_part(self, key: str, upload_id: str, number: int, checksum_b64: str, expires: int) -> str:
         return self.client.generate_presigned_url(
-            "upload_part", ExpiresIn=expires, HttpMethod="PUT",
-            Params={"Bucket": self.bucket, "Key": key, "UploadId": upload_id, "PartNumber": number,
-                    "ChecksumSHA256": checksum_b64})
+            "upload_part",
+            ExpiresIn=expires,
+            HttpMethod="PUT",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "UploadId": upload_id,
+                "PartNumber": number,
+                "ChecksumSHA256": checksum_b64,
+            },
+        )
 
     def uploaded_parts(self, key: str, upload_id: str) -> dict[int, int] | None:
         """Part number -> size of what the store holds; None if the upload is gone."""
         parts: dict[int, int] = {}
         try:
             for page in self.client.get_paginator("list_parts").paginate(
-                    Bucket=self.bucket, Key=key, UploadId=upload_id):
+                Bucket=self.bucket, Key=key, UploadId=upload_id
+            ):
                 parts.update({p["PartNumber"]: p["Size"] for p in page.get("Parts", [])})
         except ClientError as exc:
             if _code(exc) == "NoSuchUpload":
@@ -107,9 +128,13 @@ class Storage:
 
     def complete(self, key: str, upload_id: str, parts: list[tuple[int, str, str]]) -> str | None:
         response = self.client.complete_multipart_upload(
-            Bucket=self.bucket, Key=key, UploadId=upload_id,
-            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etag, "ChecksumSHA256": ck}
-                                       for n, etag, ck in parts]})
+            Bucket=self.bucket,
+            Key=key,
+            UploadId=upload_id,
+            MultipartUpload={
+                "Parts": [{"PartNumber": n, "ETag": etag, "ChecksumSHA256": ck} for n, etag, ck in parts]
+            },
+        )
         return response.get("VersionId")
 
     def abort(self, key: str, upload_id: str) -> None:
@@ -123,9 +148,12 @@ class Storage:
         kwargs = {"VersionId": version_id} if version_id else {}
         head = self.client.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED", **kwargs)
         checksum = head.get("ChecksumSHA256")
-        return StoredObject(size=head["ContentLength"], version_id=head.get("VersionId"),
-                            checksum_sha256=checksum.split("-")[0] if checksum else None,
-                            metadata=head.get("Metadata", {}))
+        return StoredObject(
+            size=head["ContentLength"],
+            version_id=head.get("VersionId"),
+            checksum_sha256=checksum.split("-")[0] if checksum else None,
+            metadata=head.get("Metadata", {}),
+        )
 
     def rehash(self, key: str, version_id: str | None, part_size: int) -> Digest:
         hasher = StreamHasher(part_size)
@@ -133,8 +161,12 @@ class Storage:
             hasher.update(chunk)
         return hasher.digest()
 
-    def read(self, key: str, version_id: str | None, byte_range: tuple[int, int] | None = None,
-             ) -> tuple[Iterator[bytes], int]:
+    def read(
+        self,
+        key: str,
+        version_id: str | None,
+        byte_range: tuple[int, int] | None = None,
+    ) -> tuple[Iterator[bytes], int]:
         """(chunks, length) of the object or of the inclusive byte range [first, last]."""
         kwargs = {"VersionId": version_id} if version_id else {}
         if byte_range:
@@ -147,6 +179,7 @@ class Storage:
                 yield from body.iter_chunks(READ_CHUNK)
             finally:
                 body.close()
+
         return chunks(), response["ContentLength"]
 
     def delete_version(self, key: str, version_id: str | None) -> None:
@@ -155,11 +188,18 @@ class Storage:
 
     def lock(self, key: str, version_id: str | None, mode: str, until: datetime) -> None:
         kwargs = {"VersionId": version_id} if version_id else {}
-        self.client.put_object_retention(Bucket=self.bucket, Key=key, **kwargs,
-                                         Retention={"Mode": mode, "RetainUntilDate": until})
+        self.client.put_object_retention(
+            Bucket=self.bucket, Key=key, **kwargs, Retention={"Mode": mode, "RetainUntilDate": until}
+        )
 
     def put_locked(self, key: str, body: bytes, mode: str, until: datetime, content_type: str) -> str | None:
-        response = self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type,
-                                          ObjectLockMode=mode, ObjectLockRetainUntilDate=until,
-                                          ChecksumAlgorithm="SHA256")
+        response = self.client.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=body,
+            ContentType=content_type,
+            ObjectLockMode=mode,
+            ObjectLockRetainUntilDate=until,
+            ChecksumAlgorithm="SHA256",
+        )
         return response.get("VersionId")

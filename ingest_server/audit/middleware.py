@@ -58,9 +58,15 @@ class AuditMiddleware:
             detail["reason"] = scope[AUTH_NOTE_KEY]
         client = scope.get("client")
         with self.sessions_of(scope)() as session:
-            audit.append(session, component="api", event_type=f"api.{name}",
-                         actor=scope.get(ACTOR_KEY, "anonymous"), outcome=outcome_for(status),
-                         object_type=None if object_id is None else "/".join(params),
-                         object_id=None if object_id is None else str(object_id)[:200],
-                         source=client[0] if client else None, detail=detail)
+            audit.append(
+                session,
+                component="api",
+                event_type=f"api.{name}",
+                actor=scope.get(ACTOR_KEY, "anonymous"),
+                outcome=outcome_for(status),
+                object_type=None if object_id is None else "/".join(params),
+                object_id=None if object_id is None else str(object_id)[:200],
+                source=client[0] if client else None,
+                detail=detail,
+            )
             session.commit()

@@ -19,8 +19,19 @@ from sqlalchemy.orm import Session
 from ingest_server.audit.models import AuditEvent, ChainHead
 from ingest_server.types import utcnow
 
-HASHED_FIELDS = ("seq", "occurred_at", "component", "event_type", "actor", "outcome",
-                 "object_type", "object_id", "source", "detail", "prev_hash")
+HASHED_FIELDS = (
+    "seq",
+    "occurred_at",
+    "component",
+    "event_type",
+    "actor",
+    "outcome",
+    "object_type",
+    "object_id",
+    "source",
+    "detail",
+    "prev_hash",
+)
 
 
 def format_time(moment: datetime) -> str:
@@ -28,14 +39,25 @@ def format_time(moment: datetime) -> str:
 
 
 def event_hash(values: dict) -> str:
-    body = json.dumps({k: values[k] for k in HASHED_FIELDS}, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=True)
+    body = json.dumps(
+        {k: values[k] for k in HASHED_FIELDS}, sort_keys=True, separators=(",", ":"), ensure_ascii=True
+    )
     return hashlib.sha256(body.encode("ascii")).hexdigest()
 
 
-def append(session: Session, *, component: str, event_type: str, actor: str, outcome: str,
-           object_type: str | None = None, object_id: str | None = None, source: str | None = None,
-           detail: dict | None = None, clock: Callable[[], datetime] = utcnow) -> AuditEvent:
+def append(
+    session: Session,
+    *,
+    component: str,
+    event_type: str,
+    actor: str,
+    outcome: str,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    source: str | None = None,
+    detail: dict | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> AuditEvent:
     head = session.execute(select(ChainHead).where(ChainHead.id == 1).with_for_update()).scalar_one()
     values = {
         "seq": head.seq + 1,
@@ -57,9 +79,17 @@ def append(session: Session, *, component: str, event_type: str, actor: str, out
     return event
 
 
-def search(session: Session, *, actor: str | None = None, event_type: str | None = None,
-           object_id: str | None = None, since: datetime | None = None, until: datetime | None = None,
-           limit: int, offset: int) -> tuple[list[AuditEvent], int]:
+def search(
+    session: Session,
+    *,
+    actor: str | None = None,
+    event_type: str | None = None,
+    object_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int,
+    offset: int,
+) -> tuple[list[AuditEvent], int]:
     query = select(AuditEvent)
     if actor:
         query = query.where(AuditEvent.actor == actor)

@@ -26,7 +26,10 @@ class ChainReport:
     def describe(self) -> str:
         if self.ok:
             return f"audit chain intact: {self.checked} event(s) verified"
-        return f"audit chain BROKEN at event {self.broken_seq}: {self.reason} ({self.checked} verified before it)"
+        return (
+            f"audit chain BROKEN at event {self.broken_seq}: {self.reason} "
+            f"({self.checked} verified before it)"
+        )
 
 
 def verify_chain(session: Session, batch: int = 1000) -> ChainReport:
@@ -34,22 +37,34 @@ def verify_chain(session: Session, batch: int = 1000) -> ChainReport:
     rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch))
     for event in rows.scalars():
         if event.seq != expected_seq:
-            return ChainReport(False, checked, expected_seq,
-                               f"event {expected_seq} is missing (next stored event is {event.seq}): "
-                               "a row was deleted")
+            return ChainReport(
+                False,
+                checked,
+                expected_seq,
+                f"event {expected_seq} is missing (next stored event is {event.seq}): a row was deleted",
+            )
         if event.prev_hash != prev_hash:
-            return ChainReport(False, checked, event.seq,
-                               "prev_hash does not match the hash of the event before it: "
-                               "events were reordered, replaced or removed")
+            return ChainReport(
+                False,
+                checked,
+                event.seq,
+                "prev_hash does not match the hash of the event before it: "
+                "events were reordered, replaced or removed",
+            )
         if event_hash({f: getattr(event, f) for f in HASHED_FIELDS}) != event.hash:
-            return ChainReport(False, checked, event.seq, "stored hash does not match the event's fields: "
-                               "the row was edited")
+            return ChainReport(
+                False, checked, event.seq, "stored hash does not match the event's fields: the row was edited"
+            )
         prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
     head = session.execute(select(ChainHead).where(ChainHead.id == 1)).scalar_one_or_none()
     if head is None:
         return ChainReport(False, checked, None, "the chain head row is missing")
     if head.seq != checked or head.hash != prev_hash:
-        return ChainReport(False, checked, checked + 1,
-                           f"the chain head records {head.seq} event(s) but the log ends at {checked}: "
-                           "trailing events were deleted or the head was altered")
+        return ChainReport(
+            False,
+            checked,
+            checked + 1,
+            f"the chain head records {head.seq} event(s) but the log ends at {checked}: "
+            "trailing events were deleted or the head was altered",
+        )
     return ChainReport(True, checked)

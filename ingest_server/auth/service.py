@@ -50,8 +50,15 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
     return Principal("user", user.id, user.username, Role(user.role), officer_id=user.officer_id)
 
 
-def create_user(session: Session, *, username: str, role: str, officer_id: str | None, actor: str,
-                source: str | None = None) -> tuple[User, str]:
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    role: str,
+    officer_id: str | None,
+    actor: str,
+    source: str | None = None,
+) -> tuple[User, str]:
     """Create a user and return it with its token (shown once, stored hashed). Commits."""
     if role not in USER_ROLES:
         raise ValueError(f"unknown role {role!r}; one of: {', '.join(USER_ROLES)}")
@@ -61,15 +68,24 @@ def create_user(session: Session, *, username: str, role: str, officer_id: str |
     user = User(username=username, role=role, officer_id=officer_id, token_hash=token_hash(token))
     session.add(user)
     session.flush()
-    audit.append(session, component="auth", event_type="user.created", actor=actor, outcome="success",
-                 object_type="user", object_id=user.id, source=source,
-                 detail={"username": username, "role": role, "officer_id": officer_id})
+    audit.append(
+        session,
+        component="auth",
+        event_type="user.created",
+        actor=actor,
+        outcome="success",
+        object_type="user",
+        object_id=user.id,
+        source=source,
+        detail={"username": username, "role": role, "officer_id": officer_id},
+    )
     session.commit()
     return user, token
 
 
-def enroll_device(session: Session, *, name: str, vehicle_id: str | None, actor: str,
-                  source: str | None = None) -> tuple[Device, str]:
+def enroll_device(
+    session: Session, *, name: str, vehicle_id: str | None, actor: str, source: str | None = None
+) -> tuple[Device, str]:
     """Enroll an edge agent and return it with its token (shown once, stored hashed). Commits."""
     if session.execute(select(Device).where(Device.name == name)).first():
         raise DuplicateNameError(f"device {name!r} is already enrolled")
@@ -77,8 +93,16 @@ def enroll_device(session: Session, *, name: str, vehicle_id: str | None, actor:
     device = Device(name=name, vehicle_id=vehicle_id, token_hash=token_hash(token), enrolled_by=actor)
     session.add(device)
     session.flush()
-    audit.append(session, component="auth", event_type="device.enrolled", actor=actor, outcome="success",
-                 object_type="device", object_id=device.id, source=source,
-                 detail={"name": name, "vehicle_id": vehicle_id})
+    audit.append(
+        session,
+        component="auth",
+        event_type="device.enrolled",
+        actor=actor,
+        outcome="success",
+        object_type="device",
+        object_id=device.id,
+        source=source,
+        detail={"name": name, "vehicle_id": vehicle_id},
+    )
     session.commit()
     return device, token

@@ -15,8 +15,12 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     if unit.strip().lower() != "bytes" or "," in spec:
         raise RangeNotSatisfiable("only a single 'bytes=' range is supported")
     first_s, dash, last_s = spec.strip().partition("-")
-    if not dash or not (first_s.isdigit() or last_s.isdigit()) or (first_s and not first_s.isdigit()) or (
-            last_s and not last_s.isdigit()):
+    if (
+        not dash
+        or not (first_s.isdigit() or last_s.isdigit())
+        or (first_s and not first_s.isdigit())
+        or (last_s and not last_s.isdigit())
+    ):
         raise RangeNotSatisfiable(f"malformed range {header!r}")
     if size == 0:
         raise RangeNotSatisfiable("the object is empty")

@@ -32,8 +32,7 @@ from ingest_server.errors import ErrorOut
 from ingest_server.schemas_common import CLIP_ID_PATTERN, SHA256_PATTERN, When, text
 
 router = APIRouter(prefix="/api/v1/clips", tags=["clips"])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut} for code in (401, 403, 404, 422)}
+ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (401, 403, 404, 422)}
 ClipId = Annotated[str, Path(pattern=CLIP_ID_PATTERN, description="32 hex digits")]
 Filter = Annotated[text(64, 1) | None, Query()]
 
@@ -48,45 +47,78 @@ def _load(session, principal: Principal, clip_id: str) -> Clip:
 
 
 @router.get("", name="clips.search", summary="Search clips", response_model=ClipPage, responses=ERRORS)
-def search_clips(ctx: ContextDep, session: SessionDep, principal: SearchPrincipal,
-                 officer_id: Filter = None, vehicle_id: Filter = None, device_id: Filter = None,
-                 category: Filter = None,
-                 sha256: Annotated[str | None, Query(pattern=SHA256_PATTERN)] = None,
-                 state: Annotated[str | None, Query(pattern="^(" + "|".join(STATES) + ")$")] = None,
-                 recorded_from: Annotated[When | None, Query(description="recording starts at or after")] = None,
-                 recorded_to: Annotated[When | None, Query(description="recording starts before")] = None,
-                 limit: Annotated[int | None, Query(ge=1, description="page size (server maximum applies)")] = None,
-                 offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> ClipPage:
+def search_clips(
+    ctx: ContextDep,
+    session: SessionDep,
+    principal: SearchPrincipal,
+    officer_id: Filter = None,
+    vehicle_id: Filter = None,
+    device_id: Filter = None,
+    category: Filter = None,
+    sha256: Annotated[str | None, Query(pattern=SHA256_PATTERN)] = None,
+    state: Annotated[str | None, Query(pattern="^(" + "|".join(STATES) + ")$")] = None,
+    recorded_from: Annotated[When | None, Query(description="recording starts at or after")] = None,
+    recorded_to: Annotated[When | None, Query(description="recording starts before")] = None,
+    limit: Annotated[int | None, Query(ge=1, description="page size (server maximum applies)")] = None,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> ClipPage:
     settings = ctx.settings
     if limit is not None and limit > settings.max_page_size:
         raise HTTPException(422, f"limit {limit} is above the maximum page size {settings.max_page_size}")
     limit = limit or settings.default_page_size
-    where = service.ClipFilter(officer_id=officer_id, vehicle_id=vehicle_id, device_id=device_id,
-                               category=category, sha256=sha256, state=state,
-                               recorded_from=recorded_from, recorded_to=recorded_to)
-    rows, total = service.search(session=session, principal=principal, where=where, limit=limit, offset=offset)
+    where = service.ClipFilter(
+        officer_id=officer_id,
+        vehicle_id=vehicle_id,
+        device_id=device_id,
+        category=category,
+        sha256=sha256,
+        state=state,
+        recorded_from=recorded_from,
+        recorded_to=recorded_to,
+    )
+    rows, total = service.search(
+        session=session, principal=principal, where=where, limit=limit, offset=offset
+    )
     return ClipPage(items=[service.public(c) for c in rows], total=total, limit=limit, offset=offset)
 
 
-@router.get("/{clip_id}", name="clips.get", summary="One clip's metadata", response_model=ClipPublic,
-            responses=ERRORS)
+@router.get(
+    "/{clip_id}", name="clips.get", summary="One clip's metadata", response_model=ClipPublic, responses=ERRORS
+)
 def get_clip(clip_id: ClipId, session: SessionDep, principal: ReadPrincipal) -> ClipPublic:
     return service.public(_load(session, principal, clip_id))
 
 
-@router.get("/{clip_id}/manifest", name="clips.manifest", summary="The clip's manifest (as registered)",
-            responses=ERRORS)
+@router.get(
+    "/{clip_id}/manifest",
+    name="clips.manifest",
+    summary="The clip's manifest (as registered)",
+    responses=ERRORS,
+)
 def get_manifest(clip_id: ClipId, session: SessionDep, principal: ReadPrincipal) -> dict:
     return json.loads(_load(session, principal, clip_id).manifest_json)
 
 
-@router.get("/{clip_id}/original", name="clips.download", summary="Download the original (HTTP Range)",
-            response_class=StreamingResponse,
-            responses={**ERRORS, 200: {"content": {"application/octet-stream": {}}},
-                       206: {"description": "Partial content"}, 409: {"model": ErrorOut},
-                       416: {"model": ErrorOut}})
-def download(clip_id: ClipId, ctx: ContextDep, session: SessionDep, principal: DownloadPrincipal,
-             range_header: Annotated[str | None, Header(alias="range", max_length=200)] = None):
+@router.get(
+    "/{clip_id}/original",
+    name="clips.download",
+    summary="Download the original (HTTP Range)",
+    response_class=StreamingResponse,
+    responses={
+        **ERRORS,
+        200: {"content": {"application/octet-stream": {}}},
+        206: {"description": "Partial content"},
+        409: {"model": ErrorOut},
+        416: {"model": ErrorOut},
+    },
+)
+def download(
+    clip_id: ClipId,
+    ctx: ContextDep,
+    session: SessionDep,
+    principal: DownloadPrincipal,
+    range_header: Annotated[str | None, Header(alias="range", max_length=200)] = None,
+):
     clip = _load(session, principal, clip_id)
     if clip.state != STORED:
         raise HTTPException(409, f"clip {clip_id} is {clip.state}, not stored: nothing to download")
@@ -95,29 +127,60 @@ def download(clip_id: ClipId, ctx: ContextDep, session: SessionDep, principal: D
     except RangeNotSatisfiable as exc:
         raise HTTPException(416, str(exc), headers={"Content-Range": f"bytes */{clip.size}"}) from exc
     chunks, length = ctx.storage.read(clip.object_key, clip.version_id, byte_range)
-    headers = {"X-Content-SHA256": clip.sha256, "Accept-Ranges": "bytes", "Content-Length": str(length),
-               "Content-Disposition": f'attachment; filename="{clip.sha256}"'}
+    headers = {
+        "X-Content-SHA256": clip.sha256,
+        "Accept-Ranges": "bytes",
+        "Content-Length": str(length),
+        "Content-Disposition": f'attachment; filename="{clip.sha256}"',
+    }
     if byte_range:
         headers["Content-Range"] = f"bytes {byte_range[0]}-{byte_range[1]}/{clip.size}"
-    return StreamingResponse(chunks, status_code=206 if byte_range else 200,
-                             media_type="application/octet-stream", headers=headers)
+    return StreamingResponse(
+        chunks, status_code=206 if byte_range else 200, media_type="application/octet-stream", headers=headers
+    )
 
 
-@router.get("/{clip_id}/audit", name="clips.audit", summary="The clip's audit trail", response_model=AuditPage,
-            responses=ERRORS)
-def clip_audit(clip_id: ClipId, ctx: ContextDep, session: SessionDep, principal: AuditPrincipal,
-               limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-               offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> AuditPage:
+@router.get(
+    "/{clip_id}/audit",
+    name="clips.audit",
+    summary="The clip's audit trail",
+    response_model=AuditPage,
+    responses=ERRORS,
+)
+def clip_audit(
+    clip_id: ClipId,
+    ctx: ContextDep,
+    session: SessionDep,
+    principal: AuditPrincipal,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> AuditPage:
     _load(session, principal, clip_id)
     rows, total = audit_service.search(session, object_id=clip_id, limit=limit, offset=offset)
     return AuditPage(items=[AuditPublic.of(e) for e in rows], total=total, limit=limit, offset=offset)
 
 
-@router.put("/{clip_id}/category", name="clips.categorise", summary="Change a clip's category (audited)",
-            response_model=ClipPublic, responses=ERRORS)
-def categorise(clip_id: ClipId, body: CategoryUpdate, request: Request, session: SessionDep,
-               principal: CategorisePrincipal) -> ClipPublic:
+@router.put(
+    "/{clip_id}/category",
+    name="clips.categorise",
+    summary="Change a clip's category (audited)",
+    response_model=ClipPublic,
+    responses=ERRORS,
+)
+def categorise(
+    clip_id: ClipId,
+    body: CategoryUpdate,
+    request: Request,
+    session: SessionDep,
+    principal: CategorisePrincipal,
+) -> ClipPublic:
     clip = _load(session, principal, clip_id)
-    clip = service.set_category(session=session, clip=clip, category=body.category, reason=body.reason,
-                                actor=principal.label, source=source_address(request))
+    clip = service.set_category(
+        session=session,
+        clip=clip,
+        category=body.category,
+        reason=body.reason,
+        actor=principal.label,
+        source=source_address(request),
+    )
     return service.public(clip)

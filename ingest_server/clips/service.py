@@ -47,8 +47,14 @@ def get(*, session: Session, clip_id: str) -> Clip | None:
     return session.get(Clip, clip_id)
 
 
-def search(*, session: Session, principal: Principal, where: ClipFilter, limit: int, offset: int,
-           ) -> tuple[list[Clip], int]:
+def search(
+    *,
+    session: Session,
+    principal: Principal,
+    where: ClipFilter,
+    limit: int,
+    offset: int,
+) -> tuple[list[Clip], int]:
     query = select(Clip)
     officer = where.officer_id
     if principal.role in OWN_CLIPS_ONLY:
@@ -56,9 +62,14 @@ def search(*, session: Session, principal: Principal, where: ClipFilter, limit: 
             return [], 0
         officer = principal.officer_id
     recorded = func.coalesce(Clip.corrected_start, Clip.camera_start)
-    for column, value in ((Clip.officer_id, officer), (Clip.vehicle_id, where.vehicle_id),
-                          (Clip.device_id, where.device_id), (Clip.category, where.category),
-                          (Clip.sha256, where.sha256), (Clip.state, where.state)):
+    for column, value in (
+        (Clip.officer_id, officer),
+        (Clip.vehicle_id, where.vehicle_id),
+        (Clip.device_id, where.device_id),
+        (Clip.category, where.category),
+        (Clip.sha256, where.sha256),
+        (Clip.state, where.state),
+    ):
         if value is not None:
             query = query.where(column == value)
     if where.recorded_from:
@@ -70,13 +81,22 @@ def search(*, session: Session, principal: Principal, where: ClipFilter, limit: 
     return list(rows.scalars()), total
 
 
-def set_category(*, session: Session, clip: Clip, category: str, reason: str, actor: str,
-                 source: str | None) -> Clip:
+def set_category(
+    *, session: Session, clip: Clip, category: str, reason: str, actor: str, source: str | None
+) -> Clip:
     assert_mutable(clip, "category")
     before = clip.category
     clip.category = category
-    audit.append(session, component="clips", event_type="clip.category_changed", actor=actor,
-                 outcome="success", object_type="clip", object_id=clip.id, source=source,
-                 detail={"from": before, "to": category, "reason": reason})
+    audit.append(
+        session,
+        component="clips",
+        event_type="clip.category_changed",
+        actor=actor,
+        outcome="success",
+        object_type="clip",
+        object_id=clip.id,
+        source=source,
+        detail={"from": before, "to": category, "reason": reason},
+    )
     session.commit()
     return clip

@@ -34,24 +34,44 @@ def _check_part_list(clip: Clip, parts: list[tuple[int, str]]) -> None:
         missing = sorted(expected - set(given))
         extra = sorted(set(given) - expected)
         dupes = sorted({n for n in given if given.count(n) > 1})
-        raise UploadRefused(422, f"parts must list each of 1..{len(expected)} once "
-                                 f"(missing {missing[:20]}, unexpected {extra[:20]}, repeated {dupes[:20]})")
+        raise UploadRefused(
+            422,
+            f"parts must list each of 1..{len(expected)} once "
+            f"(missing {missing[:20]}, unexpected {extra[:20]}, repeated {dupes[:20]})",
+        )
 
 
-def _assemble(ctx: ServerContext, session: Session, clip: Clip, parts: list[tuple[int, str]],
-              device: Principal, source: str | None) -> None:
+def _assemble(
+    ctx: ServerContext,
+    session: Session,
+    clip: Clip,
+    parts: list[tuple[int, str]],
+    device: Principal,
+    source: str | None,
+) -> None:
     manifest = manifest_io.loads(clip.manifest_json)
     triples = [(n, etag, part_checksum_b64(manifest.parts[n - 1])) for n, etag in sorted(parts)]
     try:
         version_id = ctx.storage.complete(clip.object_key, clip.upload_id, triples)
     except ClientError as exc:
         error = exc.response.get("Error", {})
-        raise UploadRefused(409, f"the store refused to complete the upload ({error.get('Code')}: "
-                                 f"{error.get('Message')}); re-register to see which parts it holds") from exc
+        raise UploadRefused(
+            409,
+            f"the store refused to complete the upload ({error.get('Code')}: "
+            f"{error.get('Message')}); re-register to see which parts it holds",
+        ) from exc
     clip.state, clip.version_id = VERIFYING, version_id
-    audit.append(session, component="uploads", event_type="clip.assembled", actor=device.label,
-                 outcome="success", object_type="clip", object_id=clip.id, source=source,
-                 detail={"upload_id": clip.upload_id, "version_id": version_id})
+    audit.append(
+        session,
+        component="uploads",
+        event_type="clip.assembled",
+        actor=device.label,
+        outcome="success",
+        object_type="clip",
+        object_id=clip.id,
+        source=source,
+        detail={"upload_id": clip.upload_id, "version_id": version_id},
+    )
     session.commit()
 
 
@@ -60,7 +80,10 @@ def _compare(ctx: ServerContext, clip: Clip) -> tuple[dict, dict]:
     stored = ctx.storage.head(clip.object_key, clip.version_id)
     n = len(manifest.parts)
     expected = {"size": manifest.size, "composite": manifest.composite}
-    actual = {"size": stored.size, "composite": f"{stored.checksum_sha256}-{n}" if stored.checksum_sha256 else None}
+    actual = {
+        "size": stored.size,
+        "composite": f"{stored.checksum_sha256}-{n}" if stored.checksum_sha256 else None,
+    }
     if ctx.settings.rehash_on_complete or stored.checksum_sha256 is None:
         digest = ctx.storage.rehash(clip.object_key, clip.version_id, manifest.part_size)
         expected["sha256"], actual["sha256"] = manifest.sha256, digest.sha256
@@ -68,16 +91,37 @@ def _compare(ctx: ServerContext, clip: Clip) -> tuple[dict, dict]:
     return expected, actual
 
 
-def _reject(ctx: ServerContext, session: Session, clip: Clip, expected: dict, actual: dict,
-            device: Principal, source: str | None) -> UploadRefused:
+def _reject(
+    ctx: ServerContext,
+    session: Session,
+    clip: Clip,
+    expected: dict,
+    actual: dict,
+    device: Principal,
+    source: str | None,
+) -> UploadRefused:
     ctx.storage.delete_version(clip.object_key, clip.version_id)  # not evidence: never keep it
-    differs = ", ".join(f"{k}: expected {expected[k]}, actual {actual.get(k)}"
-                        for k in expected if expected[k] != actual.get(k))
-    detail = f"the stored object does not match the manifest ({differs}); it was removed and the clip is not stored"
+    differs = ", ".join(
+        f"{k}: expected {expected[k]}, actual {actual.get(k)}"
+        for k in expected
+        if expected[k] != actual.get(k)
+    )
+    detail = (
+        f"the stored object does not match the manifest ({differs}); "
+        "it was removed and the clip is not stored"
+    )
     clip.state, clip.upload_id, clip.rejection = REJECTED, None, detail
-    audit.append(session, component="uploads", event_type="clip.rejected", actor=device.label,
-                 outcome="failure", object_type="clip", object_id=clip.id, source=source,
-                 detail={"expected": expected, "actual": actual, "removed_version": clip.version_id})
+    audit.append(
+        session,
+        component="uploads",
+        event_type="clip.rejected",
+        actor=device.label,
+        outcome="failure",
+        object_type="clip",
+        object_id=clip.id,
+        source=source,
+        detail={"expected": expected, "actual": actual, "removed_version": clip.version_id},
+    )
     clip.version_id = None
     session.commit()
     return UploadRefused(409, detail, expected=expected, actual=actual)
@@ -88,24 +132,52 @@ def _store(ctx: ServerContext, session: Session, clip: Clip, device: Principal, 
     until = now + timedelta(days=ctx.settings.object_lock_days)
     mode = ctx.settings.object_lock_mode
     ctx.storage.lock(clip.object_key, clip.version_id, mode, until)
-    ctx.storage.put_locked(f"manifests/{clip.id}.json", clip.manifest_json.encode("ascii"), mode, until,
-                           "application/json")
-    receipt = {"clip_id": clip.id, "sha256": clip.sha256, "size": clip.size, "object_key": clip.object_key,
-               "version_id": clip.version_id, "stored_at": now.isoformat().replace("+00:00", "Z"),
-               "device_id": clip.device_id}
+    ctx.storage.put_locked(
+        f"manifests/{clip.id}.json", clip.manifest_json.encode("ascii"), mode, until, "application/json"
+    )
+    receipt = {
+        "clip_id": clip.id,
+        "sha256": clip.sha256,
+        "size": clip.size,
+        "object_key": clip.object_key,
+        "version_id": clip.version_id,
+        "stored_at": now.isoformat().replace("+00:00", "Z"),
+        "device_id": clip.device_id,
+    }
     signed = ctx.signer.sign(receipt)
     clip.state, clip.stored_at, clip.retain_until, clip.upload_id = STORED, now, until, None
     clip.receipt_json = json.dumps(signed, sort_keys=True)
-    audit.append(session, component="uploads", event_type="clip.stored", actor=device.label, outcome="success",
-                 object_type="clip", object_id=clip.id, source=source,
-                 detail={"sha256": clip.sha256, "size": clip.size, "version_id": clip.version_id,
-                         "retain_until": until.isoformat(), "lock_mode": mode, "key_id": signed["key_id"]})
+    audit.append(
+        session,
+        component="uploads",
+        event_type="clip.stored",
+        actor=device.label,
+        outcome="success",
+        object_type="clip",
+        object_id=clip.id,
+        source=source,
+        detail={
+            "sha256": clip.sha256,
+            "size": clip.size,
+            "version_id": clip.version_id,
+            "retain_until": until.isoformat(),
+            "lock_mode": mode,
+            "key_id": signed["key_id"],
+        },
+    )
     session.commit()
     return signed
 
 
-def complete(*, ctx: ServerContext, session: Session, device: Principal, clip_id: str,
-             parts: list[tuple[int, str]], source: str | None) -> dict:
+def complete(
+    *,
+    ctx: ServerContext,
+    session: Session,
+    device: Principal,
+    clip_id: str,
+    parts: list[tuple[int, str]],
+    source: str | None,
+) -> dict:
     clip = session.get(Clip, clip_id)
     if clip is None:
         raise UploadRefused(404, f"no clip {clip_id}")
@@ -114,8 +186,9 @@ def complete(*, ctx: ServerContext, session: Session, device: Principal, clip_id
     if clip.state == STORED:
         return json.loads(clip.receipt_json)
     if clip.state == REJECTED:
-        raise UploadRefused(409, f"clip {clip_id} was rejected ({clip.rejection}); register it again to "
-                                 "start a fresh upload")
+        raise UploadRefused(
+            409, f"clip {clip_id} was rejected ({clip.rejection}); register it again to start a fresh upload"
+        )
     session.commit()
     if clip.state == UPLOADING:
         _check_part_list(clip, parts)

@@ -29,18 +29,39 @@ from ingest_server.uploads.errors import UploadRefused
 from ingest_server.uploads.schemas import MetadataIn
 
 _SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
-_FACTS = ("camera_serial", "officer_id", "vehicle_id", "profile", "original_name", "camera_start",
-          "camera_end", "corrected_start", "corrected_end", "clock_offset_seconds", "duration_seconds",
-          "container", "codec", "width", "height", "fps", "has_audio")
+_FACTS = (
+    "camera_serial",
+    "officer_id",
+    "vehicle_id",
+    "profile",
+    "original_name",
+    "camera_start",
+    "camera_end",
+    "corrected_start",
+    "corrected_end",
+    "clock_offset_seconds",
+    "duration_seconds",
+    "container",
+    "codec",
+    "width",
+    "height",
+    "fps",
+    "has_audio",
+)
 
 
 def check_limits(ctx: ServerContext, manifest: Manifest, metadata: MetadataIn) -> bytes | None:
     settings = ctx.settings
     if manifest.size > settings.max_clip_bytes:
-        raise UploadRefused(413, f"clip of {manifest.size} bytes is above the limit {settings.max_clip_bytes}")
+        raise UploadRefused(
+            413, f"clip of {manifest.size} bytes is above the limit {settings.max_clip_bytes}"
+        )
     if len(manifest.parts) > 1 and manifest.part_size < settings.min_part_size:
-        raise UploadRefused(422, f"part_size {manifest.part_size} is below the store's minimum "
-                                 f"{settings.min_part_size} for a multipart object")
+        raise UploadRefused(
+            422,
+            f"part_size {manifest.part_size} is below the store's minimum "
+            f"{settings.min_part_size} for a multipart object",
+        )
     if metadata.thumbnail_jpeg_b64 is None:
         return None
     try:
@@ -48,7 +69,9 @@ def check_limits(ctx: ServerContext, manifest: Manifest, metadata: MetadataIn) -
     except (binascii.Error, ValueError) as exc:
         raise UploadRefused(422, "thumbnail_jpeg_b64 is not valid base64") from exc
     if len(thumbnail) > settings.max_thumbnail_bytes:
-        raise UploadRefused(413, f"thumbnail of {len(thumbnail)} bytes is above {settings.max_thumbnail_bytes}")
+        raise UploadRefused(
+            413, f"thumbnail of {len(thumbnail)} bytes is above {settings.max_thumbnail_bytes}"
+        )
     return thumbnail
 
 
@@ -77,24 +100,46 @@ def part_urls(ctx: ServerContext, clip: Clip, manifest: Manifest, present: dict[
     for number, hex_digest in enumerate(manifest.parts, start=1):
         start, end = part_range(number, manifest.size, manifest.part_size)
         checksum = part_checksum_b64(hex_digest)
-        url = ctx.storage.presign_part(clip.object_key, clip.upload_id, number, checksum,
-                                       ctx.settings.presign_expiry_seconds)
-        out.append({"part_number": number, "url": url, "checksum_sha256": checksum,
-                    "present": present.get(number) == end - start})
+        url = ctx.storage.presign_part(
+            clip.object_key, clip.upload_id, number, checksum, ctx.settings.presign_expiry_seconds
+        )
+        out.append(
+            {
+                "part_number": number,
+                "url": url,
+                "checksum_sha256": checksum,
+                "present": present.get(number) == end - start,
+            }
+        )
     return out
 
 
 def _response(clip: Clip, parts: list[dict]) -> dict:
-    return {"clip_id": clip.id, "upload_id": clip.upload_id, "object_key": clip.object_key,
-            "part_size": clip.part_size, "state": "stored" if clip.state == STORED else "uploading",
-            "parts": parts, "receipt": json.loads(clip.receipt_json) if clip.receipt_json else None}
+    return {
+        "clip_id": clip.id,
+        "upload_id": clip.upload_id,
+        "object_key": clip.object_key,
+        "part_size": clip.part_size,
+        "state": "stored" if clip.state == STORED else "uploading",
+        "parts": parts,
+        "receipt": json.loads(clip.receipt_json) if clip.receipt_json else None,
+    }
 
 
-def register(*, ctx: ServerContext, session: Session, device: Principal, manifest: Manifest,
-             metadata: MetadataIn, source: str | None, _retry: bool = True) -> dict:
+def register(
+    *,
+    ctx: ServerContext,
+    session: Session,
+    device: Principal,
+    manifest: Manifest,
+    metadata: MetadataIn,
+    source: str | None,
+    _retry: bool = True,
+) -> dict:
     thumbnail = check_limits(ctx, manifest, metadata)
-    clip = session.execute(select(Clip).where(Clip.device_id == device.id, Clip.sha256 == manifest.sha256)
-                           ).scalar_one_or_none()
+    clip = session.execute(
+        select(Clip).where(Clip.device_id == device.id, Clip.sha256 == manifest.sha256)
+    ).scalar_one_or_none()
     session.commit()  # no database lock held across store calls
     if clip is not None and clip.state == STORED:
         return _response(clip, [])
@@ -126,14 +171,33 @@ def register(*, ctx: ServerContext, session: Session, device: Principal, manifes
             if not _retry:
                 raise
             cleanup.close()  # abort our upload; the concurrent registration won
-            return register(ctx=ctx, session=session, device=device, manifest=manifest, metadata=metadata,
-                            source=source, _retry=False)
-        audit.append(session, component="uploads", event_type="clip.registered", actor=device.label,
-                     outcome="success", object_type="clip", object_id=clip.id, source=source,
-                     detail={"sha256": manifest.sha256, "size": manifest.size, "parts": len(manifest.parts),
-                             "upload_id": upload_id, "previous_state": previous,
-                             "original_name": metadata.original_name})
+            return register(
+                ctx=ctx,
+                session=session,
+                device=device,
+                manifest=manifest,
+                metadata=metadata,
+                source=source,
+                _retry=False,
+            )
+        audit.append(
+            session,
+            component="uploads",
+            event_type="clip.registered",
+            actor=device.label,
+            outcome="success",
+            object_type="clip",
+            object_id=clip.id,
+            source=source,
+            detail={
+                "sha256": manifest.sha256,
+                "size": manifest.size,
+                "parts": len(manifest.parts),
+                "upload_id": upload_id,
+                "previous_state": previous,
+                "original_name": metadata.original_name,
+            },
+        )
         session.commit()
         cleanup.pop_all()
     return _response(clip, parts)
-

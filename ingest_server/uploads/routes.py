@@ -25,34 +25,66 @@ def refused(exc: UploadRefused) -> JSONResponse:
     return JSONResponse({"detail": exc.detail, **exc.extra}, status_code=exc.status)
 
 
-@router.post("/uploads/register", name="uploads.register", summary="Register a clip and get part URLs",
-             response_model=RegisterOut, responses=ERRORS)
-def register(body: RegisterIn, request: Request, ctx: ContextDep, session: SessionDep, device: DevicePrincipal):
+@router.post(
+    "/uploads/register",
+    name="uploads.register",
+    summary="Register a clip and get part URLs",
+    response_model=RegisterOut,
+    responses=ERRORS,
+)
+def register(
+    body: RegisterIn, request: Request, ctx: ContextDep, session: SessionDep, device: DevicePrincipal
+):
     try:
         manifest = manifest_io.from_dict(body.manifest.model_dump())
     except ManifestError as exc:
         return JSONResponse({"detail": f"manifest refused: {exc}"}, status_code=422)
     try:
-        return register_service.register(ctx=ctx, session=session, device=device, manifest=manifest,
-                                         metadata=body.metadata, source=source_address(request))
+        return register_service.register(
+            ctx=ctx,
+            session=session,
+            device=device,
+            manifest=manifest,
+            metadata=body.metadata,
+            source=source_address(request),
+        )
     except UploadRefused as exc:
         return refused(exc)
 
 
-@router.post("/uploads/{clip_id}/complete", name="uploads.complete",
-             summary="Complete an upload: verify against the manifest, lock, index, sign a receipt",
-             response_model=Receipt, responses={**ERRORS, 409: {"model": MismatchOut}})
-def complete(clip_id: Annotated[str, Path(pattern=CLIP_ID_PATTERN)], body: CompleteIn, request: Request,
-             ctx: ContextDep, session: SessionDep, device: DevicePrincipal):
+@router.post(
+    "/uploads/{clip_id}/complete",
+    name="uploads.complete",
+    summary="Complete an upload: verify against the manifest, lock, index, sign a receipt",
+    response_model=Receipt,
+    responses={**ERRORS, 409: {"model": MismatchOut}},
+)
+def complete(
+    clip_id: Annotated[str, Path(pattern=CLIP_ID_PATTERN)],
+    body: CompleteIn,
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    device: DevicePrincipal,
+):
     try:
-        return complete_service.complete(ctx=ctx, session=session, device=device, clip_id=clip_id,
-                                         parts=[(p.part_number, p.etag) for p in body.parts],
-                                         source=source_address(request))
+        return complete_service.complete(
+            ctx=ctx,
+            session=session,
+            device=device,
+            clip_id=clip_id,
+            parts=[(p.part_number, p.etag) for p in body.parts],
+            source=source_address(request),
+        )
     except UploadRefused as exc:
         return refused(exc)
 
 
-@router.get("/receipt-key", name="receipts.key", summary="The public key that verifies receipts",
-            response_model=KeyOut)
+@router.get(
+    "/receipt-key",
+    name="receipts.key",
+    summary="The public key that verifies receipts",
+    response_model=KeyOut,
+)
 def receipt_key(ctx: ContextDep) -> KeyOut:
     return KeyOut(key_id=ctx.signer.key_id, public_key_pem=ctx.signer.public_key_pem)

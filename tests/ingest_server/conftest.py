@@ -47,6 +47,7 @@ def pg_url():
 
 def _reset_pg(url: str) -> None:
     from ingest_server.db import make_engine
+
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("TRUNCATE audit_events, clips, users, devices"))
@@ -67,9 +68,16 @@ def db_url(request, tmp_path):
 
 @pytest.fixture
 def settings(db_url, tmp_path, s3_endpoint):
-    return Settings(data_dir=tmp_path / "data", database_url=db_url, s3_endpoint_url=s3_endpoint,
-                    s3_bucket=f"evidence-{uuid.uuid4().hex[:12]}", s3_access_key_id="testing",
-                    s3_secret_access_key="testing", max_page_size=50, default_page_size=20)
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=db_url,
+        s3_endpoint_url=s3_endpoint,
+        s3_bucket=f"evidence-{uuid.uuid4().hex[:12]}",
+        s3_access_key_id="testing",
+        s3_secret_access_key="testing",
+        max_page_size=50,
+        default_page_size=20,
+    )
 
 
 @pytest.fixture
@@ -97,9 +105,13 @@ def people(ctx):
     with ctx.sessions() as session:
         for role in ("admin", "custodian", "auditor", "trooper", "prosecutor"):
             officer = "B1234" if role == "trooper" else None
-            _, tokens[role] = auth_service.create_user(session, username=f"{role}1", role=role,
-                                                       officer_id=officer, actor="test")
-        _, tokens["device"] = auth_service.enroll_device(session, name="car-17", vehicle_id="V17", actor="test")
-        _, tokens["device2"] = auth_service.enroll_device(session, name="car-18", vehicle_id="V18",
-                                                          actor="test")
+            _, tokens[role] = auth_service.create_user(
+                session, username=f"{role}1", role=role, officer_id=officer, actor="test"
+            )
+        _, tokens["device"] = auth_service.enroll_device(
+            session, name="car-17", vehicle_id="V17", actor="test"
+        )
+        _, tokens["device2"] = auth_service.enroll_device(
+            session, name="car-18", vehicle_id="V18", actor="test"
+        )
     return helpers.Tokens(tokens)

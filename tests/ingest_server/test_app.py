@@ -13,8 +13,12 @@ from ingest_server.settings import Settings
 
 
 def test_unmigrated_database_is_refused_with_the_fix(tmp_path, s3_endpoint):
-    settings = Settings(data_dir=tmp_path, s3_endpoint_url=s3_endpoint, s3_access_key_id="testing",
-                        s3_secret_access_key="testing")
+    settings = Settings(
+        data_dir=tmp_path,
+        s3_endpoint_url=s3_endpoint,
+        s3_access_key_id="testing",
+        s3_secret_access_key="testing",
+    )
     with pytest.raises(migrate.NotMigratedError, match="run `evidence-server migrate`"):
         build_context(settings)
     migrate.upgrade(settings.db_url)
@@ -67,32 +71,41 @@ def test_bucket_without_object_lock_is_refused(ctx):
 
 
 def test_errors_are_json_with_clear_messages(client, people):
-    response = client.post("/api/v1/uploads/register", headers=people.auth("device"),
-                           json={"manifest": {"size": -1}, "metadata": {}})
+    response = client.post(
+        "/api/v1/uploads/register",
+        headers=people.auth("device"),
+        json={"manifest": {"size": -1}, "metadata": {}},
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["detail"].startswith("invalid request: manifest.") and body["errors"]
     unknown = client.get("/api/v1/nothing-here")
     assert unknown.status_code == 404 and unknown.json() == {"detail": "Not Found"}
-    naive = client.get("/api/v1/clips", headers=people.auth("custodian"),
-                       params={"recorded_from": "2026-01-01T00:00:00"})
+    naive = client.get(
+        "/api/v1/clips", headers=people.auth("custodian"), params={"recorded_from": "2026-01-01T00:00:00"}
+    )
     assert naive.status_code == 422 and "timezone" in naive.json()["detail"]
 
 
 def test_request_body_size_limit(client, people, ctx):
     limit = ctx.settings.max_body_bytes
     big = b'{"x":"' + b"a" * limit + b'"}'
-    declared = client.post("/api/v1/uploads/register", headers={**people.auth("device"),
-                                                                 "content-type": "application/json"},
-                           content=big)
+    declared = client.post(
+        "/api/v1/uploads/register",
+        headers={**people.auth("device"), "content-type": "application/json"},
+        content=big,
+    )
     assert declared.status_code == 413 and f"the limit is {limit}" in declared.json()["detail"]
 
     def chunks():
         yield big[: len(big) // 2]
-        yield big[len(big) // 2:]
-    chunked = client.post("/api/v1/uploads/register", headers={**people.auth("device"),
-                                                                "content-type": "application/json"},
-                          content=chunks())
+        yield big[len(big) // 2 :]
+
+    chunked = client.post(
+        "/api/v1/uploads/register",
+        headers={**people.auth("device"), "content-type": "application/json"},
+        content=chunks(),
+    )
     assert chunked.status_code == 413
 
 
@@ -113,4 +126,6 @@ def test_openapi_documents_every_operation(client):
             assert op.get("summary"), f"{method} {path} lacks a summary"
             assert "200" in op["responses"] or "201" in op["responses"], f"{method} {path}"
     register = spec["paths"]["/api/v1/uploads/register"]["post"]
-    assert register["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("RegisterOut")
+    assert register["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "RegisterOut"
+    )

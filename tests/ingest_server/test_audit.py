@@ -22,9 +22,17 @@ CJIS_FIELDS = ("occurred_at", "component", "event_type", "actor", "outcome", "ob
 def _fill(ctx, n=6):
     with ctx.sessions() as session:
         for i in range(n):
-            audit.append(session, component="test", event_type="test.event", actor=f"user:a{i}",
-                         outcome="success", object_type="clip", object_id=f"c{i}", source="127.0.0.1",
-                         detail={"i": i})
+            audit.append(
+                session,
+                component="test",
+                event_type="test.event",
+                actor=f"user:a{i}",
+                outcome="success",
+                object_type="clip",
+                object_id=f"c{i}",
+                source="127.0.0.1",
+                detail={"i": i},
+            )
         session.commit()
 
 
@@ -41,7 +49,9 @@ def _sql(ctx, statement, **params):
 def test_every_access_is_recorded_and_reading_the_audit_is_audited(client, people):
     reg, _ = upload(client, people.auth("device"), clip_bytes(800))
     client.get(f"/api/v1/clips/{reg['clip_id']}/original", headers=people.auth("custodian"))
-    trail = client.get(f"/api/v1/clips/{reg['clip_id']}/audit", headers=people.auth("auditor")).json()["items"]
+    trail = client.get(f"/api/v1/clips/{reg['clip_id']}/audit", headers=people.auth("auditor")).json()[
+        "items"
+    ]
     kinds = [(e["event_type"], e["actor"], e["outcome"]) for e in trail]
     assert ("clip.registered", "device:car-17", "success") in kinds
     assert ("clip.stored", "device:car-17", "success") in kinds
@@ -49,7 +59,9 @@ def test_every_access_is_recorded_and_reading_the_audit_is_audited(client, peopl
     assert ("api.clips.download", "user:custodian1", "success") in kinds
     for event in trail:
         assert all(event[f] for f in CJIS_FIELDS), event
-    again = client.get("/api/v1/audit", headers=people.auth("admin"), params={"event_type": "api.clips.audit"})
+    again = client.get(
+        "/api/v1/audit", headers=people.auth("admin"), params={"event_type": "api.clips.audit"}
+    )
     reads = again.json()["items"]
     assert reads and reads[0]["actor"] == "user:auditor1" and reads[0]["object_id"] == reg["clip_id"]
     verified = client.get("/api/v1/audit/verify", headers=people.auth("auditor")).json()
@@ -62,8 +74,15 @@ def test_intact_chain_verifies(ctx):
     assert report.ok and report.checked == 6
 
 
-@pytest.mark.parametrize("column,value", [("actor", "user:someone-else"), ("outcome", "failure"),
-                                          ("detail", '{"i":99}'), ("occurred_at", "2020-01-01T00:00:00.000000Z")])
+@pytest.mark.parametrize(
+    "column,value",
+    [
+        ("actor", "user:someone-else"),
+        ("outcome", "failure"),
+        ("detail", '{"i":99}'),
+        ("occurred_at", "2020-01-01T00:00:00.000000Z"),
+    ],
+)
 def test_edited_row_is_caught(ctx, column, value):
     _fill(ctx)
     _sql(ctx, f"UPDATE audit_events SET {column} = :v WHERE seq = 4", v=value)
@@ -77,8 +96,9 @@ def test_edited_row_with_recomputed_hash_breaks_the_next_link(ctx):
         row = session.execute(text("SELECT * FROM audit_events WHERE seq = 3")).mappings().one()
         forged = dict(row, actor="user:forger")
         new_hash = audit.event_hash(forged)
-        session.execute(text("UPDATE audit_events SET actor = 'user:forger', hash = :h WHERE seq = 3"),
-                        {"h": new_hash})
+        session.execute(
+            text("UPDATE audit_events SET actor = 'user:forger', hash = :h WHERE seq = 3"), {"h": new_hash}
+        )
         session.commit()
     report = _verify(ctx)
     assert not report.ok and report.broken_seq == 4 and "prev_hash" in report.reason
@@ -127,7 +147,9 @@ def test_concurrent_requests_never_fork_the_chain(client, people, ctx):
             if response.status_code != 200:
                 errors.append(response.text)
 
-    threads = [threading.Thread(target=hammer, args=(r,)) for r in ("admin", "custodian", "auditor", "trooper")]
+    threads = [
+        threading.Thread(target=hammer, args=(r,)) for r in ("admin", "custodian", "auditor", "trooper")
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -19,8 +19,10 @@ counter = itertools.count()
 def _body(name: str):
     n = next(counter)
     return {
-        "register": lambda: {"manifest": manifest_for(clip_bytes(500, seed=n)).as_dict(),
-                             "metadata": metadata(original_name=f"m{n}.mp4")},
+        "register": lambda: {
+            "manifest": manifest_for(clip_bytes(500, seed=n)).as_dict(),
+            "metadata": metadata(original_name=f"m{n}.mp4"),
+        },
         "complete": lambda: {"parts": [{"part_number": 1, "etag": "x"}]},
         "category": lambda: {"category": "evidence", "reason": "matrix test"},
         "user": lambda: {"username": f"u{n}", "role": "trooper"},
@@ -61,10 +63,16 @@ def test_matrix_lists_every_route(app):
 
 
 def _denials(client, people, actor: str, method: str, path: str) -> list[dict]:
-    found = client.get("/api/v1/audit", headers=people.auth("admin"),
-                       params={"actor": actor, "limit": 1000}).json()["items"]
-    return [e for e in found if e["detail"].get("path") == path and e["detail"].get("method") == method
-            and e["outcome"] in ("denied", "unauthenticated")]
+    found = client.get(
+        "/api/v1/audit", headers=people.auth("admin"), params={"actor": actor, "limit": 1000}
+    ).json()["items"]
+    return [
+        e
+        for e in found
+        if e["detail"].get("path") == path
+        and e["detail"].get("method") == method
+        and e["outcome"] in ("denied", "unauthenticated")
+    ]
 
 
 def test_every_role_against_every_endpoint(client, people):
@@ -82,8 +90,9 @@ def test_every_role_against_every_endpoint(client, people):
         expected = 401 if role == "anonymous" else 403
         assert response.status_code == expected, (method, path, role, response.status_code, response.text)
         assert response.json()["detail"]
-        actor = "anonymous" if role == "anonymous" else (
-            "device:car-17" if role == "device" else f"user:{role}1")
+        actor = (
+            "anonymous" if role == "anonymous" else ("device:car-17" if role == "device" else f"user:{role}1")
+        )
         assert _denials(client, people, actor, method, url), f"denial not audited: {method} {path} {role}"
     # the headline rules of the issue, spelled out
     assert outcomes[("GET", "/api/v1/clips", "device")] == 403
@@ -110,8 +119,9 @@ def test_trooper_sees_only_own_clips(client, people):
 def test_bad_tokens_are_refused_and_audited_without_the_token(client, people):
     response = client.get("/api/v1/me", headers={"Authorization": "Bearer evu_not-a-real-token"})
     assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
-    events = client.get("/api/v1/audit", headers=people.auth("auditor"),
-                        params={"event_type": "api.auth.me"}).json()["items"]
+    events = client.get(
+        "/api/v1/audit", headers=people.auth("auditor"), params={"event_type": "api.auth.me"}
+    ).json()["items"]
     failed = [e for e in events if e["outcome"] == "unauthenticated"]
     assert failed and failed[-1]["actor"].startswith("unknown-token:")
     assert "not-a-real-token" not in str(failed[-1])

@@ -13,12 +13,17 @@ from tests.ingest_server.helpers import clip_bytes, manifest_for, upload
 @pytest.fixture
 def three_clips(client, people):
     clips = []
-    for i, (officer, vehicle, start) in enumerate([("B1", "V1", "2026-11-20T08:00:00+00:00"),
-                                                    ("B2", "V1", "2026-11-21T08:00:00+00:00"),
-                                                    ("B2", "V2", "2026-11-22T08:00:00+00:00")]):
+    for i, (officer, vehicle, start) in enumerate(
+        [
+            ("B1", "V1", "2026-11-20T08:00:00+00:00"),
+            ("B2", "V1", "2026-11-21T08:00:00+00:00"),
+            ("B2", "V2", "2026-11-22T08:00:00+00:00"),
+        ]
+    ):
         data = clip_bytes(1000 + i, seed=i)
-        reg, receipt = upload(client, people.auth("device"), data, officer_id=officer, vehicle_id=vehicle,
-                              corrected_start=start)
+        reg, receipt = upload(
+            client, people.auth("device"), data, officer_id=officer, vehicle_id=vehicle, corrected_start=start
+        )
         clips.append((reg["clip_id"], data))
     return clips
 
@@ -34,7 +39,9 @@ def test_search_filters(client, people, three_clips):
     assert _ids(client, people, officer_id="B2") == [c, b]  # newest recording first
     assert _ids(client, people, vehicle_id="V1") == [b, a]
     assert _ids(client, people, officer_id="B2", vehicle_id="V1") == [b]
-    assert _ids(client, people, recorded_from="2026-11-21T00:00:00Z", recorded_to="2026-11-22T00:00:00Z") == [b]
+    assert _ids(client, people, recorded_from="2026-11-21T00:00:00Z", recorded_to="2026-11-22T00:00:00Z") == [
+        b
+    ]
     assert _ids(client, people, sha256=hashlib.sha256(data_a).hexdigest()) == [a]
     assert _ids(client, people, category="unclassified") == [c, b, a]
     assert _ids(client, people, category="evidence") == []
@@ -46,7 +53,9 @@ def test_search_filters(client, people, three_clips):
 def test_paging_and_its_limits(client, people, three_clips):
     page = client.get("/api/v1/clips", headers=people.auth("custodian"), params={"limit": 2}).json()
     assert page["total"] == 3 and len(page["items"]) == 2 and page["limit"] == 2
-    rest = client.get("/api/v1/clips", headers=people.auth("custodian"), params={"limit": 2, "offset": 2}).json()
+    rest = client.get(
+        "/api/v1/clips", headers=people.auth("custodian"), params={"limit": 2, "offset": 2}
+    ).json()
     assert len(rest["items"]) == 1
     assert {c["id"] for c in page["items"] + rest["items"]} == {c for c, _ in three_clips}
     too_big = client.get("/api/v1/clips", headers=people.auth("custodian"), params={"limit": 51})
@@ -74,8 +83,11 @@ def test_download_whole_and_ranges(client, people, three_clips):
     assert whole.status_code == 200 and whole.content == data
     assert whole.headers["x-content-sha256"] == hashlib.sha256(data).hexdigest()
     assert whole.headers["accept-ranges"] == "bytes"
-    for header, start, end in (("bytes=10-19", 10, 20), ("bytes=900-", 900, len(data)), ("bytes=-5", len(data) - 5,
-                                                                                         len(data))):
+    for header, start, end in (
+        ("bytes=10-19", 10, 20),
+        ("bytes=900-", 900, len(data)),
+        ("bytes=-5", len(data) - 5, len(data)),
+    ):
         part = client.get(url, headers={**people.auth("custodian"), "Range": header})
         assert part.status_code == 206 and part.content == data[start:end]
         assert part.headers["content-range"] == f"bytes {start}-{end - 1}/{len(data)}"
@@ -90,8 +102,11 @@ def test_category_change_is_audited_and_evidence_facts_are_immutable(client, peo
     from ingest_server.clips.models import Clip, ImmutableClipError, assert_mutable
 
     clip_id, _ = three_clips[0]
-    changed = client.put(f"/api/v1/clips/{clip_id}/category", headers=people.auth("custodian"),
-                         json={"category": "use-of-force", "reason": "report UF-2026-001"})
+    changed = client.put(
+        f"/api/v1/clips/{clip_id}/category",
+        headers=people.auth("custodian"),
+        json={"category": "use-of-force", "reason": "report UF-2026-001"},
+    )
     assert changed.status_code == 200 and changed.json()["category"] == "use-of-force"
     trail = client.get(f"/api/v1/clips/{clip_id}/audit", headers=people.auth("auditor")).json()["items"]
     [event] = [e for e in trail if e["event_type"] == "clip.category_changed"]

@@ -23,8 +23,11 @@ from tests.support.s3server import free_port
 @pytest.fixture
 def server_url(ctx):
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(context=ctx), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(context=ctx), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+    )
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
     thread.start()
     stop = threading.Event()
@@ -41,8 +44,10 @@ def _agent_upload(base: str, token: str, data: bytes, part_size: int, name: str)
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
         manifest = manifest_for(data, part_size)
-        reg = http.post("/api/v1/uploads/register",
-                        json={"manifest": manifest.as_dict(), "metadata": metadata(original_name=name)})
+        reg = http.post(
+            "/api/v1/uploads/register",
+            json={"manifest": manifest.as_dict(), "metadata": metadata(original_name=name)},
+        )
         assert reg.status_code == 200, reg.text
         etags = put_parts(reg.json(), data)
         done = http.post(f"/api/v1/uploads/{reg.json()['clip_id']}/complete", json={"parts": etags})
@@ -60,18 +65,23 @@ def test_full_upload_over_real_http(server_url, people, ctx):
     body = receipt["receipt"]
     assert body["sha256"] == hashlib.sha256(data).hexdigest() == manifest_for(data, 5 * MIB).sha256
 
-    fetched = ctx.storage.client.get_object(Bucket=ctx.storage.bucket, Key=body["object_key"],
-                                            VersionId=body["version_id"])["Body"].read()
+    fetched = ctx.storage.client.get_object(
+        Bucket=ctx.storage.bucket, Key=body["object_key"], VersionId=body["version_id"]
+    )["Body"].read()
     assert hashlib.sha256(fetched).hexdigest() == body["sha256"]
 
     custodian = {"Authorization": f"Bearer {people['custodian']}"}
-    found = httpx.get(f"{server_url}/api/v1/clips", headers=custodian, params={"sha256": body["sha256"]}).json()
+    found = httpx.get(
+        f"{server_url}/api/v1/clips", headers=custodian, params={"sha256": body["sha256"]}
+    ).json()
     assert [c["id"] for c in found["items"]] == [body["clip_id"]]
     download = httpx.get(f"{server_url}/api/v1/clips/{body['clip_id']}/original", headers=custodian)
     assert download.content == data and download.headers["x-content-sha256"] == body["sha256"]
-    ranged = httpx.get(f"{server_url}/api/v1/clips/{body['clip_id']}/original",
-                       headers={**custodian, "Range": f"bytes={5 * MIB}-"})
-    assert ranged.status_code == 206 and ranged.content == data[5 * MIB:]
+    ranged = httpx.get(
+        f"{server_url}/api/v1/clips/{body['clip_id']}/original",
+        headers={**custodian, "Range": f"bytes={5 * MIB}-"},
+    )
+    assert ranged.status_code == 206 and ranged.content == data[5 * MIB :]
 
     trail = httpx.get(f"{server_url}/api/v1/clips/{body['clip_id']}/audit", headers=custodian).json()["items"]
     assert {e["source"] for e in trail} == {"127.0.0.1"}
@@ -81,8 +91,9 @@ def test_full_upload_over_real_http(server_url, people, ctx):
 @pytest.mark.slow
 def test_concurrent_uploads_over_real_http_keep_the_chain_whole(server_url, people):
     def one(i):
-        return _agent_upload(server_url, people["device"], clip_bytes(20_000 + i, seed=100 + i), 8 * MIB,
-                             f"c{i}.mp4")
+        return _agent_upload(
+            server_url, people["device"], clip_bytes(20_000 + i, seed=100 + i), 8 * MIB, f"c{i}.mp4"
+        )
 
     with ThreadPoolExecutor(4) as pool:
         receipts = list(pool.map(one, range(8)))

@@ -27,12 +27,19 @@ EXAMPLES = 25
 @pytest.fixture(scope="module")
 def fuzz_target(tmp_path_factory, s3_endpoint):
     tmp = tmp_path_factory.mktemp("fuzz")
-    config = Settings(data_dir=tmp, s3_endpoint_url=s3_endpoint, s3_access_key_id="testing",
-                      s3_secret_access_key="testing", s3_bucket=f"fuzz-{uuid.uuid4().hex[:12]}")
+    config = Settings(
+        data_dir=tmp,
+        s3_endpoint_url=s3_endpoint,
+        s3_access_key_id="testing",
+        s3_secret_access_key="testing",
+        s3_bucket=f"fuzz-{uuid.uuid4().hex[:12]}",
+    )
     migrate.upgrade(config.db_url)
     ctx = build_context(config)
     with ctx.sessions() as session:
-        _, admin = auth_service.create_user(session, username="admin", role="admin", officer_id=None, actor="t")
+        _, admin = auth_service.create_user(
+            session, username="admin", role="admin", officer_id=None, actor="t"
+        )
         _, device = auth_service.enroll_device(session, name="car", vehicle_id="V1", actor="t")
     app = create_app(context=ctx)
     yield app, {"admin": admin, "device": device}
@@ -44,14 +51,21 @@ def _failures(operation, tokens, mode, statuses: list[int]) -> list[str]:
     found: list[str] = []
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case):
         response = case.call(headers={"Authorization": f"Bearer {tokens[role]}"})
         statuses.append(response.status_code)
         if response.status_code >= 500:
-            found.append(f"{case.method} {case.formatted_path} ({mode}): {response.status_code} "
-                         f"{response.text[:200]} -- body={case.body!r:.200} query={case.query!r:.200}")
+            found.append(
+                f"{case.method} {case.formatted_path} ({mode}): {response.status_code} "
+                f"{response.text[:200]} -- body={case.body!r:.200} query={case.query!r:.200}"
+            )
 
     try:
         run()

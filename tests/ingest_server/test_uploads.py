@@ -53,8 +53,9 @@ def test_register_twice_gives_same_clip_and_present_parts(client, people, ctx):
     assert (again["clip_id"], again["upload_id"]) == (first["clip_id"], first["upload_id"])
     assert [p["present"] for p in again["parts"]] == [True, False]
     etags += put_parts(again, data, only={2})
-    receipt = client.post(f"/api/v1/uploads/{first['clip_id']}/complete", headers=people.auth("device"),
-                          json={"parts": etags})
+    receipt = client.post(
+        f"/api/v1/uploads/{first['clip_id']}/complete", headers=people.auth("device"), json={"parts": etags}
+    )
     assert receipt.status_code == 200, receipt.text
     assert _receipt_ok(client, receipt.json())
 
@@ -62,8 +63,11 @@ def test_register_twice_gives_same_clip_and_present_parts(client, people, ctx):
 def test_complete_twice_same_receipt_and_register_after_stored(client, people):
     data = clip_bytes(3000)
     reg, receipt = upload(client, people.auth("device"), data)
-    again = client.post(f"/api/v1/uploads/{reg['clip_id']}/complete", headers=people.auth("device"),
-                        json={"parts": [{"part_number": 1, "etag": "whatever"}]})
+    again = client.post(
+        f"/api/v1/uploads/{reg['clip_id']}/complete",
+        headers=people.auth("device"),
+        json={"parts": [{"part_number": 1, "etag": "whatever"}]},
+    )
     assert again.status_code == 200 and again.json() == receipt
     registered = register(client, people.auth("device"), data).json()
     assert registered["state"] == "stored" and registered["clip_id"] == reg["clip_id"]
@@ -78,11 +82,12 @@ def _versions(ctx, key):
 def test_part_with_other_bytes_is_refused_naming_expected_and_actual(client, people, ctx):
     data = clip_bytes(5 * MIB + 4096)
     reg = register(client, people.auth("device"), data, part_size=5 * MIB).json()
-    evil = bytearray(data[5 * MIB:])
+    evil = bytearray(data[5 * MIB :])
     evil[0] ^= 0xFF
     etags = put_parts(reg, data, replace={2: bytes(evil)})  # moto accepts it despite the signed checksum
-    refused = client.post(f"/api/v1/uploads/{reg['clip_id']}/complete", headers=people.auth("device"),
-                          json={"parts": etags})
+    refused = client.post(
+        f"/api/v1/uploads/{reg['clip_id']}/complete", headers=people.auth("device"), json={"parts": etags}
+    )
     assert refused.status_code == 409, refused.text
     answer = refused.json()
     assert answer["expected"]["composite"] == manifest_for(data, 5 * MIB).composite
@@ -94,23 +99,31 @@ def test_part_with_other_bytes_is_refused_naming_expected_and_actual(client, peo
     assert clip["state"] == "rejected"
     stored = client.get("/api/v1/clips", params={"state": "stored"}, headers=people.auth("custodian")).json()
     assert stored["total"] == 0
-    events = client.get("/api/v1/audit", params={"event_type": "clip.rejected"}, headers=people.auth("auditor"))
+    events = client.get(
+        "/api/v1/audit", params={"event_type": "clip.rejected"}, headers=people.auth("auditor")
+    )
     assert events.json()["items"][0]["detail"]["expected"] == answer["expected"]
 
     # the agent registers again: same clip, a fresh upload, and this time the right bytes
     fresh = register(client, people.auth("device"), data, part_size=5 * MIB).json()
     assert fresh["clip_id"] == reg["clip_id"] and fresh["upload_id"] != reg["upload_id"]
     assert not any(p["present"] for p in fresh["parts"])
-    done = client.post(f"/api/v1/uploads/{reg['clip_id']}/complete", headers=people.auth("device"),
-                       json={"parts": put_parts(fresh, data)})
+    done = client.post(
+        f"/api/v1/uploads/{reg['clip_id']}/complete",
+        headers=people.auth("device"),
+        json={"parts": put_parts(fresh, data)},
+    )
     assert done.status_code == 200 and done.json()["receipt"]["sha256"] == hashlib.sha256(data).hexdigest()
 
 
 def test_consistent_manifest_for_other_bytes_is_refused_at_complete(client, people, ctx):
     declared, sent = clip_bytes(2048, seed=1), clip_bytes(2048, seed=2)
     reg = register(client, people.auth("device"), declared).json()
-    refused = client.post(f"/api/v1/uploads/{reg['clip_id']}/complete", headers=people.auth("device"),
-                          json={"parts": put_parts(reg, sent)})
+    refused = client.post(
+        f"/api/v1/uploads/{reg['clip_id']}/complete",
+        headers=people.auth("device"),
+        json={"parts": put_parts(reg, sent)},
+    )
     assert refused.status_code == 409
     assert refused.json()["expected"]["composite"] == manifest_for(declared).composite
     assert refused.json()["actual"]["composite"] == manifest_for(sent).composite
@@ -121,8 +134,11 @@ def test_rehash_mode_compares_whole_file_sha256(client, people, ctx):
     ctx.settings = ctx.settings.model_copy(update={"rehash_on_complete": True})
     declared, sent = clip_bytes(2048, seed=3), clip_bytes(2048, seed=4)
     reg = register(client, people.auth("device"), declared).json()
-    refused = client.post(f"/api/v1/uploads/{reg['clip_id']}/complete", headers=people.auth("device"),
-                          json={"parts": put_parts(reg, sent)})
+    refused = client.post(
+        f"/api/v1/uploads/{reg['clip_id']}/complete",
+        headers=people.auth("device"),
+        json={"parts": put_parts(reg, sent)},
+    )
     assert refused.status_code == 409
     assert refused.json()["expected"]["sha256"] == hashlib.sha256(declared).hexdigest()
     assert refused.json()["actual"]["sha256"] == hashlib.sha256(sent).hexdigest()
@@ -133,8 +149,11 @@ def test_rehash_mode_compares_whole_file_sha256(client, people, ctx):
 def test_manifest_whose_composite_does_not_match_its_parts_is_refused(client, people, ctx):
     data = clip_bytes(4096)
     bad = manifest_for(data).as_dict() | {"composite": manifest_for(b"other").composite}
-    refused = client.post("/api/v1/uploads/register", headers=people.auth("device"),
-                          json={"manifest": bad, "metadata": {"original_name": "a.mp4"}})
+    refused = client.post(
+        "/api/v1/uploads/register",
+        headers=people.auth("device"),
+        json={"manifest": bad, "metadata": {"original_name": "a.mp4"}},
+    )
     assert refused.status_code == 422
     assert "composite" in refused.json()["detail"] and "does not match its parts" in refused.json()["detail"]
     assert ctx.storage.client.list_multipart_uploads(Bucket=ctx.storage.bucket).get("Uploads", []) == []
@@ -143,6 +162,7 @@ def test_manifest_whose_composite_does_not_match_its_parts_is_refused(client, pe
 def test_failure_after_upload_creation_aborts_it(client, people, ctx, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("presigner exploded")
+
     monkeypatch.setattr(ctx.storage, "presign_part", broken)
     response = register(client, people.auth("device"), clip_bytes(1000))
     assert response.status_code == 500 and response.json()["detail"].startswith("internal server error")
@@ -156,17 +176,25 @@ def test_complete_refuses_wrong_part_list_and_other_devices(client, people):
     data = clip_bytes(1500)
     reg = register(client, people.auth("device"), data).json()
     etags = put_parts(reg, data)
-    other = client.post(f"/api/v1/uploads/{reg['clip_id']}/complete", headers=people.auth("device2"),
-                        json={"parts": etags})
+    other = client.post(
+        f"/api/v1/uploads/{reg['clip_id']}/complete", headers=people.auth("device2"), json={"parts": etags}
+    )
     assert other.status_code == 403
-    wrong = client.post(f"/api/v1/uploads/{reg['clip_id']}/complete", headers=people.auth("device"),
-                        json={"parts": etags + [{"part_number": 2, "etag": "x"}]})
+    wrong = client.post(
+        f"/api/v1/uploads/{reg['clip_id']}/complete",
+        headers=people.auth("device"),
+        json={"parts": etags + [{"part_number": 2, "etag": "x"}]},
+    )
     assert wrong.status_code == 422 and "unexpected [2]" in wrong.json()["detail"]
-    bad_etag = client.post(f"/api/v1/uploads/{reg['clip_id']}/complete", headers=people.auth("device"),
-                           json={"parts": [{"part_number": 1, "etag": '"0000"'}]})
+    bad_etag = client.post(
+        f"/api/v1/uploads/{reg['clip_id']}/complete",
+        headers=people.auth("device"),
+        json={"parts": [{"part_number": 1, "etag": '"0000"'}]},
+    )
     assert bad_etag.status_code == 409 and "InvalidPart" in bad_etag.json()["detail"]
-    ok = client.post(f"/api/v1/uploads/{reg['clip_id']}/complete", headers=people.auth("device"),
-                     json={"parts": etags})
+    ok = client.post(
+        f"/api/v1/uploads/{reg['clip_id']}/complete", headers=people.auth("device"), json={"parts": etags}
+    )
     assert ok.status_code == 200
 
 
