@@ -12,9 +12,10 @@ from retention import ClipFacts, HoldFacts, ReportFacts, decide, is_shortening, 
 from retention.policy import FLOOR_DAYS, Kind
 from tests.retention.helpers import POLICY, RECORDED, STORED
 
+# Per test, never the global profile; no example database written into the shared tree.
 KEEP_FAST = settings(
-    max_examples=int(os.environ.get("RETENTION_EXAMPLES", "150")), deadline=None
-)  # per test: never change the global profile
+    max_examples=int(os.environ.get("RETENTION_EXAMPLES", "150")), deadline=None, database=None
+)
 
 CATEGORIES = sorted(POLICY.categories) + ["retired_category"]
 CUSTODIANS = ["c1", "c2", "c3"]
