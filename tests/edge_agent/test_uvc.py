@@ -326,3 +326,38 @@ def test_a_camera_clock_leap_does_not_distort_segment_lengths(tmp_path, leap):
     for segment in segments:
         assert (segment.ended_at - segment.started_at).total_seconds() == pytest.approx(4)
         assert decoded(segment.path)[:2] == (60, pytest.approx(4, abs=0.1))
+
+
+def box_offsets(path: Path, kind: str) -> list[int]:
+    data, offsets, offset = path.read_bytes(), [], 0
+    while offset + 8 <= len(data):
+        size = int.from_bytes(data[offset:offset + 4], "big")
+        if data[offset + 4:offset + 8] == kind.encode():
+            offsets.append(offset)
+        if size < 8:
+            break
+        offset += size
+    return offsets
+
+
+def test_a_segment_cut_mid_fragment_still_decodes_up_to_the_cut(tmp_path):
+    _, [whole] = record(tmp_path / "whole", segment_seconds=6, max_seconds=6)
+    moofs = box_offsets(whole.path, "moof")
+    assert len(moofs) >= 6  # one fragment per second of video (1-s GOPs)
+    data = whole.path.read_bytes()
+    cut = (moofs[3] + moofs[4]) // 2  # inside the fourth fragment, as a kill would leave it
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    (crashed / (whole.path.name + RECORDING_SUFFIX)).write_bytes(data[:cut])
+
+    [segment] = recover_partial_segments(crashed)
+    assert segment.digest.size == cut and segment.digest.sha256 == hashlib.sha256(data[:cut]).hexdigest()
+    frames = 0
+    with av.open(str(segment.path)) as container:
+        try:
+            for _ in container.decode(video=0):
+                frames += 1
+        except av.InvalidDataError:  # the packet the cut went through
+            pass
+    assert 45 <= frames == segment.frames < whole.frames  # three whole fragments at least
+    assert f"{frames} frames" in segment.reason
