@@ -4,9 +4,9 @@ The server builds `ClipFacts`, `ReportFacts` and `HoldFacts` from its database;
 the engine turns them into a `Decision`. Every datetime must be timezone-aware
 (a naive time is a bug that would silently shift retention by hours) and is
 stored in UTC, so periods are exact durations (in a local zone, 90 days across a
-daylight-saving change would be an hour short). A
-`Decision` checks its own invariant when it is made: it can only say "deletable"
-when nothing holds the clip and its retain-until has passed.
+daylight-saving change would be an hour short). A `Decision` checks its own
+invariant when it is made: it can only say "deletable" when nothing holds the
+clip and its retain-until has passed.
 """
 
 from __future__ import annotations
