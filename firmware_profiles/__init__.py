@@ -9,6 +9,7 @@ Standard library + pydantic only.
 """
 
 from firmware_profiles.capture import AudioCapture, CaptureOptions
+from firmware_profiles.devices import SystemPaths, mount_source, v4l2_info, volume_label, volume_usb_ids
 from firmware_profiles.errors import ProfileError
 from firmware_profiles.loader import BUILTIN_DIR, get_profile, load_profile_file, load_profiles
 from firmware_profiles.matcher import MatchResult, V4L2Info, explain_volume_match, match_v4l2, match_volume
@@ -45,6 +46,7 @@ __all__ = [
     "ProfileError",
     "SidecarError",
     "SidecarSpec",
+    "SystemPaths",
     "TimeSource",
     "V4L2Info",
     "ValueSource",
@@ -57,8 +59,12 @@ __all__ = [
     "load_profiles",
     "match_v4l2",
     "match_volume",
+    "mount_source",
     "parse_time",
     "read_clip_metadata",
     "read_volume_file",
     "read_volume_info",
+    "v4l2_info",
+    "volume_label",
+    "volume_usb_ids",
 ]

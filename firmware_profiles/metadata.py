@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from firmware_profiles.globs import safe_relpath
 from firmware_profiles.profile import Profile
 from firmware_profiles.schema import FlagSource, GpsSource, TimeSource, ValueSource
 from firmware_profiles.sidecars import (
@@ -199,5 +200,8 @@ class _ClipReader:
 
 
 def read_clip_metadata(profile: Profile, root: Path, relpath: PurePosixPath) -> ClipMetadata:
-    """The clip's metadata as its profile declares it; problems are warnings, never exceptions."""
-    return _ClipReader(profile, root, PurePosixPath(relpath)).read()
+    """The clip's metadata as its profile declares it; problems with camera data are warnings.
+
+    Raises ValueError only for a `relpath` that is not inside the volume (a caller's bug).
+    """
+    return _ClipReader(profile, root, safe_relpath(str(relpath))).read()
