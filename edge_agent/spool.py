@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from hashing import Digest, copy_and_hash, fsync_dir, hash_file
 from hashing.pipeline import Writer
 
+DIRECT_IO_MIN = 8 * 1024 * 1024
 _ID_NAME = re.compile(r"^\.?(\d{8})\.")
 
 
@@ -34,6 +35,13 @@ def safe_suffix(relpath: PurePosixPath) -> str:
     """The original's extension if it is plain (letters and digits, up to 8), else '.bin'."""
     ext = relpath.suffix[1:]
     return f".{ext.lower()}" if re.fullmatch(r"[A-Za-z0-9]{1,8}", ext) else ".bin"
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.lstat(path).st_size
+    except OSError:
+        return 0
 
 
 @dataclass
@@ -86,7 +94,9 @@ class Spool:
             if on_event:
                 on_event("orphan", f"copy did not match the original (sha256 {theirs.sha256} vs "
                          f"{ours.sha256}); set aside in {aside}, copying again", str(dst))
-        return copy_and_hash(src, dst, opener=opener, writer=writer, progress=progress)
+        # O_DIRECT pays off for clips, not for a sidecar or a tiny file (its open alone costs more).
+        return copy_and_hash(src, dst, opener=opener, writer=writer, progress=progress,
+                             direct_io=_size(src) >= DIRECT_IO_MIN)
 
     def claimed_names(self, journal) -> tuple[set[str], set[int]]:
         """(file names claimed by held rows, ids of DISCOVERED rows) from the journal."""
