@@ -75,7 +75,8 @@ class UvcRecorder:
                  segment_seconds: float, on_segment: Callable[[Segment], None], name_prefix: str,
                  clock: Callable[[], datetime] = _utc_now, stop: threading.Event | None = None,
                  codec: str = "libx264", bitrate: int = 2_000_000, preset: str = "veryfast",
-                 fragment_seconds: float = 1.0, audio: bool = True, max_seconds: float | None = None,
+                 fragment_seconds: float = 1.0, audio: bool = True, audio_bitrate: int = 64_000,
+                 max_seconds: float | None = None,
                  opener: Callable[[str, str | None, dict[str, str]], object] = open_input):
         if segment_seconds <= 0:
             raise ValueError(f"segment_seconds must be positive, got {segment_seconds}")
@@ -85,7 +86,7 @@ class UvcRecorder:
         self.max_seconds = None if max_seconds is None else Fraction(max_seconds)
         self.name_prefix = name_prefix
         self.settings = EncodeSettings(codec=codec, bitrate=bitrate, preset=preset,
-                                       fragment_seconds=fragment_seconds)
+                                       fragment_seconds=fragment_seconds, audio_bitrate=audio_bitrate)
         self._on_segment, self._clock, self._opener, self._audio = on_segment, clock, opener, audio
         self._stop = stop or threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"uvc-{name_prefix}", daemon=True)
