@@ -11,6 +11,7 @@ naming the file and the field, e.g.
 from __future__ import annotations
 
 import logging
+import re
 import tomllib
 import types
 import typing
@@ -25,6 +26,7 @@ from firmware_profiles.profile import Profile
 log = logging.getLogger(__name__)
 
 BUILTIN_DIR = Path(__file__).with_name("profiles")
+_FIELD_PREFIX = re.compile(r"^([a-z_][a-z0-9_.]*): (.*)$", re.DOTALL)
 
 
 def load_profile_file(path: Path) -> Profile:
@@ -75,23 +77,25 @@ def get_profile(name: str, profiles: Sequence[Profile]) -> Profile:
 
 
 def _profile_error(path: Path, exc: ValidationError) -> ProfileError:
-    lines = []
-    first_field = None
+    lines, fields = [], []
     for err in exc.errors():
         loc = [str(part) for part in err["loc"]]
         field = ".".join(loc) or "(top level)"
-        first_field = first_field or field
         if err["type"] == "extra_forbidden":
             allowed = _allowed_fields(err["loc"][:-1])
             hint = f" (allowed here: {', '.join(allowed)})" if allowed else ""
-            lines.append(f"field '{field}': unknown field{hint}")
+            msg = f"unknown field{hint}"
         elif err["type"] == "missing":
-            lines.append(f"field '{field}': required but missing")
+            msg = "required but missing"
         else:
             msg = err["msg"].removeprefix("Value error, ")
-            lines.append(f"field '{field}': {msg}")
+            named = None if loc else _FIELD_PREFIX.match(msg)
+            if named:  # a cross-field check names its field at the start of its message
+                field, msg = named.group(1), named.group(2)
+        fields.append(field)
+        lines.append(f"field '{field}': {msg}")
     summary = f"{path}: " + "; ".join(lines)
-    return ProfileError(summary, path=str(path), field=first_field)
+    return ProfileError(summary, path=str(path), field=fields[0] if fields else None)
 
 
 def _allowed_fields(loc: tuple) -> list[str]:

@@ -148,19 +148,19 @@ class Profile(StrictModel):
             wrong = rule.keys() - allowed
             if wrong:
                 raise ValueError(
-                    f"match[{i}]: {sorted(wrong)} cannot be used by a {self.kind} profile "
+                    f"match.{i}: {sorted(wrong)} cannot be used by a {self.kind} profile "
                     f"(allowed: {sorted(allowed)})"
                 )
         if self.kind == "mass_storage" and self.clips is None:
-            raise ValueError("a mass_storage profile needs a [clips] table")
+            raise ValueError("clips: a mass_storage profile needs a [clips] table")
         if self.kind == "mass_storage" and self.capture is not None:
-            raise ValueError("[capture] is only for uvc profiles")
+            raise ValueError("capture: [capture] is only for uvc profiles")
         if self.kind == "uvc" and self.capture is None:
-            raise ValueError("a uvc profile needs a [capture] table")
+            raise ValueError("capture: a uvc profile needs a [capture] table")
         if (self.release == "move") != (self.release_move_to is not None):
-            raise ValueError("release_move_to is required for release='move' and only allowed with it")
+            raise ValueError("release_move_to: required for release='move' and only allowed with it")
         if self.release_move_to is not None:
-            check_relative(self.release_move_to, "release_move_to")
+            check_relative(self.release_move_to, "release_move_to: folder")
         self._check_references()
         return self
 

@@ -77,7 +77,7 @@ def test_missing_required_field(tmp_path):
         (('globs = ["CAM/*.mp4"]', 'globs = ["../*.mp4"]'), "must be relative to the volume root"),
         (
             ('marker_file = "CAM/ID.TXT"', 'device_name = "USB Camera*"'),
-            "cannot be used by a mass_storage profile",
+            "field 'match.0': \\['device_name'\\] cannot be used by a mass_storage",
         ),
         (
             ('marker_file = "CAM/ID.TXT"', "usb_vendor = 70000"),
@@ -109,7 +109,9 @@ def test_filename_pattern_and_references_are_checked(tmp_path):
         "\n[filename]\npattern = '^(?P<officer>\\w+)\\.mp4$'\ntemplate = '{officer}.mp4'\n"
         '\n[metadata.camera_start]\nsource = "filename"\nkey = "start"\n'
     )
-    with pytest.raises(ProfileError, match=r"metadata.camera_start: file-name group 'start' is not in"):
+    with pytest.raises(
+        ProfileError, match=r"field 'metadata.camera_start': file-name group 'start' is not in"
+    ):
         load_text(tmp_path, unknown_group)
     template_field = (
         MINIMAL + "\n[filename]\npattern = '^(?P<officer>\\w+)\\.mp4$'\ntemplate = '{badge}.mp4'\n"
@@ -120,13 +122,17 @@ def test_filename_pattern_and_references_are_checked(tmp_path):
 
 def test_sidecar_references_and_paths_are_checked(tmp_path):
     no_sidecar = MINIMAL + '\n[metadata.officer_id]\nsource = "sidecar"\nkey = "officer"\n'
-    with pytest.raises(ProfileError, match="reads a sidecar but clips.sidecars declares none"):
+    with pytest.raises(
+        ProfileError, match="field 'metadata.officer_id': reads a sidecar but clips.sidecars declares none"
+    ):
         load_text(tmp_path, no_sidecar)
     sidecar = '\n[[clips.sidecars]]\nname = "meta"\nformat = "json"\npath = "{stem}.json"\n'
     wrong_name = (
         MINIMAL + sidecar + '\n[metadata.officer_id]\nsource = "sidecar"\nsidecar = "info"\nkey = "o"\n'
     )
-    with pytest.raises(ProfileError, match=r"unknown sidecar 'info' \(declared: \['meta'\]\)"):
+    with pytest.raises(
+        ProfileError, match=r"'metadata.officer_id': unknown sidecar 'info' \(declared: \['meta'\]\)"
+    ):
         load_text(tmp_path, wrong_name)
     escaping = MINIMAL + sidecar.replace("{stem}.json", "../../{stem}.json")
     with pytest.raises(ProfileError, match="must stay inside the volume"):
@@ -140,14 +146,14 @@ def test_time_zone_release_and_kind_rules(tmp_path):
     tz = MINIMAL + '\n[clock]\nfile = "CLOCK.TXT"\ntimezone = "America/Hartford"\n'
     with pytest.raises(ProfileError, match=r"field 'clock.timezone': unknown time zone 'America/Hartford'"):
         load_text(tmp_path, tz)
-    with pytest.raises(ProfileError, match="release_move_to is required for release='move'"):
+    with pytest.raises(ProfileError, match="field 'release_move_to': required for release='move'"):
         load_text(tmp_path, 'release = "move"\n' + MINIMAL)
-    with pytest.raises(ProfileError, match=r"\[capture\] is only for uvc profiles"):
+    with pytest.raises(ProfileError, match=r"field 'capture': \[capture\] is only for uvc profiles"):
         load_text(tmp_path, MINIMAL + '\n[capture]\ndevice = "/dev/video0"\n')
     uvc = MINIMAL.replace('kind = "mass_storage"', 'kind = "uvc"').replace(
         'marker_file = "CAM/ID.TXT"', 'device_path = "/dev/video*"'
     )
-    with pytest.raises(ProfileError, match=r"a uvc profile needs a \[capture\] table"):
+    with pytest.raises(ProfileError, match=r"field 'capture': a uvc profile needs a \[capture\] table"):
         load_text(tmp_path, uvc)
     with pytest.raises(ProfileError, match=r"video_size '720p' must be WIDTHxHEIGHT"):
         load_text(tmp_path, uvc + '\n[capture]\nvideo_size = "720p"\n')
@@ -178,3 +184,13 @@ def test_every_field_has_a_title_and_a_description():
     ]
     assert missing == []
     assert all(m.model_config.get("extra") == "forbid" for m in models)
+
+
+def test_the_user_docs_describe_every_key():
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "firmware_profiles.md").read_text()
+    models: set = set()
+    _models(Profile, models)
+    undocumented = sorted({name for m in models for name in m.model_fields if f"`{name}`" not in docs})
+    assert undocumented == []
