@@ -27,7 +27,7 @@ from edge_agent.config import AgentSettings, UvcDevice, load_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Edge agent: offload body cameras and dashcams into a hashed, journaled spool.")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _settings(config: Path | None, **overrides) -> AgentSettings:
