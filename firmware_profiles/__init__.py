@@ -18,14 +18,11 @@ from firmware_profiles.profile import ClipLayout, MetadataSpec, Profile
 from firmware_profiles.schema import (
     ClockSpec,
     FileNameSpec,
-    FlagSource,
-    GpsSource,
     MatchRule,
     SidecarSpec,
-    TimeSource,
-    ValueSource,
 )
 from firmware_profiles.sidecars import SidecarError, read_volume_file
+from firmware_profiles.sources import FlagSource, GpsSource, TimeSource, ValueSource
 from firmware_profiles.timefmt import format_time, parse_time
 from firmware_profiles.walk import iter_clips
 

@@ -12,7 +12,7 @@ import re
 
 from pydantic import field_validator
 
-from firmware_profiles.schema import F, StrictModel
+from firmware_profiles.base import F, StrictModel
 
 
 class AudioCapture(StrictModel):

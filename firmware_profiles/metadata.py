@@ -17,16 +17,17 @@ from typing import Any
 
 from firmware_profiles.globs import safe_relpath
 from firmware_profiles.profile import Profile
-from firmware_profiles.schema import FlagSource, GpsSource, TimeSource, ValueSource
 from firmware_profiles.sidecars import (
     SidecarError,
+    is_volume_file,
     lookup,
     lookup_all,
-    parse_csv_row,
     parse_json,
     parse_xml,
+    read_csv_row,
     read_volume_file,
 )
+from firmware_profiles.sources import FlagSource, GpsSource, TimeSource, ValueSource
 from firmware_profiles.timefmt import parse_time
 from firmware_profiles.volume_files import read_line_value
 from firmware_profiles.walk import iter_clips
@@ -133,6 +134,14 @@ class _ClipReader:
             except ValueError as exc:
                 self.meta.warnings.append(f"sidecar {spec.name}: {exc}")
                 continue
+            if spec.format == "csv_index":  # one index per folder: parsed once, not once per clip
+                try:
+                    self.trees[spec.name] = read_csv_row(self.root, path, spec, self.relpath.name)
+                except SidecarError as exc:
+                    self.meta.warnings.append(f"sidecar {path}: {exc}")
+                if is_volume_file(self.root, path) and path not in self.meta.sidecars:
+                    self.meta.sidecars.append(path)
+                continue
             try:
                 data = read_volume_file(self.root, path)
             except SidecarError as exc:
@@ -141,12 +150,8 @@ class _ClipReader:
             if path not in self.meta.sidecars:  # a broken sidecar is still offloaded with its clip
                 self.meta.sidecars.append(path)
             try:
-                if spec.format == "json":
-                    self.trees[spec.name] = parse_json(data)
-                elif spec.format == "xml":
-                    self.trees[spec.name] = parse_xml(data)
-                else:
-                    self.trees[spec.name] = parse_csv_row(data, spec, self.relpath.name)
+                parse = parse_json if spec.format == "json" else parse_xml
+                self.trees[spec.name] = parse(data)
             except SidecarError as exc:
                 self.meta.warnings.append(f"sidecar {path}: {exc}")
 

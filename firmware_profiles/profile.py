@@ -16,22 +16,18 @@ from typing import Literal
 
 from pydantic import PrivateAttr, field_validator, model_validator
 
+from firmware_profiles.base import F, StrictModel
 from firmware_profiles.capture import CaptureOptions
 from firmware_profiles.globs import check_glob, check_relative, glob_matches, safe_relpath
 from firmware_profiles.schema import (
     V4L2_RULE_KEYS,
     VOLUME_RULE_KEYS,
     ClockSpec,
-    F,
     FileNameSpec,
-    FlagSource,
-    GpsSource,
     MatchRule,
     SidecarSpec,
-    StrictModel,
-    TimeSource,
-    ValueSource,
 )
+from firmware_profiles.sources import FlagSource, GpsSource, TimeSource, ValueSource
 
 
 class ClipLayout(StrictModel):

@@ -3,41 +3,20 @@
 Every model forbids unknown keys (a typo in a profile is an error, never a
 silently ignored setting) and every field has a title and a description, which
 docs/firmware_profiles.md and error messages rely on. `Profile` itself, which
-ties the parts together and checks their cross-references, is in `profile.py`.
+ties the parts together and checks their cross-references, is in `profile.py`;
+the metadata sources (value, time, flag, GPS) are in `sources.py`.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import field_validator, model_validator
 
+from firmware_profiles.base import TIME_FORMAT_DOC, F, StrictModel, check_timezone
 from firmware_profiles.globs import check_relative, template_fields
-
-
-def F(default: Any = ..., *, title: str, description: str, **kw: Any) -> Any:  # noqa: N802
-    """A pydantic Field that must say what it is."""
-    return Field(default, title=title, description=description, **kw)
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def check_timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown time zone {name!r} (use an IANA name such as 'America/New_York' or 'UTC')"
-        ) from None
-    return name
-
-
-TIME_FORMAT_DOC = "'iso8601', 'epoch' (seconds), 'epoch_ms', or a strptime format such as '%Y%m%d_%H%M%S'"
 
 VOLUME_RULE_KEYS = frozenset({"marker_file", "volume_label", "usb_vendor", "usb_product"})
 V4L2_RULE_KEYS = frozenset({"device_name", "device_path", "usb_vendor", "usb_product"})
@@ -149,93 +128,6 @@ class SidecarSpec(StrictModel):
         if (self.format == "csv_index") != (self.key_column is not None):
             raise ValueError("key_column is required for csv_index sidecars and only allowed for them")
         return self
-
-
-class ValueSource(StrictModel):
-    """Where one metadata value comes from."""
-
-    source: Literal["filename", "sidecar", "volume_file", "constant"] = F(
-        title="Source",
-        description="'filename' (a named group of the file-name pattern), 'sidecar' (a field of "
-        "a sidecar), 'volume_file' (a line of a file on the volume) or 'constant'.",
-    )
-    key: str | None = F(
-        None,
-        title="Key",
-        description="filename: the group name; sidecar: a dotted path ('officer.badge'; in XML "
-        "'@attr' is an attribute) or, for csv_index, the column name.",
-    )
-    sidecar: str | None = F(
-        None, title="Sidecar", description="sidecar: which sidecar (default: the first one)."
-    )
-    path: str | None = F(
-        None, title="Volume file", description="volume_file: path relative to the volume root."
-    )
-    prefix: str = F(
-        "",
-        title="Line prefix",
-        description="volume_file: the value is the rest of the first line starting with this prefix.",
-    )
-    value: str | None = F(None, title="Constant value", description="constant: the value itself.")
-
-    @model_validator(mode="after")
-    def _needs(self) -> ValueSource:
-        need = {"filename": "key", "sidecar": "key", "volume_file": "path", "constant": "value"}[self.source]
-        if getattr(self, need) is None:
-            raise ValueError(f"source '{self.source}' needs '{need}'")
-        if self.path is not None:
-            check_relative(self.path, "volume_file path")
-        return self
-
-
-class TimeSource(ValueSource):
-    """A timestamp: where it comes from and how to read it."""
-
-    format: str = F("iso8601", title="Time format", description="How the time is written: " + TIME_FORMAT_DOC)
-    timezone: str = F(
-        "UTC",
-        title="Time zone",
-        description="IANA zone of times written without an offset (cameras often use local time).",
-    )
-
-    _tz = field_validator("timezone")(classmethod(lambda cls, v: check_timezone(v)))
-
-
-class FlagSource(ValueSource):
-    """A yes/no value such as an event (emergency button) flag."""
-
-    true_values: list[str] = F(
-        ["1", "true", "yes", "y", "on"],
-        title="True values",
-        min_length=1,
-        description="Values (case-insensitive) that mean yes; anything else means no.",
-    )
-
-
-class GpsSource(StrictModel):
-    """A GPS track in a sidecar: a list of points, each with a time, a latitude and a longitude."""
-
-    sidecar: str | None = F(
-        None, title="Sidecar", description="Which sidecar holds the track (default: the first)."
-    )
-    points: str = F(
-        title="Points path",
-        description="Dotted path to the repeated point element/list ('track.point'), or '.' for the "
-        "clip's own csv_index row (a single point).",
-    )
-    time: str = F(
-        title="Point time key", description="Key of the point's time (XML: '@time' or a child tag)."
-    )
-    lat: str = F(title="Point latitude key", description="Key of the latitude in decimal degrees.")
-    lon: str = F(title="Point longitude key", description="Key of the longitude in decimal degrees.")
-    format: str = F(
-        "iso8601", title="Time format", description="How point times are written: " + TIME_FORMAT_DOC
-    )
-    timezone: str = F(
-        "UTC", title="Time zone", description="IANA zone of point times written without an offset."
-    )
-
-    _tz = field_validator("timezone")(classmethod(lambda cls, v: check_timezone(v)))
 
 
 class FileNameSpec(StrictModel):

@@ -17,7 +17,9 @@ import io
 import json
 import os
 import stat
+import threading
 import xml.etree.ElementTree as ET
+from collections import OrderedDict
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -28,6 +30,19 @@ MAX_SIDECAR_BYTES = 16 * 1024 * 1024
 
 class SidecarError(Exception):
     """A volume file could not be read or parsed; the message says why."""
+
+
+def is_volume_file(root: Path, relpath: PurePosixPath) -> bool:
+    """Whether `relpath` is a regular file inside the volume, reached without any symlink."""
+    current = Path(root)
+    try:
+        for part in relpath.parts[:-1]:
+            current = current / part
+            if not stat.S_ISDIR(os.lstat(current).st_mode):
+                return False
+        return stat.S_ISREG(os.lstat(current / relpath.name).st_mode)
+    except OSError:
+        return False
 
 
 def read_volume_file(root: Path, relpath: PurePosixPath, limit: int = MAX_SIDECAR_BYTES) -> bytes:
@@ -97,22 +112,73 @@ def parse_xml(data: bytes) -> Any:
     return {_strip_ns(root.tag): _element_tree(root)}
 
 
-def parse_csv_row(data: bytes, spec: SidecarSpec, clip_name: str) -> dict[str, str]:
-    """The row of a CSV index whose key column names the clip (compared case-insensitively)."""
+def parse_csv_index(data: bytes, spec: SidecarSpec) -> dict[str, dict[str, str]]:
+    """Rows of a CSV index by clip file name (case-folded; the first row for a name wins)."""
     try:
         text = data.decode(spec.encoding)
     except (UnicodeDecodeError, LookupError) as exc:
         raise SidecarError(f"cannot decode as {spec.encoding}: {exc}") from None
+    rows: dict[str, dict[str, str]] = {}
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=spec.delimiter)
         if reader.fieldnames is None or spec.key_column not in reader.fieldnames:
             raise SidecarError(f"no column {spec.key_column!r} (columns: {reader.fieldnames})")
         for row in reader:
-            if (row.get(spec.key_column) or "").strip().casefold() == clip_name.casefold():
-                return {k: (v or "").strip() for k, v in row.items() if k is not None}
+            key = (row.get(spec.key_column) or "").strip().casefold()
+            rows.setdefault(key, {k: (v or "").strip() for k, v in row.items() if k is not None})
     except csv.Error as exc:
         raise SidecarError(f"not valid CSV: {exc}") from None
-    raise SidecarError(f"no row for {clip_name!r}")
+    return rows
+
+
+def parse_csv_row(data: bytes, spec: SidecarSpec, clip_name: str) -> dict[str, str]:
+    """The row of a CSV index whose key column names the clip (compared case-insensitively)."""
+    row = parse_csv_index(data, spec).get(clip_name.casefold())
+    if row is None:
+        raise SidecarError(f"no row for {clip_name!r}")
+    return row
+
+
+_INDEX_CACHE: OrderedDict[tuple, dict[str, dict[str, str]]] = OrderedDict()
+_INDEX_LOCK = threading.Lock()
+_INDEX_CACHE_SIZE = 16
+
+
+def read_csv_row(root: Path, relpath: PurePosixPath, spec: SidecarSpec, clip_name: str) -> dict[str, str]:
+    """`parse_csv_row` of a volume's index file, parsing each index once while it is unchanged.
+
+    A day folder of a few thousand clips shares one index: without the cache, reading every
+    clip's metadata would parse it once per clip.
+    """
+    try:
+        st = os.lstat(Path(root) / relpath)
+        key = (
+            str(Path(root) / relpath),
+            st.st_dev,
+            st.st_ino,
+            st.st_size,
+            st.st_mtime_ns,
+            spec.key_column,
+            spec.delimiter,
+            spec.encoding,
+        )
+    except OSError:
+        key = None
+    with _INDEX_LOCK:
+        rows = _INDEX_CACHE.get(key) if key else None
+        if rows is not None:
+            _INDEX_CACHE.move_to_end(key)
+    if rows is None:
+        rows = parse_csv_index(read_volume_file(root, relpath), spec)
+        if key is not None:
+            with _INDEX_LOCK:
+                _INDEX_CACHE[key] = rows
+                while len(_INDEX_CACHE) > _INDEX_CACHE_SIZE:
+                    _INDEX_CACHE.popitem(last=False)
+    row = rows.get(clip_name.casefold())
+    if row is None:
+        raise SidecarError(f"no row for {clip_name!r}")
+    return row
 
 
 def _children(node: Any, key: str) -> list[Any]:

@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 
 from firmware_profiles.globs import safe_relpath
 from firmware_profiles.profile import Profile
-from firmware_profiles.schema import FlagSource, SidecarSpec, TimeSource, ValueSource
+from firmware_profiles.schema import SidecarSpec
+from firmware_profiles.sources import FlagSource, TimeSource, ValueSource
 from firmware_profiles.timefmt import format_time
 
 

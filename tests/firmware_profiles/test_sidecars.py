@@ -69,3 +69,30 @@ def test_clip_path_outside_the_volume_is_a_caller_error(builtin_profiles, tmp_pa
     profile = get_profile("json-sidecar-bodycam", builtin_profiles)
     with pytest.raises(ValueError, match="leaves the volume"):
         read_clip_metadata(profile, tmp_path, PurePosixPath("../etc/x.mp4"))
+
+
+def test_a_day_index_is_parsed_once_and_reread_when_it_changes(builtin_profiles, tmp_path, monkeypatch):
+    import os
+
+    from firmware_profiles import sidecars
+
+    calls = []
+    real = sidecars.parse_csv_index
+    monkeypatch.setattr(sidecars, "parse_csv_index", lambda data, spec: calls.append(1) or real(data, spec))
+    profile = get_profile("csv-index-bodycam", builtin_profiles)
+    day = tmp_path / "RECORD" / "2026-03-14"
+    day.mkdir(parents=True)
+    rows = [f"CLIP{n:05d}.MP4,B{n},2026-03-14 10:00:00,0,41.7,-72.6" for n in range(2000)]
+    (day / "INDEX.CSV").write_text("file,officer,start,event,lat,lon\n" + "\n".join(rows) + "\n")
+    officers = [
+        read_clip_metadata(profile, tmp_path, PurePosixPath(f"RECORD/2026-03-14/CLIP{n:05d}.MP4")).officer_id
+        for n in range(2000)
+    ]
+    assert officers == [f"B{n}" for n in range(2000)] and len(calls) == 1
+    (day / "INDEX.CSV").write_text(
+        "file,officer,start,event,lat,lon\nCLIP00001.MP4,B9,2026-03-14 10:00:00,1,,\n"
+    )
+    os.utime(day / "INDEX.CSV", ns=(1, 1))  # a different mtime even on coarse-grained clocks
+    meta = read_clip_metadata(profile, tmp_path, PurePosixPath("RECORD/2026-03-14/CLIP00001.MP4"))
+    assert (meta.officer_id, meta.event) == ("B9", True) and len(calls) == 2
+    assert "1 GPS point(s) unreadable" in "\n".join(meta.warnings)
