@@ -56,8 +56,11 @@ class HashingWriter(io.RawIOBase):
         view = memoryview(data).cast("B")
         done = 0
         while done < len(view):
-            done += os.write(self._fd, view[done:])
-        self._hasher.update(view)
+            # Hash each chunk as it lands, so bytes on disk are always bytes hashed,
+            # even when a later chunk of this call fails (disk full).
+            written = os.write(self._fd, view[done:])
+            self._hasher.update(view[done : done + written])
+            done += written
         self._unsynced += len(view)
         if self._unsynced >= self._sync_every:
             # Bounded loss on power cut: what is fsynced stays playable (fragmented MP4).

@@ -36,3 +36,29 @@ def test_digest_needs_close(tmp_path):
         out.digest()
     out.close()
     assert out.digest().size == 0
+
+
+def test_a_failed_write_leaves_the_hash_equal_to_the_bytes_on_disk(tmp_path, monkeypatch):
+    import errno
+    import os as os_mod
+
+    from hashing import sink
+
+    path = tmp_path / "segment.mp4"
+    out = HashingWriter(path, part_size=MIN_PART_SIZE)
+    real_write = os_mod.write
+    calls = {"n": 0}
+
+    def short_then_full(fd, data):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return real_write(fd, bytes(data[:1000]))  # a short write...
+        raise OSError(errno.ENOSPC, "No space left on device")  # ...then the disk is full
+
+    monkeypatch.setattr(sink.os, "write", short_then_full)
+    with pytest.raises(OSError, match="No space"):
+        out.write(b"x" * 5000)
+    monkeypatch.setattr(sink.os, "write", real_write)
+    out.close()
+    assert path.stat().st_size == 1000
+    assert out.digest() == hash_file(path, MIN_PART_SIZE)
