@@ -205,35 +205,11 @@ def simulate_camera(
     writer = VolumeWriter(profile)  # raises for UVC profiles: a live device is simulated by uvc.test_source
     md = profile.metadata
     serial = device_serial or f"SIM{rng.randrange(16**6):06X}"
-    when = (start or DEFAULT_START).astimezone(UTC).replace(microsecond=0)
     cut = set(rng.sample(range(clips), truncated))
+    start = (start or DEFAULT_START).astimezone(UTC).replace(microsecond=0)
+    planned = _plan(writer, rng, clips, seconds, odd_names, officer_id, serial, start)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    planned: list[tuple[PurePosixPath, ClipFacts, bool]] = []
-    for i in range(clips):
-        facts = ClipFacts(
-            seq=i + 1,
-            camera_start=when,
-            officer_id=officer_id,
-            device_serial=serial,
-            event=rng.random() < 0.3 or i == 1,
-            gps=_gps_track(rng, when, seconds),
-        )
-        planned.append((writer.clip_relpath(facts), facts, False))
-        when += timedelta(seconds=int(seconds) + 1 + rng.randrange(20, 600))
-    if odd_names and planned:
-        for n, stem in enumerate(ODD_STEMS):
-            base = planned[0][1]
-            facts = ClipFacts(
-                seq=clips + n + 1,
-                camera_start=when,
-                officer_id=officer_id,
-                device_serial=serial,
-                event=False,
-                gps=_gps_track(rng, when, seconds),
-            )
-            planned.append((writer.clip_relpath(base, stem_suffix=stem), facts, True))
-            when += timedelta(seconds=int(seconds) + 1 + rng.randrange(20, 600))
     result: list[SimulatedClip] = []
     for index, (relpath, facts, odd) in enumerate(planned):
         path = out / relpath
@@ -241,11 +217,10 @@ def simulate_camera(
         encode_clip(
             path, seconds, width=width, height=height, fps=fps, bitrate=bitrate, seed=seed * 1000 + index
         )
-        if index in cut:
-            size = path.stat().st_size
-            os.truncate(path, int(size * rng.uniform(0.3, 0.7)))
-        end = facts.camera_start + timedelta(seconds=seconds)
-        os.utime(path, (end.timestamp(), end.timestamp()))
+        if index in cut:  # the battery died mid-recording: no moov atom
+            os.truncate(path, int(path.stat().st_size * rng.uniform(0.3, 0.7)))
+        end = (facts.camera_start + timedelta(seconds=seconds)).timestamp()
+        os.utime(path, (end, end))
         writer.add_clip(relpath, facts)
         result.append(
             SimulatedClip(
@@ -267,21 +242,64 @@ def simulate_camera(
     volume = SimulatedVolume(
         out, profile.name, result, serial if md.device_serial else None, camera_now if profile.clock else None
     )
-    folder = (out / planned[0][0]).parent if planned else out
-    if symlink_out:
-        link = folder / f"LINK_OUT{planned[0][0].suffix if planned else '.mp4'}"
-        os.symlink(OUTSIDE_TARGET, link)
-        escape = folder / "ESCAPE"
-        os.symlink(os.path.relpath(out.parent, folder), escape)  # a folder link back out of the volume
-        volume.symlinks += [
-            PurePosixPath(link.relative_to(out).as_posix()),
-            PurePosixPath(escape.relative_to(out).as_posix()),
-        ]
-    if fifo:
-        pipe = folder / f"PIPE{planned[0][0].suffix if planned else '.mp4'}"
-        os.mkfifo(pipe)
-        volume.fifos.append(PurePosixPath(pipe.relative_to(out).as_posix()))
+    first = planned[0][0] if planned else PurePosixPath("CLIP.mp4")
+    _add_trouble(volume, (out / first).parent, first.suffix, symlink_out=symlink_out, fifo=fifo)
     return volume
+
+
+def _plan(
+    writer: VolumeWriter,
+    rng: random.Random,
+    clips: int,
+    seconds: float,
+    odd_names: bool,
+    officer_id: str,
+    serial: str,
+    when: datetime,
+) -> list[tuple[PurePosixPath, ClipFacts, bool]]:
+    """(path, facts, odd name) of each clip: one after the other, with gaps, as a shift goes."""
+    planned: list[tuple[PurePosixPath, ClipFacts, bool]] = []
+    for i in range(clips + (len(ODD_STEMS) if odd_names and clips else 0)):
+        odd = i >= clips
+        facts = ClipFacts(
+            seq=i + 1,
+            camera_start=when,
+            officer_id=officer_id,
+            device_serial=serial,
+            event=not odd and (rng.random() < 0.3 or i == 1),
+            gps=_gps_track(rng, when, seconds),
+        )
+        if odd:  # named after the first clip, with a space, unicode or a newline added
+            relpath = writer.clip_relpath(planned[0][1], stem_suffix=ODD_STEMS[i - clips])
+        else:
+            relpath = writer.clip_relpath(facts)
+        planned.append((relpath, facts, odd))
+        when += timedelta(seconds=int(seconds) + 1 + rng.randrange(20, 600))
+    return planned
+
+
+def _add_trouble(
+    volume: SimulatedVolume, folder: Path, suffix: str, *, symlink_out: bool, fifo: bool
+) -> None:
+    """Links out of the volume and a FIFO, named like clips to tempt a naive copier."""
+    out = volume.root
+
+    def rel(path: Path) -> PurePosixPath:
+        return PurePosixPath(path.relative_to(out).as_posix())
+
+    folder.mkdir(parents=True, exist_ok=True)
+    if symlink_out:
+        link, escape = folder / f"LINK_OUT{suffix}", folder / "ESCAPE"
+        if not os.path.lexists(link):
+            os.symlink(OUTSIDE_TARGET, link)
+        if not os.path.lexists(escape):
+            os.symlink(os.path.relpath(out.parent, folder), escape)  # a folder link back out of the volume
+        volume.symlinks += [rel(link), rel(escape)]
+    if fifo:
+        pipe = folder / f"PIPE{suffix}"
+        if not os.path.lexists(pipe):
+            os.mkfifo(pipe)
+        volume.fifos.append(rel(pipe))
 
 
 def start_writing_clip(
@@ -303,7 +321,11 @@ def start_writing_clip(
     path = Path(root) / relpath
     path.parent.mkdir(parents=True, exist_ok=True)
     fh = open(path, "wb", buffering=0)  # noqa: SIM115 - the thread owns and closes it
-    enc = _Encoder(fh, width=width, height=height, fps=fps, bitrate=bitrate, tone_hz=440.0, hue=64)
+    try:
+        enc = _Encoder(fh, width=width, height=height, fps=fps, bitrate=bitrate, tone_hz=440.0, hue=64)
+    except Exception:
+        fh.close()
+        raise
 
     def record() -> None:
         try:
