@@ -35,7 +35,9 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 ContextDep = Annotated[ServerContext, Depends(get_context)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the session closes (ending its transaction, releasing SQLite's
+# write lock) as soon as the route returns, before the audit middleware appends.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def source_address(request: Request) -> str | None:

@@ -1,11 +1,15 @@
 """Every API access becomes an audit event: who, what endpoint, which object, from
 where, and the outcome (success, denied, unauthenticated, rejected, error).
 
-A pure ASGI middleware, so streamed downloads are audited when they finish. The
-event is appended in its own transaction after the response, on a worker thread.
+A pure ASGI middleware. The event is appended in its own transaction (on a worker
+thread) when the response starts, before any byte of it is sent: an access that
+cannot be audited is refused with 503. A streamed download is recorded when it
+starts, with the status it starts with.
 """
 
 from __future__ import annotations
+
+import logging
 
 import anyio
 
@@ -13,6 +17,9 @@ from ingest_server.audit import service as audit
 from ingest_server.deps import ACTOR_KEY, AUTH_NOTE_KEY
 
 UNAUDITED_PATHS = frozenset({"/api/v1/health"})  # liveness probes would drown the log
+_JSON = [(b"content-type", b"application/json")]
+_REFUSED = b'{"detail":"the audit log cannot be written; the request was refused"}'
+log = logging.getLogger(__name__)
 
 
 def outcome_for(status: int) -> str:
@@ -28,6 +35,9 @@ def outcome_for(status: int) -> str:
 
 
 class AuditMiddleware:
+    """Records the access before the response leaves: if the audit log cannot be
+    written, the caller gets 503 instead of the data (fail closed)."""
+
     def __init__(self, app, sessions_of) -> None:
         self.app = app
         self.sessions_of = sessions_of  # callable: scope -> sessionmaker (resolved lazily)
@@ -36,17 +46,27 @@ class AuditMiddleware:
         if scope["type"] != "http" or scope["path"] in UNAUDITED_PATHS:
             await self.app(scope, receive, send)
             return
-        status = {"code": 500}
+        state = {"recorded": False, "refused": False}
 
-        async def tracking_send(message):
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
+        async def audited_send(message):
+            if message["type"] == "http.response.start" and not state["recorded"]:
+                state["recorded"] = True
+                try:
+                    await anyio.to_thread.run_sync(self._record, scope, message["status"])
+                except Exception:
+                    log.exception("audit log unavailable: refusing %s %s", scope["method"], scope["path"])
+                    state["refused"] = True
+                    await send({"type": "http.response.start", "status": 503, "headers": _JSON})
+                    await send({"type": "http.response.body", "body": _REFUSED})
+                    return
+            if not state["refused"]:
+                await send(message)
 
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, audited_send)
         finally:
-            await anyio.to_thread.run_sync(self._record, scope, status["code"])
+            if not state["recorded"]:  # the app failed before answering: the 500 is sent outside us
+                await anyio.to_thread.run_sync(self._record, scope, 500)
 
     def _record(self, scope, status: int) -> None:
         route = scope.get("route")

@@ -52,6 +52,14 @@ def _reset_pg(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(text("TRUNCATE audit_events, clips, users, devices"))
         conn.execute(text("UPDATE audit_chain_head SET seq = 0, hash = :h"), {"h": "0" * 64})
+        # a tamper test may have dropped the append-only trigger (as an attacker would): restore it
+        conn.execute(text("DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events"))
+        conn.execute(
+            text(
+                "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
+                "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()"
+            )
+        )
     engine.dispose()
 
 

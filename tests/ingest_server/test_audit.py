@@ -9,6 +9,7 @@ import threading
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from ingest_server.audit import service as audit
@@ -44,6 +45,33 @@ def _verify(ctx):
 def _sql(ctx, statement, **params):
     with ctx.engine.begin() as conn:
         conn.execute(text(statement), params)
+
+
+def drop_append_only_guard(ctx):
+    """What someone who owns the database can do; the chain must still tell."""
+    if ctx.engine.dialect.name == "sqlite":
+        _sql(ctx, "DROP TRIGGER audit_events_no_update")
+        _sql(ctx, "DROP TRIGGER audit_events_no_delete")
+    else:
+        _sql(ctx, "DROP TRIGGER audit_events_append_only ON audit_events")
+
+
+@pytest.fixture
+def tamperable(ctx):
+    _fill(ctx)
+    drop_append_only_guard(ctx)
+    return ctx
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit_events SET actor = 'x' WHERE seq = 2", "DELETE FROM audit_events WHERE seq = 6"],
+)
+def test_database_refuses_edits_and_deletions(ctx, statement):
+    _fill(ctx)
+    with pytest.raises(DBAPIError, match="append-only"):
+        _sql(ctx, statement)
+    assert _verify(ctx).ok
 
 
 def test_every_access_is_recorded_and_reading_the_audit_is_audited(client, people):
@@ -83,15 +111,15 @@ def test_intact_chain_verifies(ctx):
         ("occurred_at", "2020-01-01T00:00:00.000000Z"),
     ],
 )
-def test_edited_row_is_caught(ctx, column, value):
-    _fill(ctx)
+def test_edited_row_is_caught(tamperable, column, value):
+    ctx = tamperable
     _sql(ctx, f"UPDATE audit_events SET {column} = :v WHERE seq = 4", v=value)
     report = _verify(ctx)
     assert not report.ok and report.broken_seq == 4 and "edited" in report.reason
 
 
-def test_edited_row_with_recomputed_hash_breaks_the_next_link(ctx):
-    _fill(ctx)
+def test_edited_row_with_recomputed_hash_breaks_the_next_link(tamperable):
+    ctx = tamperable
     with ctx.sessions() as session:
         row = session.execute(text("SELECT * FROM audit_events WHERE seq = 3")).mappings().one()
         forged = dict(row, actor="user:forger")
@@ -104,22 +132,22 @@ def test_edited_row_with_recomputed_hash_breaks_the_next_link(ctx):
     assert not report.ok and report.broken_seq == 4 and "prev_hash" in report.reason
 
 
-def test_deleted_row_is_caught(ctx):
-    _fill(ctx)
+def test_deleted_row_is_caught(tamperable):
+    ctx = tamperable
     _sql(ctx, "DELETE FROM audit_events WHERE seq = 2")
     report = _verify(ctx)
     assert not report.ok and report.broken_seq == 2 and "deleted" in report.reason
 
 
-def test_deleted_last_row_is_caught(ctx):
-    _fill(ctx)
+def test_deleted_last_row_is_caught(tamperable):
+    ctx = tamperable
     _sql(ctx, "DELETE FROM audit_events WHERE seq = 6")
     report = _verify(ctx)
     assert not report.ok and report.broken_seq == 6 and "deleted" in report.reason
 
 
-def test_reordering_is_caught(ctx):
-    _fill(ctx)
+def test_reordering_is_caught(tamperable):
+    ctx = tamperable
     _sql(ctx, "UPDATE audit_events SET seq = -1 WHERE seq = 3")
     _sql(ctx, "UPDATE audit_events SET seq = 3 WHERE seq = 4")
     _sql(ctx, "UPDATE audit_events SET seq = 4 WHERE seq = -1")
@@ -127,8 +155,8 @@ def test_reordering_is_caught(ctx):
     assert not report.ok and report.broken_seq == 3 and "reordered" in report.reason
 
 
-def test_cli_audit_verify_names_the_first_broken_event(ctx, monkeypatch):
-    _fill(ctx)
+def test_cli_audit_verify_names_the_first_broken_event(tamperable, monkeypatch):
+    ctx = tamperable
     monkeypatch.setenv("EVIDENCE_SERVER_DATABASE_URL", ctx.settings.db_url)
     runner = CliRunner()
     ok = runner.invoke(cli_app, ["audit", "verify"])

@@ -29,7 +29,7 @@ def test_serve_refuses_an_unmigrated_database(env):
 
 def test_migrate_then_create_user_and_enroll_device(env):
     migrated = _run("migrate")
-    assert migrated.exit_code == 0 and "database at revision 0001" in migrated.output
+    assert migrated.exit_code == 0 and "database at revision 0002" in migrated.output
     assert _run("migrate").exit_code == 0  # idempotent
 
     made = _run("create-user", "alice", "--role", "custodian")
