@@ -1,0 +1,110 @@
+"""Upload paths that recover: a completion interrupted after the store assembled the
+object resumes on the next call; a store that reports no checksum gets the object
+re-read and re-hashed; two registrations racing for the same clip end with one clip
+and one live upload; an access that cannot be audited is refused."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+
+from botocore.exceptions import ClientError
+
+from ingest_server.audit import middleware
+from ingest_server.storage import StoredObject
+from ingest_server.uploads import register as register_service
+from ingest_server.uploads.schemas import MetadataIn
+from tests.ingest_server.helpers import clip_bytes, manifest_for, metadata, put_parts, register
+
+
+def _complete(client, people, clip_id, etags):
+    return client.post(f"/api/v1/uploads/{clip_id}/complete", headers=people.auth("device"), json={"parts": etags})
+
+
+def test_completion_interrupted_after_assembly_resumes(client, people, ctx, monkeypatch):
+    data = clip_bytes(4000)
+    reg = register(client, people.auth("device"), data).json()
+    etags = put_parts(reg, data)
+    real_lock = ctx.storage.lock
+
+    def lock_fails(*args, **kwargs):
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "PutObjectRetention")
+
+    monkeypatch.setattr(ctx.storage, "lock", lock_fails)
+    failed = _complete(client, people, reg["clip_id"], etags)
+    assert failed.status_code == 502 and "ServiceUnavailable" in failed.json()["detail"]
+    clip = client.get(f"/api/v1/clips/{reg['clip_id']}", headers=people.auth("custodian")).json()
+    assert clip["state"] == "verifying" and clip["version_id"]  # assembled, correct bytes kept
+
+    again = register(client, people.auth("device"), data).json()  # the agent restarts and re-registers
+    assert again["clip_id"] == reg["clip_id"] and all(p["present"] for p in again["parts"])
+    monkeypatch.setattr(ctx.storage, "lock", real_lock)
+    done = _complete(client, people, reg["clip_id"], etags)
+    assert done.status_code == 200 and done.json()["receipt"]["version_id"] == clip["version_id"]
+
+
+def test_store_without_checksums_gets_a_full_rehash(client, people, ctx, monkeypatch):
+    real_head = ctx.storage.head
+
+    def head_without_checksum(key, version_id):
+        stored = real_head(key, version_id)
+        return StoredObject(size=stored.size, checksum_sha256=None, version_id=stored.version_id, metadata={})
+
+    monkeypatch.setattr(ctx.storage, "head", head_without_checksum)
+    data = clip_bytes(3000, seed=1)
+    reg = register(client, people.auth("device"), data).json()
+    done = _complete(client, people, reg["clip_id"], put_parts(reg, data))
+    assert done.status_code == 200
+    declared, sent = clip_bytes(3000, seed=2), clip_bytes(3000, seed=3)
+    reg = register(client, people.auth("device"), declared).json()
+    refused = _complete(client, people, reg["clip_id"], put_parts(reg, sent))
+    assert refused.status_code == 409
+    assert refused.json()["actual"]["sha256"] == hashlib.sha256(sent).hexdigest()
+
+
+def test_racing_registrations_end_with_one_clip_and_one_upload(ctx, people, monkeypatch):
+    from ingest_server.auth.service import principal_for_token
+
+    data = clip_bytes(2000, seed=9)
+    manifest = manifest_for(data)
+    with ctx.sessions() as session:
+        device = principal_for_token(session, people["device"])
+    both_looked = threading.Barrier(2, timeout=10)
+    real_create = ctx.storage.create_upload
+
+    def create_after_both_looked(*args):
+        both_looked.wait()  # both requests saw "no such clip yet"
+        return real_create(*args)
+
+    monkeypatch.setattr(ctx.storage, "create_upload", create_after_both_looked)
+    results, errors = [], []
+
+    def one():
+        try:
+            with ctx.sessions() as session:
+                results.append(register_service.register(ctx=ctx, session=session, device=device,
+                                                         manifest=manifest, metadata=MetadataIn(**metadata()),
+                                                         source="test"))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert results[0]["clip_id"] == results[1]["clip_id"]
+    assert results[0]["upload_id"] == results[1]["upload_id"]
+    uploads = ctx.storage.client.list_multipart_uploads(Bucket=ctx.storage.bucket).get("Uploads", [])
+    assert [u["UploadId"] for u in uploads] == [results[0]["upload_id"]]  # the loser's upload was aborted
+
+
+def test_access_that_cannot_be_audited_is_refused(client, people, monkeypatch):
+    def broken(self, scope, status):
+        raise RuntimeError("audit database unavailable")
+
+    monkeypatch.setattr(middleware.AuditMiddleware, "_record", broken)
+    response = client.get("/api/v1/me", headers=people.auth("custodian"))
+    assert response.status_code == 503 and "audit log cannot be written" in response.json()["detail"]
+    assert "custodian" not in response.text
