@@ -136,6 +136,8 @@ def encode_clip(
     seed: int = 0,
 ) -> None:
     """Write a playable H.264/AAC MP4 of `seconds` (rounded to whole frames) at `path`."""
+    if width % 2 or height % 2 or width < 16 or height < 16:
+        raise ValueError(f"frame size {width}x{height}: H.264 4:2:0 needs even sizes of at least 16")
     rng = random.Random(seed)
     enc = _Encoder(
         str(path),

@@ -3,7 +3,10 @@
 Adding a camera model is adding a TOML file: `load_profiles` reads every `*.toml`
 of `firmware_profiles/profiles/` (sorted by file name), then of each extra
 folder in the order given. A profile whose name was already loaded replaces the
-earlier one (a site can override a built-in). Any problem raises `ProfileError`
+earlier one (a site can override a built-in). A profile may `extends = "name"` a
+profile loaded before it and set only what differs: tables merge key by key,
+arrays and values are replaced (Frigate's per-camera overrides work the same
+way). Any problem raises `ProfileError`
 naming the file and the field, e.g.
 `extra/cam.toml: field 'clips.globz': unknown field (allowed here: case_sensitive, globs, sidecars)`.
 """
@@ -30,7 +33,11 @@ _FIELD_PREFIX = re.compile(r"^([a-z_][a-z0-9_.]*): (.*)$", re.DOTALL)
 
 
 def load_profile_file(path: Path) -> Profile:
-    """Parse and validate one profile file."""
+    """Parse and validate one profile file (one that `extends` another needs `load_profiles`)."""
+    return _load(Path(path), {})[0]
+
+
+def _load(path: Path, bases: dict[str, dict]) -> tuple[Profile, dict]:
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
@@ -38,24 +45,47 @@ def load_profile_file(path: Path) -> Profile:
         raise ProfileError(f"{path}: not valid TOML: {exc}", path=str(path)) from None
     except OSError as exc:
         raise ProfileError(f"{path}: cannot read profile: {exc.strerror or exc}", path=str(path)) from None
+    base_name = data.get("extends")
+    if base_name is not None:
+        if base_name not in bases:
+            known = ", ".join(sorted(bases)) or "none"
+            raise ProfileError(
+                f"{path}: field 'extends': no profile {base_name!r} was loaded before this file "
+                f"(loaded: {known})",
+                path=str(path),
+                field="extends",
+            )
+        data = _merge(bases[base_name], data)
     try:
         profile = Profile.model_validate(data)
     except ValidationError as exc:
         raise _profile_error(path, exc) from None
     profile._source = str(path)
-    return profile
+    return profile, data
+
+
+def _merge(base: dict, override: dict) -> dict:
+    """`override` on top of `base`: tables merge key by key; arrays and values are replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def load_profiles(extra_dirs: Sequence[Path] = ()) -> list[Profile]:
     """The built-in profiles followed by those of `extra_dirs`; a later name overrides an earlier one."""
     by_name: dict[str, Profile] = {}
+    raw: dict[str, dict] = {}  # validated data by name, what a later profile may extend
     for folder in (BUILTIN_DIR, *map(Path, extra_dirs)):
         if not folder.is_dir():
             raise ProfileError(
                 f"{folder}: profile folder does not exist or is not a folder", path=str(folder)
             )
         for path in sorted(folder.glob("*.toml")):
-            profile = load_profile_file(path)
+            profile, data = _load(path, raw)
             if profile.name in by_name:
                 log.info(
                     "profile %s from %s overrides the one from %s",
@@ -65,6 +95,7 @@ def load_profiles(extra_dirs: Sequence[Path] = ()) -> list[Profile]:
                 )
                 del by_name[profile.name]  # re-inserted last: later folders win ties when matching
             by_name[profile.name] = profile
+            raw[profile.name] = data
     return list(by_name.values())
 
 

@@ -94,6 +94,12 @@ class Profile(StrictModel):
         min_length=10,
         description="What camera this is, and where its layout comes from.",
     )
+    extends: str | None = F(
+        None,
+        title="Extends",
+        description="Name of a profile loaded before this one whose settings this one starts from; "
+        "tables merge key by key, arrays and values are replaced.",
+    )
     priority: int = F(
         0,
         title="Match priority",

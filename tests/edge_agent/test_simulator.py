@@ -180,3 +180,8 @@ def test_start_times_follow_each_other(builtin, tmp_path):
     assert volume.clips[1].event is True
     mtime = (volume.root / volume.clips[0].relpath).stat().st_mtime
     assert mtime == (start + timedelta(seconds=2)).timestamp()  # the camera closes the file at the end
+
+
+def test_frame_size_must_suit_h264(tmp_path):
+    with pytest.raises(ValueError, match="161x96: H.264 4:2:0 needs even sizes"):
+        encode_clip(tmp_path / "a.mp4", 1.0, width=161, height=96)

@@ -169,3 +169,44 @@ def test_is_clip_and_sidecars_for(builtin_profiles):
         PurePosixPath("RECORD/2026-03-14/INDEX.CSV")
     ]
     assert not csv_cam.is_clip(PurePosixPath("RECORD/OFFLOADED/CLIP00001.MP4"))
+
+
+def test_a_site_overrides_only_what_it_sets_with_extends(tmp_path):
+    site = tmp_path / "site"
+    write_profile(
+        site,
+        "a-generic.toml",
+        'name = "generic-dcim-bodycam"\nextends = "generic-dcim-bodycam"\nrelease = "delete"\n'
+        '[metadata.camera_start]\ntimezone = "America/Chicago"\n',
+    )
+    write_profile(
+        site,
+        "b-derived.toml",
+        'name = "dcim-with-badge"\nextends = "generic-dcim-bodycam"\n'
+        'description = "Generic DCIM camera that writes the badge into BADGE.TXT (test)."\npriority = 0\n'
+        '[[match]]\nmarker_file = "BADGE.TXT"\n'
+        '[metadata.officer_id]\nsource = "volume_file"\npath = "BADGE.TXT"\n',
+    )
+    profiles = load_profiles([site])
+    generic = get_profile("generic-dcim-bodycam", profiles)
+    assert generic.release == "delete"
+    start = generic.metadata.camera_start
+    assert (start.timezone, start.key, start.format) == ("America/Chicago", "start", "%Y%m%d_%H%M%S")
+    assert generic.clips.globs == ["DCIM/*/*.MP4", "DCIM/*/*.MOV"]  # inherited untouched
+    derived = get_profile("dcim-with-badge", profiles)
+    assert derived.release == "delete" and derived.metadata.camera_start.timezone == "America/Chicago"
+    assert [r.marker_file for r in derived.match] == ["BADGE.TXT"]  # arrays are replaced, not appended
+
+    volume = tmp_path / "vol"
+    (volume / "DCIM" / "100MEDIA").mkdir(parents=True)
+    (volume / "BADGE.TXT").write_text("B-314\n")
+    assert match_volume(volume, profiles) is derived
+    clip = PurePosixPath("DCIM/100MEDIA/20260314_100000_0001.MP4")
+    meta = read_clip_metadata(derived, volume, clip)
+    assert meta.officer_id == "B-314" and meta.camera_start.utcoffset().total_seconds() == -5 * 3600
+
+
+def test_extends_needs_a_profile_loaded_before(tmp_path):
+    write_profile(tmp_path / "site", "x.toml", 'name = "x-cam"\nextends = "y-cam"\n')
+    with pytest.raises(ProfileError, match=r"x.toml: field 'extends': no profile 'y-cam' was loaded before"):
+        load_profiles([tmp_path / "site"])
