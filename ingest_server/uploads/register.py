@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hashing import Manifest, part_checksum_b64, part_range
+from hashing import manifest as manifest_io
 from ingest_server.audit import service as audit
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import STORED, UPLOADING, VERIFYING, Clip, assert_mutable
@@ -143,10 +144,13 @@ def register(
     session.commit()  # no database lock held across store calls
     if clip is not None and clip.state == STORED:
         return _response(clip, [])
-    if clip is not None and clip.state in (UPLOADING, VERIFYING) and clip.manifest_json == manifest.dumps():
+    if clip is not None and clip.state == VERIFYING:
+        # Assembled in the store, checks unfinished: `complete` finishes them against the
+        # manifest registered first; nothing is left to upload.
+        registered = manifest_io.loads(clip.manifest_json)
+        return _response(clip, [dict(p, present=True) for p in part_urls(ctx, clip, registered, {})])
+    if clip is not None and clip.state == UPLOADING and clip.manifest_json == manifest.dumps():
         present = ctx.storage.uploaded_parts(clip.object_key, clip.upload_id) if clip.upload_id else None
-        if clip.state == VERIFYING:  # completed in the store; `complete` finishes the checks
-            return _response(clip, [dict(p, present=True) for p in part_urls(ctx, clip, manifest, {})])
         if present is not None:
             return _response(clip, part_urls(ctx, clip, manifest, present))
     with ExitStack() as cleanup:

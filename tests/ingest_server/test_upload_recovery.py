@@ -18,7 +18,9 @@ from tests.ingest_server.helpers import clip_bytes, manifest_for, metadata, put_
 
 
 def _complete(client, people, clip_id, etags):
-    return client.post(f"/api/v1/uploads/{clip_id}/complete", headers=people.auth("device"), json={"parts": etags})
+    return client.post(
+        f"/api/v1/uploads/{clip_id}/complete", headers=people.auth("device"), json={"parts": etags}
+    )
 
 
 def test_completion_interrupted_after_assembly_resumes(client, people, ctx, monkeypatch):
@@ -28,7 +30,9 @@ def test_completion_interrupted_after_assembly_resumes(client, people, ctx, monk
     real_lock = ctx.storage.lock
 
     def lock_fails(*args, **kwargs):
-        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "PutObjectRetention")
+        raise ClientError(
+            {"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "PutObjectRetention"
+        )
 
     monkeypatch.setattr(ctx.storage, "lock", lock_fails)
     failed = _complete(client, people, reg["clip_id"], etags)
@@ -82,9 +86,16 @@ def test_racing_registrations_end_with_one_clip_and_one_upload(ctx, people, monk
     def one():
         try:
             with ctx.sessions() as session:
-                results.append(register_service.register(ctx=ctx, session=session, device=device,
-                                                         manifest=manifest, metadata=MetadataIn(**metadata()),
-                                                         source="test"))
+                results.append(
+                    register_service.register(
+                        ctx=ctx,
+                        session=session,
+                        device=device,
+                        manifest=manifest,
+                        metadata=MetadataIn(**metadata()),
+                        source="test",
+                    )
+                )
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -108,3 +119,19 @@ def test_access_that_cannot_be_audited_is_refused(client, people, monkeypatch):
     response = client.get("/api/v1/me", headers=people.auth("custodian"))
     assert response.status_code == 503 and "audit log cannot be written" in response.json()["detail"]
     assert "custodian" not in response.text
+
+
+def test_changed_manifest_while_uploading_starts_over(client, people, ctx):
+    data = clip_bytes(5 * 1024 * 1024 + 100, seed=11)
+    first = register(client, people.auth("device"), data).json()  # one 8 MiB part
+    assert len(first["parts"]) == 1
+    put_parts(first, data)
+    second = register(client, people.auth("device"), data, part_size=5 * 1024 * 1024).json()
+    assert second["clip_id"] == first["clip_id"] and second["upload_id"] != first["upload_id"]
+    assert [p["present"] for p in second["parts"]] == [False, False]
+    uploads = ctx.storage.client.list_multipart_uploads(Bucket=ctx.storage.bucket).get("Uploads", [])
+    assert [u["UploadId"] for u in uploads] == [second["upload_id"]]  # the old one was aborted
+    done = _complete(client, people, second["clip_id"], put_parts(second, data))
+    assert done.status_code == 200
+    manifest = client.get(f"/api/v1/clips/{second['clip_id']}/manifest", headers=people.auth("custodian"))
+    assert manifest.json()["part_size"] == 5 * 1024 * 1024
