@@ -76,6 +76,11 @@ def source_for(device: UvcDevice, profiles) -> tuple[str, str, dict, float, dict
         from firmware_profiles import get_profile
 
         capture = get_profile(device.profile, profiles).capture
+    elif device.source != "test" and profiles:
+        from firmware_profiles import match_v4l2, v4l2_info
+
+        matched = match_v4l2(v4l2_info(device.source), profiles)  # by USB ids or card name
+        capture = matched.capture if matched else None
     seconds = device.segment_seconds or (capture.segment_seconds if capture else 60.0)
     if device.source == "test":
         src, fmt, opts = test_source(realtime=True)

@@ -72,19 +72,20 @@ class DockedVolume:
 def prepare_volume(root: Path, profiles: Sequence, *, now: Callable[[], datetime] = lambda: datetime.now(UTC),
                    force_any: bool = False, profile=None) -> DockedVolume | None:
     """Match `root` to a profile (or use `profile`) and read its serial and clock; None if nothing matches."""
-    from firmware_profiles import match_volume, read_volume_info
+    from firmware_profiles import match_volume, read_volume_info, volume_label, volume_usb_ids
 
     root = Path(root)
+    label, usb_ids = volume_label(root), volume_usb_ids(root)  # None for a plain folder
     if profile is None and profiles:
-        profile = match_volume(root, profiles)
+        profile = match_volume(root, profiles, label=label, usb_ids=usb_ids)
     if profile is None:
         return DockedVolume(root, AnyVideoProfile(), None) if force_any else None
     warnings: list[str] = []
     try:
-        info = read_volume_info(profile, root)
+        info = read_volume_info(profile, root, label=label)
     except Exception as exc:  # an unreadable clock or serial file is reported, not fatal
         warnings.append(f"volume info unreadable: {exc}")
-        return DockedVolume(root, profile, None, warnings=warnings)
+        return DockedVolume(root, profile, None, label=label, warnings=warnings)
     warnings.extend(getattr(info, "warnings", []))
     offset = None
     docked = now()
