@@ -10,6 +10,7 @@ correcting them for clock drift is the agent's job, with `VolumeInfo.camera_cloc
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -31,6 +32,8 @@ from firmware_profiles.sources import FlagSource, GpsSource, TimeSource, ValueSo
 from firmware_profiles.timefmt import parse_time
 from firmware_profiles.volume_files import read_line_value
 from firmware_profiles.walk import iter_clips
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,11 @@ def read_volume_info(profile: Profile, root: Path, *, label: str | None = None) 
                 clock = parse_time(text, spec.format, spec.timezone)
             except ValueError as exc:
                 warnings.append(f"clock file {spec.file}: {exc}")
+            if clock is not None and clock.year < 2010:
+                warnings.append(
+                    f"clock file {spec.file}: camera clock says {clock.isoformat()}: "
+                    "its clock looks reset (flat battery?); its times are not to be trusted"
+                )
     return VolumeInfo(device_serial=serial, camera_clock=clock, label=label, warnings=warnings)
 
 
@@ -209,4 +217,10 @@ def read_clip_metadata(profile: Profile, root: Path, relpath: PurePosixPath) -> 
 
     Raises ValueError only for a `relpath` that is not inside the volume (a caller's bug).
     """
-    return _ClipReader(profile, root, safe_relpath(str(relpath))).read()
+    reader = _ClipReader(profile, root, safe_relpath(str(relpath)))
+    try:
+        return reader.read()
+    except Exception as exc:  # a reader bug must not cost a clip its offload: report what was read so far
+        log.exception("reading metadata of %s on %s failed", relpath, root)
+        reader.meta.warnings.append(f"{relpath}: metadata reader failed: {type(exc).__name__}: {exc}")
+        return reader.meta

@@ -18,6 +18,7 @@ import json
 import os
 import stat
 import threading
+import time
 import xml.etree.ElementTree as ET
 from collections import OrderedDict
 from pathlib import Path, PurePosixPath
@@ -81,6 +82,8 @@ def parse_json(data: bytes) -> Any:
         return json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SidecarError(f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise SidecarError("JSON nested too deeply") from None
 
 
 def _strip_ns(tag: str) -> str:
@@ -107,9 +110,11 @@ def parse_xml(data: bytes) -> Any:
         raise SidecarError("XML with a DOCTYPE or entity declarations is refused")
     try:
         root = ET.fromstring(data)
-    except ET.ParseError as exc:
+        return {_strip_ns(root.tag): _element_tree(root)}
+    except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: unknown declared encoding
         raise SidecarError(f"not valid XML: {exc}") from None
-    return {_strip_ns(root.tag): _element_tree(root)}
+    except RecursionError:
+        raise SidecarError("XML nested too deeply") from None
 
 
 def parse_csv_index(data: bytes, spec: SidecarSpec) -> dict[str, dict[str, str]]:
@@ -142,6 +147,7 @@ def parse_csv_row(data: bytes, spec: SidecarSpec, clip_name: str) -> dict[str, s
 _INDEX_CACHE: OrderedDict[tuple, dict[str, dict[str, str]]] = OrderedDict()
 _INDEX_LOCK = threading.Lock()
 _INDEX_CACHE_SIZE = 16
+_RACY_NS = 3_000_000_000
 
 
 def read_csv_row(root: Path, relpath: PurePosixPath, spec: SidecarSpec, clip_name: str) -> dict[str, str]:
@@ -170,7 +176,9 @@ def read_csv_row(root: Path, relpath: PurePosixPath, spec: SidecarSpec, clip_nam
             _INDEX_CACHE.move_to_end(key)
     if rows is None:
         rows = parse_csv_index(read_volume_file(root, relpath), spec)
-        if key is not None:
+        # Like git's "racy" check: a file modified within the last seconds may change again without
+        # its size or mtime changing (coarse timestamps), so it is not cached yet.
+        if key is not None and time.time_ns() - key[4] > _RACY_NS:
             with _INDEX_LOCK:
                 _INDEX_CACHE[key] = rows
                 while len(_INDEX_CACHE) > _INDEX_CACHE_SIZE:

@@ -179,3 +179,43 @@ def test_name_that_does_not_fit_the_pattern(builtin_profiles, tmp_path):
     (tmp_path / clip).write_bytes(b"\0" * 10)
     meta = read_clip_metadata(profile, tmp_path, clip)
     assert meta.camera_start is None and "does not fit the profile's pattern" in meta.warnings[0]
+
+
+@pytest.mark.parametrize("name", ["json-sidecar-bodycam", "csv-index-bodycam", "xml-gps-bodycam"])
+def test_garbage_sidecars_never_raise(builtin_profiles, tmp_path, name):
+    import random
+
+    profile = get_profile(name, builtin_profiles)
+    volume = small_volume(profile, tmp_path / "v", clips=1)
+    clip = volume.clips[0].relpath
+    sidecar = volume.root / profile.sidecars_for(clip)[0]
+    good = sidecar.read_bytes()
+    rng = random.Random(1)
+    deep = {"json-sidecar-bodycam": b"[" * 100_000, "xml-gps-bodycam": b"<a>" * 100_000}.get(name, b"\0" * 10)
+    samples = [b"", deep, bytes(rng.randrange(256) for _ in range(500)), good.replace(b"1", b"\xff")]
+    for _ in range(150):  # flip, cut and duplicate bytes of the real sidecar
+        data = bytearray(good)
+        for _ in range(rng.randrange(1, 6)):
+            i = rng.randrange(len(data))
+            op = rng.randrange(3)
+            if op == 0:
+                data[i] = rng.randrange(256)
+            elif op == 1:
+                del data[i : i + rng.randrange(1, 40)]
+            else:
+                data[i:i] = data[i : i + rng.randrange(1, 40)]
+        samples.append(bytes(data))
+    for data in samples:
+        sidecar.write_bytes(data)
+        meta = read_clip_metadata(profile, volume.root, clip)
+        assert not any("metadata reader failed" in w for w in meta.warnings), meta.warnings  # parsers cope
+        assert all(-90 <= lat <= 90 and -180 <= lon <= 180 for _, lat, lon in meta.gps)
+
+
+def test_a_reset_camera_clock_is_reported(builtin_profiles, tmp_path):
+    profile = get_profile("xml-gps-bodycam", builtin_profiles)
+    volume = small_volume(profile, tmp_path / "v", clips=1)
+    (volume.root / "MEDIA" / "CLOCK.TXT").write_text("3600\n")  # one hour after 1970: the RTC battery died
+    info = read_volume_info(profile, volume.root)
+    assert info.camera_clock == datetime(1970, 1, 1, 1, 0, tzinfo=UTC)
+    assert "its clock looks reset" in info.warnings[0]

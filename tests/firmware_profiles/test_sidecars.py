@@ -84,6 +84,7 @@ def test_a_day_index_is_parsed_once_and_reread_when_it_changes(builtin_profiles,
     day.mkdir(parents=True)
     rows = [f"CLIP{n:05d}.MP4,B{n},2026-03-14 10:00:00,0,41.7,-72.6" for n in range(2000)]
     (day / "INDEX.CSV").write_text("file,officer,start,event,lat,lon\n" + "\n".join(rows) + "\n")
+    os.utime(day / "INDEX.CSV", ns=(10**18, 10**18))  # written a while ago (2001): safe to cache
     officers = [
         read_clip_metadata(profile, tmp_path, PurePosixPath(f"RECORD/2026-03-14/CLIP{n:05d}.MP4")).officer_id
         for n in range(2000)
@@ -92,7 +93,14 @@ def test_a_day_index_is_parsed_once_and_reread_when_it_changes(builtin_profiles,
     (day / "INDEX.CSV").write_text(
         "file,officer,start,event,lat,lon\nCLIP00001.MP4,B9,2026-03-14 10:00:00,1,,\n"
     )
-    os.utime(day / "INDEX.CSV", ns=(1, 1))  # a different mtime even on coarse-grained clocks
+    os.utime(day / "INDEX.CSV", ns=(10**18 + 1, 10**18 + 1))  # changed: a different mtime
     meta = read_clip_metadata(profile, tmp_path, PurePosixPath("RECORD/2026-03-14/CLIP00001.MP4"))
     assert (meta.officer_id, meta.event) == ("B9", True) and len(calls) == 2
+    (day / "INDEX.CSV").write_text(
+        "file,officer,start,event,lat,lon\nCLIP00001.MP4,B7,2026-03-14 10:00:00,1,,\n"
+    )
+    for _ in range(2):  # just written: same size, maybe the same mtime tick; never served stale
+        meta = read_clip_metadata(profile, tmp_path, PurePosixPath("RECORD/2026-03-14/CLIP00001.MP4"))
+        assert meta.officer_id == "B7"
+    assert len(calls) == 4
     assert "1 GPS point(s) unreadable" in "\n".join(meta.warnings)
