@@ -119,3 +119,23 @@ def test_status_json_lists_what_a_person_needs(tmp_path, profiles):
     assert "truncated" in flagged["flags"] and flagged["sha256"] == sha256sum(sim.root / flagged["relpath"])
     json.dumps(report)  # serialisable for --json
     assert os.path.exists(spool.root / "journal.sqlite")
+
+
+def test_register_metadata_keeps_raw_and_corrected_times(tmp_path, profiles):
+    import base64
+    from datetime import datetime, timedelta
+
+    from edge_agent.clip_metadata import register_metadata
+
+    sim = simulate(profiles, tmp_path / "cam", clips=1, seed=6, device_serial="SN6", clock_offset=120)
+    journal, spool, volume, outcomes = _offload(tmp_path, profiles, sim.root)
+    [row] = journal.clips()
+    meta = register_metadata(row, vehicle_id="CAR-12")
+    start = datetime.fromisoformat(meta["camera_start"])
+    assert start == sim.clips[0].camera_start
+    offset = timedelta(seconds=row.clock_offset_seconds)
+    assert datetime.fromisoformat(meta["corrected_start"]) == start - offset
+    assert abs(row.clock_offset_seconds - 120) < 5
+    assert (meta["camera_serial"], meta["vehicle_id"], meta["codec"]) == ("SN6", "CAR-12", "h264")
+    assert meta["original_name"] == str(sim.clips[0].relpath)
+    assert base64.b64decode(meta["thumbnail_jpeg_b64"])[:2] == b"\xff\xd8"  # a JPEG
