@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from firmware_profiles.devices import volume_label
 from firmware_profiles.globs import safe_relpath
 from firmware_profiles.profile import Profile
 from firmware_profiles.sidecars import (
@@ -57,9 +58,10 @@ class ClipMetadata:
 
 
 def read_volume_info(profile: Profile, root: Path, *, label: str | None = None) -> VolumeInfo:
-    """The camera's serial and clock, read at dock time.
+    """The camera's serial, clock and label, read at dock time.
 
     A serial kept per clip (in names or sidecars) is taken from the first clips that have it.
+    Without `label`, the label of the file system mounted at `root` is looked up (None for a folder).
     """
     warnings: list[str] = []
     serial = None
@@ -87,6 +89,8 @@ def read_volume_info(profile: Profile, root: Path, *, label: str | None = None) 
                     f"clock file {spec.file}: camera clock says {clock.isoformat()}: "
                     "its clock looks reset (flat battery?); its times are not to be trusted"
                 )
+    if label is None:
+        label = volume_label(root)
     return VolumeInfo(device_serial=serial, camera_clock=clock, label=label, warnings=warnings)
 
 
