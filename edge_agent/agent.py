@@ -140,11 +140,18 @@ class Agent:
                 self.journal.record_event("skipped", s.reason, f"{root}/{s.relpath}")
         if volume is None:
             return
-        clips = [f for f in ready if volume.profile.is_clip(f.posix)]
+        quiet = {f.posix for f in ready}
+        present = {f.posix for f in result.files}
+        # A clip goes with its sidecars: it waits until every sidecar present is quiet too.
+        clips = [f for f in ready if volume.profile.is_clip(f.posix)
+                 and all(p in quiet for p in volume.profile.sidecars_for(f.posix) if p in present)]
+        clip_paths = {f.posix for f in clips}
+        batch = clips + [f for f in ready if not volume.profile.is_clip(f.posix)]
         self.status.volume(root, files=len(result.files), clips_ready=len(clips),
-                           clips_waiting=sum(volume.profile.is_clip(f.posix) for f in waiting))
+                           clips_waiting=sum(volume.profile.is_clip(f.posix) and f.posix not in clip_paths
+                                             for f in result.files))
         with self._lock:
-            self._pending[root] = ready
+            self._pending[root] = batch
         self._work_ready.set()
 
     # -- offload worker --------------------------------------------------------------------------

@@ -109,3 +109,38 @@ def test_bad_volume_cases_are_reported_in_status(tmp_path, profiles, agent_facto
     assert "truncated" in text
     odd = [c for c in sim.clips if c.odd_name]
     assert odd and all(str(c.relpath) in spooled for c in odd)
+
+
+def test_a_clip_waits_for_its_sidecar_to_be_quiet(tmp_path, profiles):
+    from edge_agent.scan import QuietTracker, scan_volume
+
+    sim = simulate(profiles, tmp_path / "media" / "CAM", profile="json-sidecar-bodycam", clips=1, seed=3)
+    settings = AgentSettings(mount_roots=[tmp_path / "media"], spool_dir=tmp_path / "spool", min_free_bytes=0)
+    agent = Agent(settings, profiles=profiles)  # not started: callbacks driven by hand
+    try:
+        agent._attach(sim.root)
+        scan = scan_volume(sim.root)
+        clip = next(f for f in scan.files if str(f.posix) == str(sim.clips[0].relpath))
+        sidecar = next(f for f in scan.files if f.posix.suffix == ".json" and f.posix.stem in clip.posix.stem)
+        tracker = QuietTracker(0, lambda: 0.0)
+        ready, waiting = tracker.observe(scan.files)
+        agent._scanned(sim.root, [f for f in ready if f != sidecar], [sidecar], scan)
+        assert clip not in agent._pending[sim.root]
+        agent._scanned(sim.root, ready, [], scan)
+        assert clip in agent._pending[sim.root] and sidecar in agent._pending[sim.root]
+    finally:
+        agent.journal.close()
+
+
+def test_a_volume_no_profile_recognises_is_reported_not_copied(tmp_path, agent_factory):
+    agent = agent_factory()
+    stick = tmp_path / "staging" / "USBSTICK"
+    stick.mkdir(parents=True)
+    (stick / "holiday.mp4").write_bytes(b"someone's own video")
+    os.rename(stick, tmp_path / "media" / "USBSTICK")
+    root = str(tmp_path / "media" / "USBSTICK")
+    assert wait_for(lambda: agent.status.volumes.get(root, {}).get("state") == "unrecognised", timeout=30)
+    agent.stop()
+    assert agent.spool.root.joinpath("clips").exists() and not list(agent.spool.clips_dir.iterdir())
+    text = render(build_status(agent.spool.root))
+    assert f"volume {root}: unrecognised" in text and "no firmware profile matches" in text
