@@ -53,7 +53,7 @@ def migrate_cmd() -> None:
     """Bring the database schema to the latest revision."""
     settings = _settings()
     migrate.upgrade(settings.db_url)
-    typer.echo(f"database at revision {migrate.head_revision()}")
+    typer.echo(f"database at revision {', '.join(migrate.head_revisions())}")
 
 
 @app.command()

@@ -31,27 +31,28 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), revision)
 
 
-def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+def head_revisions() -> tuple[str, ...]:
+    """The latest revision of each branch (domains may add independent branches)."""
+    return tuple(sorted(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()))
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revisions(engine: Engine) -> tuple[str, ...]:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
 
 
 def check(engine: Engine) -> None:
-    current, head = current_revision(engine), head_revision()
-    if current != head:
+    current, heads = current_revisions(engine), head_revisions()
+    if current != heads:
         raise NotMigratedError(
             f"database {engine.url.render_as_string(hide_password=True)} is at schema revision "
-            f"{current or 'none (empty database)'}, this server needs {head}: "
+            f"{', '.join(current) or 'none (empty database)'}, this server needs {', '.join(heads)}: "
             "run `evidence-server migrate` first"
         )
 

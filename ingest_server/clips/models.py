@@ -77,6 +77,11 @@ class Clip(Base):
     stored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rejection: Mapped[str | None] = mapped_column(Text)
     receipt_json: Mapped[str | None] = mapped_column(Text)
+    # Optimistic concurrency: an UPDATE from a request that read an older row fails
+    # (StaleDataError) instead of silently overwriting, e.g. two racing completions.
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": row_version}
 
 
 def assert_mutable(clip: Clip, field: str) -> None:

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from botocore.exceptions import ClientError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from hashing import manifest as manifest_io
 from hashing import part_checksum_b64
@@ -169,7 +170,7 @@ def _store(ctx: ServerContext, session: Session, clip: Clip, device: Principal, 
     return signed
 
 
-def complete(
+def _complete(
     *,
     ctx: ServerContext,
     session: Session,
@@ -197,3 +198,21 @@ def complete(
     if expected != actual:
         raise _reject(ctx, session, clip, expected, actual, device, source)
     return _store(ctx, session, clip, device, source)
+
+
+def complete(
+    *,
+    ctx: ServerContext,
+    session: Session,
+    device: Principal,
+    clip_id: str,
+    parts: list[tuple[int, str]],
+    source: str | None,
+) -> dict:
+    try:
+        return _complete(ctx=ctx, session=session, device=device, clip_id=clip_id, parts=parts, source=source)
+    except StaleDataError as exc:
+        session.rollback()
+        raise UploadRefused(
+            409, f"clip {clip_id} was changed by a concurrent request; call complete again for its receipt"
+        ) from exc

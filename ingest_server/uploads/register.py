@@ -18,6 +18,7 @@ from pathlib import PurePosixPath
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from hashing import Manifest, part_checksum_b64, part_range
 from hashing import manifest as manifest_io
@@ -170,7 +171,7 @@ def register(
         session.add(clip)
         try:
             session.flush()
-        except IntegrityError:
+        except (IntegrityError, StaleDataError):
             session.rollback()
             if not _retry:
                 raise

@@ -50,7 +50,17 @@ def _reset_pg(url: str) -> None:
 
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE audit_events, clips, users, devices"))
+        tables = (
+            conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND "
+                    "tablename NOT IN ('alembic_version', 'audit_chain_head')"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
         conn.execute(text("UPDATE audit_chain_head SET seq = 0, hash = :h"), {"h": "0" * 64})
         # a tamper test may have dropped the append-only trigger (as an attacker would): restore it
         conn.execute(text("DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events"))

@@ -135,3 +135,54 @@ def test_changed_manifest_while_uploading_starts_over(client, people, ctx):
     assert done.status_code == 200
     manifest = client.get(f"/api/v1/clips/{second['clip_id']}/manifest", headers=people.auth("custodian"))
     assert manifest.json()["part_size"] == 5 * 1024 * 1024
+
+
+def test_racing_completions_give_one_receipt(client, people, ctx, monkeypatch):
+    from ingest_server.auth.service import principal_for_token
+    from ingest_server.uploads import complete as complete_service
+    from ingest_server.uploads.errors import UploadRefused
+
+    data = clip_bytes(2500, seed=12)
+    reg = register(client, people.auth("device"), data).json()
+    etags = put_parts(reg, data)
+    real_lock = ctx.storage.lock
+
+    def lock_fails(*args, **kwargs):
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "later"}}, "PutObjectRetention")
+
+    monkeypatch.setattr(ctx.storage, "lock", lock_fails)
+    assert _complete(client, people, reg["clip_id"], etags).status_code == 502  # now "verifying"
+
+    both_verified = threading.Barrier(2, timeout=10)
+
+    def lock_after_both_verified(*args, **kwargs):
+        both_verified.wait()  # both requests are past the checks, about to store
+        return real_lock(*args, **kwargs)
+
+    monkeypatch.setattr(ctx.storage, "lock", lock_after_both_verified)
+    with ctx.sessions() as session:
+        device = principal_for_token(session, people["device"])
+    outcomes = []
+
+    def one():
+        with ctx.sessions() as session:
+            try:
+                outcomes.append(
+                    complete_service.complete(
+                        ctx=ctx, session=session, device=device, clip_id=reg["clip_id"], parts=[], source="t"
+                    )
+                )
+            except UploadRefused as exc:
+                outcomes.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    receipts = [o for o in outcomes if isinstance(o, dict)]
+    refusals = [o for o in outcomes if isinstance(o, UploadRefused)]
+    assert len(receipts) == 1 and len(refusals) == 1
+    assert refusals[0].status == 409 and "concurrent request" in refusals[0].detail
+    final = _complete(client, people, reg["clip_id"], etags)
+    assert final.status_code == 200 and final.json() == receipts[0]

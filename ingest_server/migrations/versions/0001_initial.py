@@ -113,6 +113,7 @@ def upgrade() -> None:
         sa.Column("stored_at", sa.DateTime(), nullable=True),
         sa.Column("rejection", sa.Text(), nullable=True),
         sa.Column("receipt_json", sa.Text(), nullable=True),
+        sa.Column("row_version", sa.Integer(), server_default="1", nullable=False),
         sa.ForeignKeyConstraint(["device_id"], ["devices.id"], name=op.f("fk_clips_device_id_devices")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_clips")),
         sa.UniqueConstraint("device_id", "sha256", name="uq_clips_device_sha256"),
