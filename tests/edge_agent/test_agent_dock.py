@@ -144,3 +144,36 @@ def test_a_volume_no_profile_recognises_is_reported_not_copied(tmp_path, agent_f
     assert agent.spool.root.joinpath("clips").exists() and not list(agent.spool.clips_dir.iterdir())
     text = render(build_status(agent.spool.root))
     assert f"volume {root}: unrecognised" in text and "no firmware profile matches" in text
+
+
+def test_camera_pulled_mid_copy_is_retried_when_docked_again(tmp_path, profiles, agent_factory):
+    staging = tmp_path / "staging" / "CAM"
+    sim = simulate(profiles, staging, clips=2, seed=11, device_serial="SN11")
+    agent = agent_factory()
+    docked, away = tmp_path / "media" / "CAM", tmp_path / "pulled" / "CAM"
+    away.parent.mkdir()
+    pulled = []
+
+    def pull_on_first_write(fd, data):
+        if not pulled:
+            pulled.append(True)
+            os.rename(docked, away)  # the trooper yanks the cable mid-copy
+        return os.write(fd, data)
+
+    agent.offloader.writer = pull_on_first_write
+    os.rename(staging, docked)
+    assert wait_for(lambda: agent.status.volumes.get(str(docked), {}).get("state") == "detached", timeout=60)
+    rows = agent.journal.clips()
+    assert rows and all(r.state == "DISCOVERED" for r in rows)
+    assert "volume removed mid-copy" in rows[0].error
+    assert not [p for p in agent.spool.clips_dir.iterdir() if p.name.startswith(f"{rows[0].id:08d}")]
+    agent.status.save(agent.spool.root)
+    assert "volume removed mid-copy" in render(build_status(agent.spool.root))
+
+    agent.offloader.writer = os.write
+    os.rename(away, docked)  # docked again
+    assert wait_for(lambda: agent.journal.counts()["SPOOLED"] == 2, timeout=60), agent.journal.counts()
+    assert [r.id for r in agent.journal.clips()][:len(rows)] == [r.id for r in rows]  # the same rows
+    for row in agent.journal.clips():
+        assert row.sha256 == sha256sum(docked / row.relpath)
+    assert len(agent.journal.clips()) == len(sim.clips)
