@@ -99,6 +99,25 @@ def load_profiles(extra_dirs: Sequence[Path] = ()) -> list[Profile]:
     return list(by_name.values())
 
 
+def check_profile_files(paths: Sequence[Path]) -> list[tuple[Path, ProfileError | None]]:
+    """Validate profile files (folders: their *.toml) on top of the built-ins; every error, not the first."""
+    raw: dict[str, dict] = {}
+    for path in sorted(BUILTIN_DIR.glob("*.toml")):
+        profile, data = _load(path, raw)
+        raw[profile.name] = data
+    results: list[tuple[Path, ProfileError | None]] = []
+    for target in map(Path, paths):
+        for path in sorted(target.glob("*.toml")) if target.is_dir() else [target]:
+            try:
+                profile, data = _load(path, raw)
+            except ProfileError as exc:
+                results.append((path, exc))
+                continue
+            raw[profile.name] = data
+            results.append((path, None))
+    return results
+
+
 def get_profile(name: str, profiles: Sequence[Profile]) -> Profile:
     for profile in profiles:
         if profile.name == name:
