@@ -163,8 +163,21 @@ class Profile(StrictModel):
             raise ValueError("release_move_to: required for release='move' and only allowed with it")
         if self.release_move_to is not None:
             check_relative(self.release_move_to, "release_move_to: folder")
+            self._check_moved_clips_are_not_clips()
         self._check_references()
         return self
+
+    def _check_moved_clips_are_not_clips(self) -> None:
+        """A clip moved on release must not look like a new clip (it would be offloaded again)."""
+        folder = PurePosixPath(self.release_move_to)
+        for glob in self.clips.globs if self.clips else []:
+            probe = re.sub(r"\[[^\]]*\]", "0", glob.rsplit("/", 1)[-1]).replace("*", "x").replace("?", "0")
+            for candidate in (folder / probe, folder / "x" / probe, folder / "x" / "x" / probe):
+                if self.is_clip(candidate):
+                    raise ValueError(
+                        f"release_move_to: clips moved to {folder}/ would match clip glob {glob!r} and be "
+                        "offloaded again; choose a folder outside the clip globs"
+                    )
 
     def _check_references(self) -> None:
         groups = set(re.compile(self.filename.pattern).groupindex) if self.filename else set()

@@ -194,3 +194,12 @@ def test_the_user_docs_describe_every_key():
     _models(Profile, models)
     undocumented = sorted({name for m in models for name in m.model_fields if f"`{name}`" not in docs})
     assert undocumented == []
+
+
+def test_moved_clips_must_not_look_like_new_clips(tmp_path):
+    text = 'release = "move"\nrelease_move_to = "CAM/DONE"\n' + MINIMAL.replace(
+        '"CAM/*.mp4"', '"CAM/**/*.mp4"'
+    )
+    with pytest.raises(ProfileError, match=r"field 'release_move_to': clips moved to CAM/DONE/ would match"):
+        load_text(tmp_path, text)
+    assert load_text(tmp_path, 'release = "move"\nrelease_move_to = "DONE"\n' + MINIMAL).release == "move"
