@@ -112,14 +112,16 @@ class Storage:
             },
         )
 
-    def uploaded_parts(self, key: str, upload_id: str) -> dict[int, int] | None:
-        """Part number -> size of what the store holds; None if the upload is gone."""
-        parts: dict[int, int] = {}
+    def uploaded_parts(self, key: str, upload_id: str) -> dict[int, tuple[int, str | None]] | None:
+        """Part number -> (size, SHA-256 checksum if the store lists it); None if the upload is gone."""
+        parts: dict[int, tuple[int, str | None]] = {}
         try:
             for page in self.client.get_paginator("list_parts").paginate(
                 Bucket=self.bucket, Key=key, UploadId=upload_id
             ):
-                parts.update({p["PartNumber"]: p["Size"] for p in page.get("Parts", [])})
+                parts.update(
+                    {p["PartNumber"]: (p["Size"], p.get("ChecksumSHA256")) for p in page.get("Parts", [])}
+                )
         except ClientError as exc:
             if _code(exc) == "NoSuchUpload":
                 return None

@@ -1,4 +1,4 @@
-"""Custodian API over the clip index: search, one clip, its manifest, its original
+"""Custodian API over the clip index: search, one clip, its manifest, its thumbnail, its original
 (streamed, with HTTP Range and its SHA-256 in `X-Content-SHA256`), its audit trail,
 and a category change. Thin: HTTP in, service call, HTTP out.
 """
@@ -9,7 +9,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from ingest_server.audit import service as audit_service
 from ingest_server.audit.schemas import AuditPage, AuditPublic
@@ -97,6 +97,20 @@ def get_clip(clip_id: ClipId, session: SessionDep, principal: ReadPrincipal) -> 
 )
 def get_manifest(clip_id: ClipId, session: SessionDep, principal: ReadPrincipal) -> dict:
     return json.loads(_load(session, principal, clip_id).manifest_json)
+
+
+@router.get(
+    "/{clip_id}/thumbnail",
+    name="clips.thumbnail",
+    summary="The thumbnail the agent took (a derived image, not evidence)",
+    response_class=Response,
+    responses={**ERRORS, 200: {"content": {"image/jpeg": {}}}},
+)
+def get_thumbnail(clip_id: ClipId, session: SessionDep, principal: ReadPrincipal) -> Response:
+    clip = _load(session, principal, clip_id)
+    if not clip.thumbnail_jpeg:
+        raise HTTPException(404, f"clip {clip_id} has no thumbnail")
+    return Response(clip.thumbnail_jpeg, media_type="image/jpeg")
 
 
 @router.get(

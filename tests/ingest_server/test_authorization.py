@@ -39,6 +39,7 @@ MATRIX = [
     ("GET", "/api/v1/clips", None, READERS),
     ("GET", "/api/v1/clips/{clip}", None, READERS),
     ("GET", "/api/v1/clips/{clip}/manifest", None, READERS),
+    ("GET", "/api/v1/clips/{clip}/thumbnail", None, READERS),
     ("GET", "/api/v1/clips/{clip}/original", None, {"admin", "custodian", "trooper"}),
     ("GET", "/api/v1/clips/{clip}/audit", None, {"admin", "custodian", "auditor"}),
     ("PUT", "/api/v1/clips/{clip}/category", "category", {"admin", "custodian"}),

@@ -72,6 +72,8 @@ def test_one_clip_and_its_manifest(client, people, three_clips):
     assert clip["clock_offset_seconds"] == -2.0 and clip["corrected_start"].startswith("2026-11-20T08:00:00")
     manifest = client.get(f"/api/v1/clips/{clip_id}/manifest", headers=people.auth("custodian")).json()
     assert manifest == manifest_for(data).as_dict()
+    nothumb = client.get(f"/api/v1/clips/{clip_id}/thumbnail", headers=people.auth("custodian"))
+    assert nothumb.status_code == 404 and "no thumbnail" in nothumb.json()["detail"]
     missing = client.get("/api/v1/clips/" + "0" * 32, headers=people.auth("custodian"))
     assert missing.status_code == 404 and "no clip" in missing.json()["detail"]
 
@@ -117,3 +119,17 @@ def test_category_change_is_audited_and_evidence_facts_are_immutable(client, peo
         with pytest.raises(ImmutableClipError):
             assert_mutable(stored, field)
     assert_mutable(stored, "category")
+
+
+def test_thumbnail_round_trip(client, people):
+    import base64
+
+    jpeg = b"\xff\xd8\xff\xe0" + b"thumb" * 50 + b"\xff\xd9"
+    reg, _ = upload(
+        client,
+        people.auth("device"),
+        clip_bytes(900, seed=9),
+        thumbnail_jpeg_b64=base64.b64encode(jpeg).decode(),
+    )
+    got = client.get(f"/api/v1/clips/{reg['clip_id']}/thumbnail", headers=people.auth("trooper"))
+    assert got.status_code == 200 and got.content == jpeg and got.headers["content-type"] == "image/jpeg"

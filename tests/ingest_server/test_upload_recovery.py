@@ -186,3 +186,11 @@ def test_racing_completions_give_one_receipt(client, people, ctx, monkeypatch):
     assert refusals[0].status == 409 and "concurrent request" in refusals[0].detail
     final = _complete(client, people, reg["clip_id"], etags)
     assert final.status_code == 200 and final.json() == receipts[0]
+
+
+def test_a_part_listed_with_another_checksum_is_not_present():
+    assert register_service._held((10, None), 10, "abc=")  # store lists no checksum: size decides
+    assert register_service._held((10, "abc="), 10, "abc=")
+    assert not register_service._held((10, "xyz="), 10, "abc=")
+    assert not register_service._held((9, "abc="), 10, "abc=")
+    assert not register_service._held(None, 10, "abc=")
