@@ -173,12 +173,15 @@ def test_clock_file_problems_are_warnings(builtin_profiles, tmp_path):
 
 
 def test_name_that_does_not_fit_the_pattern(builtin_profiles, tmp_path):
-    profile = get_profile("generic-dcim-bodycam", builtin_profiles)
-    (tmp_path / "DCIM" / "100MEDIA").mkdir(parents=True)
-    clip = PurePosixPath("DCIM/100MEDIA/FILE0001.MP4")
-    (tmp_path / clip).write_bytes(b"\0" * 10)
-    meta = read_clip_metadata(profile, tmp_path, clip)
-    assert meta.camera_start is None and "does not fit the profile's pattern" in meta.warnings[0]
+    xml_cam = get_profile("xml-gps-bodycam", builtin_profiles)
+    meta = read_clip_metadata(xml_cam, tmp_path, PurePosixPath("MEDIA/COPY OF B1_20260314-140000.MP4"))
+    assert meta.officer_id is None and meta.camera_start is None
+    assert "file name does not fit the profile's pattern" in meta.warnings[0]
+    generic = get_profile("generic-dcim-bodycam", builtin_profiles)  # the fallback claims no naming scheme
+    other = read_clip_metadata(generic, tmp_path, PurePosixPath("DCIM/100MEDIA/FILE0001.MP4"))
+    assert other.camera_start is None and not any("pattern" in w for w in other.warnings)
+    dated = read_clip_metadata(generic, tmp_path, PurePosixPath("DCIM/100MEDIA/20260314_100000_0001.mov"))
+    assert dated.camera_start == START
 
 
 @pytest.mark.parametrize("name", ["json-sidecar-bodycam", "csv-index-bodycam", "xml-gps-bodycam"])
