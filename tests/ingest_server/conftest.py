@@ -86,6 +86,7 @@ def db_url(request, tmp_path):
 
 @pytest.fixture
 def settings(db_url, tmp_path, s3_endpoint):
+    assert s3_endpoint.startswith("http://127.0.0.1:"), "tests only ever talk to a loopback store"
     return Settings(
         data_dir=tmp_path / "data",
         database_url=db_url,
