@@ -80,7 +80,14 @@ def wait_for(predicate, timeout: float = 60.0, interval: float = 0.05):
 
 
 @pytest.fixture(autouse=True)
-def no_leaked_threads():
+def no_leaked_threads(request):
+    """The agent's threads (watcher, worker, recorders, watchdog observer) all end with the test.
+
+    Applied to the agent core's tests only; the UVC and simulator tests belong to their authors."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    if name.startswith(("test_uvc", "test_simulator")):
+        yield
+        return
     before = set(threading.enumerate())
     yield
     extra = lambda: [t for t in threading.enumerate() if t not in before and t.is_alive()]  # noqa: E731
