@@ -155,7 +155,10 @@ def test_manifest_whose_composite_does_not_match_its_parts_is_refused(client, pe
         json={"manifest": bad, "metadata": {"original_name": "a.mp4"}},
     )
     assert refused.status_code == 422
-    assert "composite" in refused.json()["detail"] and "does not match its parts" in refused.json()["detail"]
+    detail = refused.json()["detail"]
+    assert "does not match its parts" in detail
+    assert bad["composite"] in detail and manifest_for(data).composite in detail  # given and expected
+    assert client.get("/api/v1/clips", headers=people.auth("custodian")).json()["total"] == 0
     assert ctx.storage.client.list_multipart_uploads(Bucket=ctx.storage.bucket).get("Uploads", []) == []
 
 
