@@ -61,7 +61,7 @@ def search(
         if principal.officer_id is None or (officer and officer != principal.officer_id):
             return [], 0
         officer = principal.officer_id
-    recorded = func.coalesce(Clip.corrected_start, Clip.camera_start)
+    recorded = Clip.corrected_start  # indexed alone and with officer / vehicle
     for column, value in (
         (Clip.officer_id, officer),
         (Clip.vehicle_id, where.vehicle_id),

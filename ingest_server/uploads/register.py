@@ -13,6 +13,7 @@ import binascii
 import json
 import re
 from contextlib import ExitStack
+from datetime import timedelta
 from pathlib import PurePosixPath
 
 from sqlalchemy import select
@@ -86,6 +87,11 @@ def _apply_metadata(clip: Clip, metadata: MetadataIn, thumbnail: bytes | None, d
     for field in _FACTS:
         setattr(clip, field, getattr(metadata, field))
     clip.vehicle_id = metadata.vehicle_id or device.vehicle_id
+    if metadata.clock_offset_seconds is not None:  # offset = camera clock - true time, at the dock
+        offset = timedelta(seconds=metadata.clock_offset_seconds)
+        for raw, corrected in (("camera_start", "corrected_start"), ("camera_end", "corrected_end")):
+            if getattr(clip, corrected) is None and getattr(clip, raw) is not None:
+                setattr(clip, corrected, getattr(clip, raw) - offset)
     clip.flags_json = json.dumps(metadata.flags)
     clip.thumbnail_jpeg = thumbnail
 

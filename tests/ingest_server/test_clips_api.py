@@ -133,3 +133,22 @@ def test_thumbnail_round_trip(client, people):
     )
     got = client.get(f"/api/v1/clips/{reg['clip_id']}/thumbnail", headers=people.auth("trooper"))
     assert got.status_code == 200 and got.content == jpeg and got.headers["content-type"] == "image/jpeg"
+
+
+def test_corrected_times_from_the_clock_offset_when_the_agent_sent_none(client, people):
+    reg, _ = upload(
+        client,
+        people.auth("device"),
+        clip_bytes(800, seed=21),
+        corrected_start=None,
+        corrected_end=None,
+        camera_start="2026-11-23T10:00:00+00:00",
+        camera_end="2026-11-23T10:01:00+00:00",
+        clock_offset_seconds=30.0,
+    )
+    clip = client.get(f"/api/v1/clips/{reg['clip_id']}", headers=people.auth("custodian")).json()
+    assert clip["camera_start"].startswith("2026-11-23T10:00:00")  # the raw time is kept as read
+    assert clip["corrected_start"].startswith("2026-11-23T09:59:30")
+    assert clip["corrected_end"].startswith("2026-11-23T10:00:30")
+    found = _ids(client, people, recorded_from="2026-11-23T09:59:00Z", recorded_to="2026-11-23T10:00:00Z")
+    assert found == [reg["clip_id"]]
