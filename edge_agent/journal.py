@@ -14,118 +14,21 @@ the caller expects. Rows are never deleted.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-STATES = ("DISCOVERED", "SPOOLED", "REGISTERED", "UPLOADED", "RECEIPTED", "RELEASED", "QUARANTINED")
-HELD_STATES = ("SPOOLED", "REGISTERED", "UPLOADED", "RECEIPTED", "RELEASED")  # the spool holds a copy
-ALLOWED = {
-    ("DISCOVERED", "SPOOLED"), ("DISCOVERED", "QUARANTINED"), ("QUARANTINED", "DISCOVERED"),
-    ("SPOOLED", "REGISTERED"), ("REGISTERED", "UPLOADED"), ("UPLOADED", "RECEIPTED"),
-    ("RECEIPTED", "RELEASED"), ("SPOOLED", "QUARANTINED"), ("REGISTERED", "QUARANTINED"),
-    ("UPLOADED", "QUARANTINED"), ("REGISTERED", "SPOOLED"),
-}
+from edge_agent.journal_schema import ALLOWED, COLUMNS, HELD_STATES, SCHEMA, SETTABLE, STATES, ClipRow
 
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS clips (
-    id INTEGER PRIMARY KEY,
-    source_key TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL DEFAULT 'clip',
-    device_serial TEXT,
-    volume_root TEXT,
-    relpath TEXT NOT NULL,
-    relpath_bytes BLOB,
-    size INTEGER,
-    mtime_ns INTEGER,
-    profile TEXT,
-    state TEXT NOT NULL CHECK (state IN {STATES!r}),
-    spool_path TEXT,
-    sha256 TEXT,
-    manifest_json TEXT,
-    metadata_json TEXT,
-    flags_json TEXT NOT NULL DEFAULT '[]',
-    clock_offset_seconds REAL,
-    error TEXT,
-    quarantine_reason TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    server_clip_id TEXT,
-    upload_id TEXT,
-    receipt_json TEXT,
-    released_at TEXT,
-    release_action TEXT,
-    CHECK (state IN ('DISCOVERED', 'QUARANTINED')
-           OR (spool_path IS NOT NULL AND sha256 IS NOT NULL AND manifest_json IS NOT NULL)),
-    CHECK (state != 'QUARANTINED' OR quarantine_reason IS NOT NULL)
-);
-CREATE INDEX IF NOT EXISTS clips_state ON clips(state);
-CREATE INDEX IF NOT EXISTS clips_device ON clips(device_serial);
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY,
-    at TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    message TEXT NOT NULL,
-    path TEXT
-);
-"""
+__all__ = ["ALLOWED", "COLUMNS", "HELD_STATES", "STATES", "ClipRow", "Journal", "JournalError", "now_iso"]
 
 
 class JournalError(Exception):
     """A journal operation was refused (unknown clip, wrong state, unknown column)."""
-
-
-@dataclass(frozen=True)
-class ClipRow:
-    id: int
-    source_key: str
-    kind: str
-    device_serial: str | None
-    volume_root: str | None
-    relpath: str
-    relpath_bytes: bytes | None
-    size: int | None
-    mtime_ns: int | None
-    profile: str | None
-    state: str
-    spool_path: str | None
-    sha256: str | None
-    manifest_json: str | None
-    metadata_json: str | None
-    flags_json: str
-    clock_offset_seconds: float | None
-    error: str | None
-    quarantine_reason: str | None
-    attempts: int
-    created_at: str
-    updated_at: str
-    server_clip_id: str | None
-    upload_id: str | None
-    receipt_json: str | None
-    released_at: str | None
-    release_action: str | None
-
-    @property
-    def flags(self) -> list[str]:
-        return json.loads(self.flags_json)
-
-    @property
-    def manifest(self) -> dict | None:
-        return json.loads(self.manifest_json) if self.manifest_json else None
-
-    @property
-    def metadata(self) -> dict:
-        return json.loads(self.metadata_json) if self.metadata_json else {}
-
-
-COLUMNS = tuple(f.name for f in dataclasses.fields(ClipRow))
-_SETTABLE = set(COLUMNS) - {"id", "source_key", "state", "created_at", "updated_at"}
 
 
 def now_iso() -> str:
@@ -150,7 +53,7 @@ class Journal:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=30000")
         with self._lock:
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(SCHEMA)
 
     def close(self) -> None:
         with self._lock:
@@ -162,22 +65,17 @@ class Journal:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _tx(self):
-        journal = self
-
-        class _Tx:
-            def __enter__(self):
-                journal._lock.acquire()
-                journal._db.execute("BEGIN IMMEDIATE")
-                return journal._db
-
-            def __exit__(self, exc_type, exc, tb):
-                try:
-                    journal._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
-                finally:
-                    journal._lock.release()
-
-        return _Tx()
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction: committed (durably: synchronous=FULL) or rolled back whole."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -191,7 +89,7 @@ class Journal:
         with self._tx() as db:
             for row in rows:
                 fields = {k: _value(k, v) for k, v in row.items()}
-                unknown = set(fields) - _SETTABLE - {"source_key"}
+                unknown = set(fields) - SETTABLE - {"source_key"}
                 if unknown:
                     raise JournalError(f"unknown journal column(s): {', '.join(sorted(unknown))}")
                 cols = ["state", "created_at", "updated_at", *fields]
@@ -209,7 +107,7 @@ class Journal:
         """
         stamp = now_iso()
         fields = {k: _value(k, v) for k, v in fields.items()}
-        unknown = set(fields) - _SETTABLE - {"source_key"}
+        unknown = set(fields) - SETTABLE - {"source_key"}
         if unknown:
             raise JournalError(f"unknown journal column(s): {', '.join(sorted(unknown))}")
         cols = ["state", "created_at", "updated_at", *fields]
@@ -223,7 +121,7 @@ class Journal:
         """Move a clip from `from_state` to `to_state`, setting `fields`, in one transaction."""
         if (from_state, to_state) not in ALLOWED and from_state != to_state:
             raise JournalError(f"transition {from_state} -> {to_state} is not allowed")
-        unknown = set(fields) - _SETTABLE
+        unknown = set(fields) - SETTABLE
         if unknown:
             raise JournalError(f"unknown journal column(s): {', '.join(sorted(unknown))}")
         sets = ["state = ?", "updated_at = ?", *(f"{k} = ?" for k in fields)]
