@@ -19,6 +19,7 @@ from ingest_server.clips.routes import router as clips_router
 from ingest_server.context import ServerContext
 from ingest_server.db import make_engine, make_sessionmaker
 from ingest_server.errors import BodyLimitMiddleware, install_error_handlers
+from ingest_server.portal.web import install as install_portal
 from ingest_server.receipts import ReceiptSigner, load_or_create_key
 from ingest_server.settings import Settings
 from ingest_server.storage import Storage, make_client
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, *, context: ServerContext | Non
 
     for router in (uploads_router, clips_router, audit_router, auth_router):
         app.include_router(router)
+    install_portal(app)
     install_error_handlers(app)
     app.add_middleware(AuditMiddleware, sessions_of=lambda scope: ctx.sessions)
     app.add_middleware(BodyLimitMiddleware, limit=ctx.settings.max_body_bytes)

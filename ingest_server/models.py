@@ -11,6 +11,8 @@ def import_all() -> None:
     from ingest_server.fixity import models as _fixity  # noqa: F401
     from ingest_server.holds import models as _holds  # noqa: F401
     from ingest_server.linking import models as _linking  # noqa: F401
+    from ingest_server.portal import models as _portal  # noqa: F401
     from ingest_server.reports import models as _reports  # noqa: F401
     from ingest_server.retention_apply import models as _retention_apply  # noqa: F401
+    from ingest_server.shares import models as _shares  # noqa: F401
     from ingest_server.sweeper import models as _sweeper  # noqa: F401

@@ -1,0 +1,185 @@
+"""Build the court package: a BagIt bag (RFC 8493), zipped.
+
+    <bag>/bagit.txt, bag-info.txt (report, share, recipient, exporter, time)
+    <bag>/manifest-sha256.txt, tagmanifest-sha256.txt
+    <bag>/data/<officer>_<date>_<time>Z_<camera>.<ext>      the originals, bytes unchanged
+    <bag>/data/chain-of-custody/<same name>.csv and .html  every audit event of that clip
+    <bag>/data/README.txt                                  how to check it
+
+Each original is streamed from the store and hashed as it is written; a SHA-256
+that differs from the index stops the export (the store is not trusted). The bag
+is validated with the `bagit` package before it is zipped, and the manifest is
+compared with the index once more. Each clip gets a `clip.exported` audit event
+before its custody report is written, so the report includes this export.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import bagit
+from sqlalchemy.orm import Session
+
+from ingest_server.audit import service as audit
+from ingest_server.clips.models import STORED, Clip
+from ingest_server.export import custody
+from ingest_server.export.naming import unique_names
+from ingest_server.storage import Storage
+
+CUSTODY_DIR = "chain-of-custody"
+README = """This package is a BagIt bag (RFC 8493).
+
+Originals: the files in data/ are the recordings exactly as they left the cameras.
+Check one:   sha256sum "data/<file>"   (or: certutil -hashfile "data\\<file>" SHA256)
+and compare with its line in manifest-sha256.txt and with the SHA-256 in its
+chain-of-custody report (data/chain-of-custody/<file>.html).
+Check all:   python -m bagit --validate <this folder>
+"""
+
+
+class ExportError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Package:
+    path: Path
+    bag_name: str
+    names: dict[str, str]  # clip id -> file name under data/
+    sha256: str  # of the zip
+
+
+def _copy_original(storage: Storage, clip: Clip, target: Path) -> None:
+    digest, size = hashlib.sha256(), 0
+    chunks, _ = storage.read(clip.object_key, clip.version_id)
+    with open(target, "wb") as out:
+        for chunk in chunks:
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    if digest.hexdigest() != clip.sha256 or size != clip.size:
+        raise ExportError(
+            f"clip {clip.id}: the store returned {size} bytes with SHA-256 {digest.hexdigest()}, "
+            f"the index holds {clip.size} bytes with SHA-256 {clip.sha256}; export refused"
+        )
+
+
+def _zip(bag_dir: Path, bag_name: str, out: Path) -> str:
+    with zipfile.ZipFile(out, "w", allowZip64=True) as archive:
+        for path in sorted(p for p in bag_dir.rglob("*") if p.is_file()):
+            text = path.suffix in (".txt", ".csv", ".html")
+            archive.write(
+                path,
+                f"{bag_name}/{path.relative_to(bag_dir).as_posix()}",
+                compress_type=zipfile.ZIP_DEFLATED if text else zipfile.ZIP_STORED,
+            )
+    digest = hashlib.sha256()
+    with open(out, "rb") as f:
+        while chunk := f.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def build(
+    session: Session,
+    storage: Storage,
+    *,
+    clips: list[Clip],
+    exporter: str,
+    now: datetime,
+    out_dir: Path,
+    report_id: str | None = None,
+    share=None,
+    source: str | None = None,
+) -> Package:
+    """Write `<out_dir>/<bag>.zip` for `clips`; audited (commits). Raises ExportError."""
+    if not clips:
+        raise ExportError("nothing to export: no clips")
+    not_stored = [c.id for c in clips if c.state != STORED]
+    if not_stored:
+        raise ExportError(f"clips not stored, cannot export: {', '.join(not_stored)}")
+    bag_name = f"evidence-{report_id or (share.id if share else 'clips')}-{now:%Y%m%dT%H%M%SZ}"
+    names = unique_names(clips)
+    work = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir))
+    try:
+        bag_dir = work / bag_name
+        (bag_dir / CUSTODY_DIR).mkdir(parents=True)
+        for clip in clips:
+            _copy_original(storage, clip, bag_dir / names[clip.id])
+        for clip in clips:
+            audit.append(
+                session,
+                component="export",
+                event_type="clip.exported",
+                actor=exporter,
+                outcome="success",
+                object_type="clip",
+                object_id=clip.id,
+                source=source,
+                detail={
+                    "package": bag_name,
+                    "file": names[clip.id],
+                    "report_id": report_id,
+                    "share_id": share.id if share else None,
+                    "recipient": share.recipient if share else None,
+                },
+                clock=lambda: now,
+            )
+        session.commit()
+        for clip in clips:
+            events = custody.trail(session, clip.id)
+            stem = bag_dir / CUSTODY_DIR / names[clip.id]
+            Path(f"{stem}.csv").write_bytes(custody.to_csv(events))
+            Path(f"{stem}.html").write_bytes(
+                custody.to_html(clip, events, file_name=names[clip.id], generated_at=now, exporter=exporter)
+            )
+        (bag_dir / "README.txt").write_text(README)
+        info = {
+            "Source-Organization": "Evidence custodian",
+            "Bagging-Date": now.strftime("%Y-%m-%d"),
+            "Export-Time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Exporter": exporter,
+            "External-Description": f"{len(clips)} original recording(s) with chain-of-custody reports",
+        }
+        if report_id:
+            info["Report-Id"] = report_id
+        if share is not None:
+            info.update({"Share-Id": share.id, "Recipient": share.recipient})
+        bagit.make_bag(str(bag_dir), info, checksums=["sha256"])
+        bag = bagit.Bag(str(bag_dir))
+        bag.validate()
+        for clip in clips:
+            listed = bag.entries[f"data/{names[clip.id]}"]["sha256"]
+            if listed != clip.sha256:
+                raise ExportError(f"manifest lists {listed} for {names[clip.id]}, the index {clip.sha256}")
+        out = out_dir / f"{bag_name}.zip"
+        digest = _zip(bag_dir, bag_name, out)
+    except bagit.BagError as exc:
+        raise ExportError(f"the bag does not validate: {exc}") from exc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    audit.append(
+        session,
+        component="export",
+        event_type="export.created",
+        actor=exporter,
+        outcome="success",
+        object_type="share" if share else ("report" if report_id else None),
+        object_id=share.id if share else report_id,
+        source=source,
+        detail={
+            "package": bag_name,
+            "zip_sha256": digest,
+            "clips": [c.id for c in clips],
+            "report_id": report_id,
+        },
+        clock=lambda: now,
+    )
+    session.commit()
+    return Package(out, bag_name, names, digest)

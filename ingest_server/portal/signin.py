@@ -1,0 +1,251 @@
+"""Console sign-in and sessions, with the CJIS rules: 5 failed sign-ins lock the
+account for 10 minutes; a session ends after 30 minutes without a request (and
+after 12 hours whatever happens).
+
+Sign in with username + password (scrypt, see passwords.py) or with the user's
+bearer token. Every attempt, lock, sign-out and expiry is an audit event. The
+session id lives only in the browser's cookie; the database keeps its SHA-256.
+Keyword-only functions, session and time passed in, each commits its own change.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ingest_server.audit import service as audit
+from ingest_server.auth.models import User
+from ingest_server.auth.roles import Role
+from ingest_server.auth.service import Principal, principal_for_token
+from ingest_server.auth.tokens import DEVICE_PREFIX, token_hash
+from ingest_server.portal.models import PortalCredential, PortalSession
+from ingest_server.portal.passwords import check_strength, hash_password, verify_password
+
+IDLE = timedelta(minutes=30)
+ABSOLUTE = timedelta(hours=12)
+MAX_FAILURES = 5
+LOCK = timedelta(minutes=10)
+CONSOLE_ROLES = frozenset({Role.ADMIN, Role.CUSTODIAN, Role.AUDITOR, Role.TROOPER})
+WRONG = "wrong username or password"
+_DUMMY_HASH = hash_password(secrets.token_hex(16), n=2**14)  # equal work whether or not the user exists
+
+
+@dataclass(frozen=True)
+class SignIn:
+    principal: Principal | None
+    session_token: str | None = None
+    message: str = ""
+
+
+def principal_of(user: User) -> Principal:
+    return Principal("user", user.id, user.username, Role(user.role), officer_id=user.officer_id)
+
+
+def _credential(session: Session, user_id: str, now: datetime) -> PortalCredential:
+    cred = session.get(PortalCredential, user_id)
+    if cred is None:
+        cred = PortalCredential(user_id=user_id, failed_count=0, changed_at=now)
+        session.add(cred)
+    return cred
+
+
+def _audit(session, event_type, actor, outcome, source, now, **detail) -> None:
+    audit.append(
+        session,
+        component="portal",
+        event_type=event_type,
+        actor=actor,
+        outcome=outcome,
+        object_type="user" if detail.get("user_id") else None,
+        object_id=detail.get("user_id"),
+        source=source,
+        detail=detail,
+        clock=lambda: now,
+    )
+
+
+def set_password(session: Session, *, username: str, password: str, actor: str, now: datetime) -> User:
+    """Set (or replace) a user's console password and clear any lock. Audited; commits."""
+    check_strength(password)
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise LookupError(f"no user {username!r}")
+    cred = _credential(session, user.id, now)
+    cred.password_hash, cred.failed_count, cred.locked_until, cred.changed_at = (
+        hash_password(password),
+        0,
+        None,
+        now,
+    )
+    _audit(session, "portal.password_set", actor, "success", None, now, user_id=user.id, username=username)
+    session.commit()
+    return user
+
+
+def _refusal(user: User, cred: PortalCredential, now: datetime) -> str | None:
+    if user.disabled:
+        return "this account is disabled"
+    if Role(user.role) not in CONSOLE_ROLES:
+        return "prosecutors review through share links: ask the evidence custodian for one"
+    if cred.locked_until is not None and now < cred.locked_until:
+        return f"too many failed sign-ins: the account is locked until {cred.locked_until:%H:%M:%S} UTC"
+    return None
+
+
+def _fail(session, user: User, cred: PortalCredential, now, source, how: str) -> SignIn:
+    cred.failed_count += 1
+    detail = {"user_id": user.id, "username": user.username, "method": how, "failures": cred.failed_count}
+    if cred.failed_count >= MAX_FAILURES:
+        cred.failed_count, cred.locked_until = 0, now + LOCK
+        _audit(session, "portal.account_locked", f"user:{user.username}", "failure", source, now, **detail)
+        message = (
+            f"too many failed sign-ins: the account is locked for {int(LOCK.total_seconds() // 60)} minutes"
+        )
+    else:
+        message = WRONG
+    _audit(session, "portal.sign_in", f"user:{user.username}", "failure", source, now, **detail)
+    session.commit()
+    return SignIn(None, message=message)
+
+
+def _succeed(session, user: User, cred: PortalCredential, now, source, how: str) -> SignIn:
+    cred.failed_count, cred.locked_until = 0, None
+    raw = secrets.token_urlsafe(32)
+    session.add(
+        PortalSession(id_hash=token_hash(raw), user_id=user.id, created_at=now, last_seen=now, source=source)
+    )
+    _audit(
+        session,
+        "portal.sign_in",
+        f"user:{user.username}",
+        "success",
+        source,
+        now,
+        user_id=user.id,
+        username=user.username,
+        method=how,
+    )
+    session.commit()
+    return SignIn(principal_of(user), raw)
+
+
+def sign_in_password(session: Session, *, username: str, password: str, now: datetime, source) -> SignIn:
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        verify_password(password, _DUMMY_HASH)
+        _audit(
+            session,
+            "portal.sign_in",
+            f"user:{username[:100]}",
+            "failure",
+            source,
+            now,
+            username=username[:100],
+            method="password",
+            reason="unknown user",
+        )
+        session.commit()
+        return SignIn(None, message=WRONG)
+    cred = _credential(session, user.id, now)
+    refusal = _refusal(user, cred, now)
+    if refusal:
+        _audit(
+            session,
+            "portal.sign_in",
+            f"user:{user.username}",
+            "denied",
+            source,
+            now,
+            user_id=user.id,
+            username=user.username,
+            method="password",
+            reason=refusal,
+        )
+        session.commit()
+        return SignIn(None, message=refusal)
+    if not verify_password(password, cred.password_hash):
+        return _fail(session, user, cred, now, source, "password")
+    return _succeed(session, user, cred, now, source, "password")
+
+
+def sign_in_token(session: Session, *, token: str, now: datetime, source) -> SignIn:
+    principal = None if token.startswith(DEVICE_PREFIX) else principal_for_token(session, token)
+    if principal is None:
+        _audit(
+            session,
+            "portal.sign_in",
+            f"unknown-token:{token_hash(token)[:12]}",
+            "failure",
+            source,
+            now,
+            method="token",
+            reason="unknown, revoked or device token",
+        )
+        session.commit()
+        return SignIn(None, message="unknown or revoked token")
+    user = session.get(User, principal.id)
+    cred = _credential(session, user.id, now)
+    refusal = _refusal(user, cred, now)
+    if refusal:
+        _audit(
+            session,
+            "portal.sign_in",
+            principal.label,
+            "denied",
+            source,
+            now,
+            user_id=user.id,
+            username=user.username,
+            method="token",
+            reason=refusal,
+        )
+        session.commit()
+        return SignIn(None, message=refusal)
+    return _succeed(session, user, cred, now, source, "token")
+
+
+def resolve(session: Session, *, raw: str, now: datetime) -> tuple[Principal | None, str]:
+    """The principal of a live session (its idle clock restarted), or None and why."""
+    row = session.get(PortalSession, token_hash(raw))
+    if row is None or row.ended_at is not None:
+        return None, "please sign in"
+    user = session.get(User, row.user_id)
+    reason = None
+    if now - row.last_seen > IDLE:
+        reason = "idle"
+    elif now - row.created_at > ABSOLUTE:
+        reason = "too long"
+    elif user is None or user.disabled or Role(user.role) not in CONSOLE_ROLES:
+        reason = "account disabled"
+    if reason:
+        row.ended_at, row.end_reason = now, reason
+        _audit(
+            session,
+            "portal.session_ended",
+            f"user:{user.username if user else row.user_id}",
+            "success",
+            None,
+            now,
+            user_id=row.user_id,
+            reason=reason,
+        )
+        session.commit()
+        if reason == "idle":
+            return None, f"your session ended after {int(IDLE.total_seconds() // 60)} minutes without use"
+        return None, f"your session ended ({reason}): please sign in again"
+    row.last_seen = now
+    session.commit()
+    return principal_of(user), ""
+
+
+def sign_out(session: Session, *, raw: str, now: datetime) -> None:
+    row = session.get(PortalSession, token_hash(raw))
+    if row is None or row.ended_at is not None:
+        return
+    row.ended_at, row.end_reason = now, "signed out"
+    _audit(session, "portal.signed_out", f"user:{row.user_id}", "success", None, now, user_id=row.user_id)
+    session.commit()

@@ -1,0 +1,93 @@
+"""What every console and review page shares: the Jinja2 templates and their
+filters, the HTML error page, the sign-in redirect, the session cookie and its
+CSRF token, and `install(app)` which wires the routers, static files and handlers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+HERE = Path(__file__).parent
+COOKIE = "evidence_portal"
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+class PortalError(Exception):
+    """Shown to a person as an HTML page with this status."""
+
+    def __init__(self, status: int, title: str, message: str, headers: dict | None = None) -> None:
+        super().__init__(message)
+        self.status, self.title, self.message, self.headers = status, title, message, headers or {}
+
+
+class SignInRequired(Exception):
+    def __init__(self, message: str, next_path: str) -> None:
+        super().__init__(message)
+        self.message, self.next_path = message, next_path
+
+
+def when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "unknown"
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    whole = int(round(seconds))
+    return (
+        f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+        if whole >= 3600
+        else f"{whole // 60}:{whole % 60:02d}"
+    )
+
+
+def size(n: int | None) -> str:
+    if n is None:
+        return "unknown"
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n} bytes" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+templates.env.filters.update(when=when, duration=duration, size=size)
+
+
+def csrf_for(raw_cookie: str) -> str:
+    return hashlib.sha256(f"csrf:{raw_cookie}".encode()).hexdigest()[:40]
+
+
+def render(request: Request, name: str, status: int = 200, headers: dict | None = None, **context):
+    context.setdefault("principal", getattr(request.state, "principal", None))
+    raw = request.cookies.get(COOKIE)
+    context.setdefault("csrf", csrf_for(raw) if raw else "")
+    return templates.TemplateResponse(request, name, context, status_code=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    """Add the console, the review pages and their static files to `app`."""
+    from ingest_server.portal.pages import router as pages_router
+    from ingest_server.portal.share_pages import router as share_pages_router
+    from ingest_server.shares.routes import router as review_router
+
+    for router in (pages_router, share_pages_router, review_router):
+        app.include_router(router)
+    app.mount("/portal/static", StaticFiles(directory=str(HERE / "static")), name="portal.static")
+
+    @app.exception_handler(PortalError)
+    async def _portal_error(request: Request, exc: PortalError):
+        return render(request, "error.html", exc.status, exc.headers, title=exc.title, message=exc.message)
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, exc: SignInRequired):
+        target = f"/portal/sign-in?next={quote(exc.next_path)}&m={quote(exc.message)}"
+        return RedirectResponse(target, status_code=303)
