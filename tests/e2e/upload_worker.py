@@ -1,7 +1,7 @@
 """A stand-alone uploader process for kill tests: upload, then release to the camera folder.
 
-    python -m tests.e2e.upload_worker SPOOL SERVER_URL TOKEN_FILE CAMERA_ROOT
-Exits 0 when no clip is left to upload or release.
+    python -m tests.e2e.upload_worker SPOOL SERVER_URL TOKEN_FILE CAMERA_ROOT [LIMIT_BPS]
+Exits 0 when no clip is left to upload or release. LIMIT_BPS is the bandwidth limit.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 from types import SimpleNamespace
 
+from edge_agent.bandwidth import TokenBucket
 from edge_agent.journal import Journal
 from edge_agent.receipts import pinned_key
 from edge_agent.release import release
@@ -20,7 +21,7 @@ from edge_agent.uploader import Uploader
 PROFILE = SimpleNamespace(release="delete", release_full_rehash=False, release_move_to=None)
 
 
-def main(spool: str, url: str, token_file: str, camera: str) -> int:
+def main(spool: str, url: str, token_file: str, camera: str, limit: str | None = None) -> int:
     journal = Journal(Path(spool) / "journal.sqlite")
     client = ServerClient(url, Path(token_file).read_text().strip(), timeout=10)
     key_path = Path(spool) / "server-key.pem"
@@ -32,7 +33,7 @@ def main(spool: str, url: str, token_file: str, camera: str) -> int:
         release(journal, row, volume_root=Path(camera), serial_key="CAM1", key=key(), profile=PROFILE)
 
     up = Uploader(journal, client, key, part_concurrency=3, clip_concurrency=2, stop=threading.Event(),
-                  on_receipt=let_go)
+                  on_receipt=let_go, bucket=TokenBucket(float(limit)) if limit else None)
     for row in journal.clips("RECEIPTED"):  # receipted before a crash, not yet released
         let_go(row)
     while journal.clips("SPOOLED", "REGISTERED", "UPLOADED"):
