@@ -19,6 +19,7 @@ ALLOWED = {
     ("SPOOLED", "REGISTERED"), ("REGISTERED", "UPLOADED"), ("UPLOADED", "RECEIPTED"),
     ("RECEIPTED", "RELEASED"), ("SPOOLED", "QUARANTINED"), ("REGISTERED", "QUARANTINED"),
     ("UPLOADED", "QUARANTINED"), ("REGISTERED", "SPOOLED"),
+    ("UPLOADED", "SPOOLED"),  # the server refused the bytes at completion; the verified copy is resent
 }
 
 SCHEMA = f"""
