@@ -1,0 +1,32 @@
+"""Fixity API: run a check (all or a sample) and read the status."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from ingest_server.deps import ContextDep, SessionDep
+from ingest_server.fixity import service
+from ingest_server.reports.access import Reader, Writer
+from ingest_server.retention_apply.http import ERRORS
+
+router = APIRouter(prefix="/api/v1/fixity", tags=["fixity"])
+
+
+@router.post("/check", name="fixity.check", summary="Re-read and re-hash stored originals", responses=ERRORS)
+def check(
+    ctx: ContextDep,
+    session: SessionDep,
+    who: Writer,
+    sample: Annotated[float, Query(gt=0, le=1, description="fraction of clips to check")] = 1.0,
+) -> dict:
+    run = service.check(ctx, session, sample=sample, actor=who.label)
+    return {"run_id": run.run_id, "checked": run.checked, "ok": run.ok, "mismatches": run.mismatches}
+
+
+@router.get(
+    "/status", name="fixity.status", summary="Last run and clips failing their latest check", responses=ERRORS
+)
+def status(session: SessionDep, who: Reader) -> dict:
+    return service.status(session)

@@ -1,0 +1,173 @@
+"""Fixity: re-read stored originals, re-hash them with `hashing/`, compare with
+the index, and record every mismatch in the audit log and in status.
+
+For each clip checked (all, or a random `sample` fraction):
+- the stored version is read back and hashed (whole-file SHA-256 and the S3
+  composite of its parts), and compared with the index;
+- the object's key is listed: any other version or delete marker on it means
+  something wrote to the evidence key behind the server's back;
+- a missing version is a mismatch too.
+The store is not trusted: only what the server re-computes counts.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+
+from botocore.exceptions import ClientError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ingest_server.audit import service as audit
+from ingest_server.clips.models import STORED, Clip
+from ingest_server.fixity.models import FixityResult
+
+SYSTEM_ACTOR = "system:fixity"
+
+
+@dataclass
+class FixityRun:
+    run_id: str
+    checked: int = 0
+    ok: int = 0
+    mismatches: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return [
+            *(f"MISMATCH {m}" for m in self.mismatches),
+            f"fixity run {self.run_id}: {self.checked} checked, {self.ok} intact, "
+            f"{len(self.mismatches)} mismatched",
+        ]
+
+
+def _other_versions(ctx, clip: Clip) -> list[str]:
+    client, bucket = ctx.storage.client, ctx.storage.bucket
+    found = []
+    for page in client.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=clip.object_key):
+        for kind in ("Versions", "DeleteMarkers"):
+            for v in page.get(kind, []):
+                if v["Key"] == clip.object_key and v.get("VersionId") != clip.version_id:
+                    found.append(
+                        f"{'delete marker' if kind == 'DeleteMarkers' else 'version'} {v.get('VersionId')}"
+                    )
+    return found
+
+
+def check_clip(ctx, clip: Clip) -> tuple[str | None, list[str]]:
+    """(actual sha256 or None, problems) for one clip."""
+    problems = []
+    actual = None
+    try:
+        digest = ctx.storage.rehash(clip.object_key, clip.version_id, clip.part_size)
+        actual = digest.sha256
+        if digest.sha256 != clip.sha256:
+            problems.append(f"sha256 differs: index {clip.sha256}, store {digest.sha256}")
+        elif digest.s3_composite != clip.composite:
+            problems.append(f"composite differs: index {clip.composite}, store {digest.s3_composite}")
+    except ClientError as exc:
+        problems.append(f"the stored version cannot be read: {exc.response.get('Error', {}).get('Code')}")
+    others = _other_versions(ctx, clip) if clip.version_id else []
+    if others:
+        problems.append(f"the key was written behind the server: {', '.join(others)}")
+    return actual, problems
+
+
+def check(
+    ctx,
+    session: Session,
+    *,
+    sample: float = 1.0,
+    rng: random.Random | None = None,
+    actor: str = SYSTEM_ACTOR,
+    progress=None,
+) -> FixityRun:
+    if not 0 < sample <= 1:
+        raise ValueError(f"sample must be a fraction in (0, 1], got {sample}")
+    rng = rng or random.Random()
+    ids = list(session.execute(select(Clip.id).where(Clip.state == STORED).order_by(Clip.id)).scalars())
+    chosen = ids if sample >= 1 else sorted(rng.sample(ids, max(1, round(len(ids) * sample)) if ids else 0))
+    run = FixityRun(uuid.uuid4().hex)
+    for n, clip_id in enumerate(chosen, 1):
+        clip = session.get(Clip, clip_id)
+        actual, problems = check_clip(ctx, clip)
+        run.checked += 1
+        session.add(
+            FixityResult(
+                run_id=run.run_id,
+                clip_id=clip.id,
+                checked_at=ctx.clock(),
+                ok=not problems,
+                expected_sha256=clip.sha256,
+                actual_sha256=actual,
+                problem="; ".join(problems) or None,
+            )
+        )
+        if problems:
+            run.mismatches.append(f"clip {clip.id} ({clip.object_key}): {'; '.join(problems)}")
+            audit.append(
+                session,
+                component="fixity",
+                event_type="fixity.mismatch",
+                actor=actor,
+                outcome="failure",
+                object_type="clip",
+                object_id=clip.id,
+                detail={"expected_sha256": clip.sha256, "actual_sha256": actual, "problems": problems},
+            )
+        else:
+            run.ok += 1
+        session.commit()
+        if progress:
+            progress(n, len(chosen))
+    audit.append(
+        session,
+        component="fixity",
+        event_type="fixity.run",
+        actor=actor,
+        outcome="success" if not run.mismatches else "failure",
+        object_type="fixity_run",
+        object_id=run.run_id,
+        detail={"sample": sample, "checked": run.checked, "mismatched": len(run.mismatches)},
+    )
+    session.commit()
+    return run
+
+
+def status(session: Session) -> dict:
+    """The last run and every clip whose latest check failed."""
+    last = session.execute(
+        select(FixityResult.run_id, func.max(FixityResult.checked_at))
+        .group_by(FixityResult.run_id)
+        .order_by(func.max(FixityResult.checked_at).desc())
+        .limit(1)
+    ).first()
+    latest = (
+        select(FixityResult.clip_id, func.max(FixityResult.id).label("id"))
+        .group_by(FixityResult.clip_id)
+        .subquery()
+    )
+    failing = (
+        session.execute(
+            select(FixityResult)
+            .join(latest, FixityResult.id == latest.c.id)
+            .where(FixityResult.ok.is_(False))
+        )
+        .scalars()
+        .all()
+    )
+    return {
+        "last_run": last[0] if last else None,
+        "last_checked_at": last[1] if last else None,
+        "mismatches": [
+            {
+                "clip_id": r.clip_id,
+                "checked_at": r.checked_at,
+                "expected_sha256": r.expected_sha256,
+                "actual_sha256": r.actual_sha256,
+                "problem": r.problem,
+            }
+            for r in failing
+        ],
+    }

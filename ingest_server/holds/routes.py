@@ -1,0 +1,111 @@
+"""Legal hold API: place (at once), release (the last hold's release waits for a
+second custodian), list a clip's holds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from ingest_server.deps import ContextDep, SessionDep, source_address
+from ingest_server.holds.models import Hold
+from ingest_server.holds.service import for_clips
+from ingest_server.reports.access import Reader, Writer
+from ingest_server.retention_apply import guard
+from ingest_server.retention_apply.http import ERRORS, PENDING_RESPONSE, respond, service_errors
+from ingest_server.schemas_common import CLIP_ID_PATTERN, text
+
+router = APIRouter(prefix="/api/v1/holds", tags=["holds"])
+
+
+class HoldIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    clip_id: str = Field(pattern=CLIP_ID_PATTERN)
+    matter: text(200, 1) = Field(description="the case, suit or request the hold is for")
+    reason: text(1000, 1)
+
+
+class ReleaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: text(1000, 1)
+
+
+class HoldPublic(BaseModel):
+    id: str
+    clip_id: str
+    matter: str
+    reason: str
+    placed_by: str
+    placed_at: datetime
+    released_at: datetime | None
+    released_by: str | None
+    release_reason: str | None
+
+    @classmethod
+    def of(cls, hold: Hold) -> HoldPublic:
+        return cls(**{name: getattr(hold, name) for name in cls.model_fields})
+
+
+@router.post(
+    "",
+    name="holds.place",
+    summary="Place a legal hold on a clip",
+    status_code=201,
+    response_model=HoldPublic,
+    responses=ERRORS,
+)
+def place(body: HoldIn, request: Request, ctx: ContextDep, session: SessionDep, who: Writer):
+    with service_errors():
+        outcome = guard.run(
+            ctx,
+            session,
+            kind="hold_place",
+            params=body.model_dump(),
+            requester_id=who.id,
+            requester=who.label,
+            description=f"hold clip {body.clip_id} for {body.matter}",
+            source=source_address(request),
+        )
+    return respond(outcome, HoldPublic.of, 201)
+
+
+@router.post(
+    "/{hold_id}/release",
+    name="holds.release",
+    summary="Release a legal hold (may need approval)",
+    response_model=HoldPublic,
+    responses={**ERRORS, **PENDING_RESPONSE},
+)
+def release(
+    hold_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    body: ReleaseIn,
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    who: Writer,
+):
+    with service_errors():
+        outcome = guard.run(
+            ctx,
+            session,
+            kind="hold_release",
+            params={"hold_id": hold_id, "reason": body.reason},
+            requester_id=who.id,
+            requester=who.label,
+            description=f"release hold {hold_id}: {body.reason}",
+            source=source_address(request),
+        )
+    return respond(outcome, HoldPublic.of)
+
+
+@router.get(
+    "", name="holds.list", summary="A clip's holds", response_model=list[HoldPublic], responses=ERRORS
+)
+def list_holds(
+    clip_id: Annotated[str, Query(pattern=CLIP_ID_PATTERN)], session: SessionDep, who: Reader
+) -> list[HoldPublic]:
+    return [HoldPublic.of(h) for h in for_clips(session, [clip_id])[clip_id]]

@@ -1,0 +1,127 @@
+"""Every change that can touch retention goes through here.
+
+`run(...)` applies the change inside a savepoint, decides the affected clips
+after it, rolls the savepoint back, decides them as they are, and compares (both
+at the same `now`). Nothing shortened: the change is applied for real, the
+affected clips are recomputed and the store told, in one commit. Something
+shortened: nothing changes; a `ChangeRequest` records the change, its dry run
+(each clip whose retention would shorten, and which would become deletable) and
+waits for a custodian other than the requester (`approvals.decide`).
+
+Each kind of change is an applier: `(ctx, session, params, actor, now) -> Applied`,
+registered in `appliers.py`; it flushes and never commits.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ingest_server.audit import service as audit
+from ingest_server.retention_apply import policy_store, recompute
+from ingest_server.retention_apply.models import ChangeRequest
+from retention import ClipDiff
+
+
+class ChangeError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Applied:
+    affected: list[str]
+    result: Any = None
+
+
+@dataclass
+class Outcome:
+    applied: bool
+    result: Any = None
+    request: ChangeRequest | None = None
+    dry_run: list[str] = field(default_factory=list)
+
+
+Applier = Callable[[Any, Session, dict, str, datetime], Applied]
+
+
+def applier(kind: str) -> Applier:
+    from ingest_server.retention_apply.appliers import APPLIERS
+
+    try:
+        return APPLIERS[kind]
+    except KeyError:
+        raise ChangeError(500, f"no applier for change kind {kind!r}") from None
+
+
+def dry_run(ctx, session: Session, kind: str, params: dict, actor: str, now: datetime) -> list[ClipDiff]:
+    """What the change would do to each affected clip; the database is left as it was."""
+    apply_change = applier(kind)
+    policy = policy_store.current(session)
+    nested = session.begin_nested()
+    try:
+        affected = apply_change(ctx, session, params, actor, now).affected
+        session.flush()
+        after = recompute.decisions(session, affected, policy, now)
+    finally:
+        nested.rollback()
+    before = recompute.decisions(session, affected, policy, now)
+    return [ClipDiff(cid, before[cid], after[cid]) for cid in after if cid in before]
+
+
+def execute(ctx, session: Session, kind: str, params: dict, actor: str, now: datetime) -> Applied:
+    """Apply for real, recompute the affected clips (store first) and commit."""
+    applied = applier(kind)(ctx, session, params, actor, now)
+    session.flush()
+    recompute.apply(ctx, session, applied.affected, actor=actor, now=now)
+    return applied
+
+
+def run(
+    ctx,
+    session: Session,
+    *,
+    kind: str,
+    params: dict,
+    description: str,
+    requester_id: str,
+    requester: str,
+    source: str | None = None,
+) -> Outcome:
+    now = ctx.clock()
+    diffs = dry_run(ctx, session, kind, params, requester, now)
+    shortened = [d for d in diffs if d.shortened]
+    if not shortened:
+        applied = execute(ctx, session, kind, params, requester, now)
+        return Outcome(True, applied.result)
+    lines = [{"clip_id": d.clip_id, "text": d.text, "deletable": d.becomes_deletable} for d in shortened]
+    request = ChangeRequest(
+        kind=kind,
+        params_json=json.dumps(params, default=str),
+        description=description,
+        dry_run_json=json.dumps(lines),
+        requested_by=requester,
+        requested_by_id=requester_id,
+        requested_at=now,
+    )
+    session.add(request)
+    session.flush()
+    audit.append(
+        session,
+        component="retention",
+        event_type="retention.change_requested",
+        actor=requester,
+        outcome="pending",
+        object_type="retention_change",
+        object_id=request.id,
+        source=source,
+        detail={"kind": kind, "description": description, "shortens": [line["text"] for line in lines]},
+    )
+    session.commit()
+    return Outcome(False, None, request, [line["text"] for line in lines])
