@@ -21,6 +21,7 @@ from ingest_server.db import make_engine, make_sessionmaker
 from ingest_server.errors import BodyLimitMiddleware, install_error_handlers
 from ingest_server.portal.web import install as install_portal
 from ingest_server.receipts import ReceiptSigner, load_or_create_key
+from ingest_server.retention_apply.routers import ROUTERS as retention_routers
 from ingest_server.settings import Settings
 from ingest_server.storage import Storage, make_client
 from ingest_server.uploads.routes import router as uploads_router
@@ -66,6 +67,8 @@ def create_app(settings: Settings | None = None, *, context: ServerContext | Non
         return Health(status="ok")
 
     for router in (uploads_router, clips_router, audit_router, auth_router):
+        app.include_router(router)
+    for router in retention_routers:  # reports, links, holds, retention, sweeper, fixity, reporting
         app.include_router(router)
     install_portal(app)
     install_error_handlers(app)
