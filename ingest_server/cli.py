@@ -1,4 +1,4 @@
-"""`evidence-server`: serve, migrate, create-user, enroll-device, audit verify.
+"""`evidence-server`: serve, migrate, create-user, enroll-device, disable, audit verify.
 
 Settings come from EVIDENCE_SERVER_* environment variables (see settings.py).
 Tokens are printed once and stored only as their SHA-256. Commands that change
@@ -116,6 +116,24 @@ def enroll_device(
             raise typer.Exit(1) from exc
     typer.echo(f"device {device.name} enrolled (id {device.id}); token (shown once, keep it secret):")
     typer.echo(token)
+
+
+@app.command("disable")
+def disable(
+    name: str,
+    kind: Annotated[str, typer.Option(help="'device' or 'user'.")] = "device",
+) -> None:
+    """Revoke a device's or user's token at once (e.g. a stolen car)."""
+    if kind not in ("device", "user"):
+        typer.echo("error: --kind must be 'device' or 'user'", err=True)
+        raise typer.Exit(2)
+    with _sessions(_settings())() as session:
+        try:
+            auth_service.disable(session, kind=kind, name=name, actor=_actor())
+        except LookupError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from exc
+    typer.echo(f"{kind} {name} disabled: its token is refused from now on")
 
 
 @audit_app.command("verify")

@@ -106,3 +106,24 @@ def enroll_device(
     )
     session.commit()
     return device, token
+
+
+def disable(session: Session, *, kind: str, name: str, actor: str, source: str | None = None) -> None:
+    """Revoke a user's or device's token (a stolen car, a leaver). Commits; audited."""
+    model, column = (Device, Device.name) if kind == "device" else (User, User.username)
+    row = session.execute(select(model).where(column == name)).scalar_one_or_none()
+    if row is None:
+        raise LookupError(f"no {kind} named {name!r}")
+    row.disabled = True
+    audit.append(
+        session,
+        component="auth",
+        event_type=f"{kind}.disabled",
+        actor=actor,
+        outcome="success",
+        object_type=kind,
+        object_id=row.id,
+        source=source,
+        detail={"name": name},
+    )
+    session.commit()

@@ -62,3 +62,27 @@ def test_migrate_then_create_user_and_enroll_device(env):
 def test_commands_need_a_migrated_database(env):
     result = _run("create-user", "alice", "--role", "admin")
     assert result.exit_code == 2 and "evidence-server migrate" in result.output
+
+
+def test_disable_revokes_a_device_token(env, s3_endpoint, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from ingest_server.app import create_app
+    from ingest_server.settings import Settings
+
+    assert _run("migrate").exit_code == 0
+    token = _run("enroll-device", "car-99").output.strip().splitlines()[-1]
+    settings = Settings(
+        s3_endpoint_url=s3_endpoint,
+        s3_access_key_id="testing",
+        s3_secret_access_key="testing",
+        s3_bucket="disable-test",
+    )
+    with TestClient(create_app(settings)) as client:
+        me = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/me", headers=me).status_code == 200
+        disabled = _run("disable", "car-99")
+        assert disabled.exit_code == 0 and "disabled" in disabled.output
+        assert client.get("/api/v1/me", headers=me).status_code == 401
+    assert _run("disable", "car-00").exit_code == 1
+    assert _run("disable", "x", "--kind", "printer").exit_code == 2
