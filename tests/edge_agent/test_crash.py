@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from edge_agent.journal import Journal
-from tests.edge_agent.conftest import REPO, agent_env, fingerprint, sha256sum, simulate
+from tests.edge_agent.conftest import REPO, agent_env, fingerprint, sha256sum, simulate, wait_for
 
 KILLS = 20
 
@@ -35,21 +35,29 @@ def _top_up(vol: Path, rng: random.Random, n: int, start: int) -> None:
         (folder / f"20260314_1{i // 60 % 60:02d}{i % 60:02d}_{i:04d}.MP4").write_bytes(rng.randbytes(size))
 
 
-def _offload(vol: Path, spool: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "edge_agent.cli", "offload", str(vol), "--spool", str(spool), "--json"]
-    return subprocess.Popen(cmd, cwd=REPO, env=agent_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+def _start(mode: str, vol: Path, spool: Path, cfg: Path) -> subprocess.Popen:
+    if mode == "offload":
+        cmd = ["offload", str(vol), "--spool", str(spool), "--json"]
+    else:
+        cmd = ["run", "--config", str(cfg)]
+    return subprocess.Popen([sys.executable, "-m", "edge_agent.cli", *cmd], cwd=REPO, env=agent_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 @pytest.mark.slow
-def test_sigkill_during_offload_never_loses_or_doubles_a_clip(tmp_path, profiles):
+@pytest.mark.parametrize("mode", ["offload", "run"])
+def test_sigkill_during_offload_never_loses_or_doubles_a_clip(tmp_path, profiles, mode):
+    """`offload` is the manual command, `run` the service watching a root the camera is docked under."""
     rng = random.Random(1234)
-    vol = tmp_path / "cam"
+    vol = tmp_path / "media" / "cam"
     simulate(profiles, vol, clips=12, seconds=0.5, seed=12, truncated=1)
     added = 0
     _top_up(vol, rng, 12, added)
     added += 12
     spool = tmp_path / "spool"
+    cfg = tmp_path / "agent.toml"
+    cfg.write_text(f'mount_roots = ["{vol.parent}"]\nspool_dir = "{spool}"\nquiet_seconds = 0.2\n'
+                   "rescan_seconds = 0.2\nmin_free_bytes = 0\n")
     kills = mid_copy = 0
     while kills < KILLS:
         with Journal(spool / "journal.sqlite") as j:
@@ -58,11 +66,12 @@ def test_sigkill_during_offload_never_loses_or_doubles_a_clip(tmp_path, profiles
             _top_up(vol, rng, 6, added)
             added += 6
         before = _spool_names(spool)
-        proc = _offload(vol, spool)
-        # Wait for the offload to start writing into the spool, then kill at a random moment.
+        proc = _start(mode, vol, spool, cfg)
+        # Wait for the agent to start writing into the spool, then kill at a random moment.
         deadline = time.monotonic() + 60
         while proc.poll() is None and _spool_names(spool) == before and time.monotonic() < deadline:
             time.sleep(0.002)
+        assert time.monotonic() < deadline, "the agent never started offloading"
         time.sleep(rng.uniform(0, 0.12))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
@@ -70,18 +79,31 @@ def test_sigkill_during_offload_never_loses_or_doubles_a_clip(tmp_path, profiles
             mid_copy += any(n.endswith(".partial") for n in _spool_names(spool))
         proc.communicate(timeout=60)
     original = fingerprint(vol)
-
-    proc = subprocess.run([sys.executable, "-m", "edge_agent.cli", "offload", str(vol), "--spool", str(spool),
-                           "--json"], cwd=REPO, env=agent_env(), capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    summary = json.loads(proc.stdout)
     clips_on_camera = sorted(str(p.relative_to(vol)) for p in vol.rglob("*.MP4"))
-    assert sorted(c["path"] for c in summary["clips"]) == clips_on_camera
-    assert {c["state"] for c in summary["clips"]} == {"SPOOLED"}
+
+    if mode == "offload":
+        proc = subprocess.run([sys.executable, "-m", "edge_agent.cli", "offload", str(vol), "--spool",
+                               str(spool), "--json"], cwd=REPO, env=agent_env(), capture_output=True,
+                              text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        summary = json.loads(proc.stdout)
+        assert sorted(c["path"] for c in summary["clips"]) == clips_on_camera
+        assert {c["state"] for c in summary["clips"]} == {"SPOOLED"}
+    else:
+        proc = _start(mode, vol, spool, cfg)
+
+        def all_spooled():
+            with Journal(spool / "journal.sqlite") as j:
+                return j.counts()["SPOOLED"] == len(clips_on_camera)
+
+        done = wait_for(all_spooled, timeout=300, interval=0.2)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert done and proc.returncode == 0, err[-2000:]
 
     with Journal(spool / "journal.sqlite") as journal:
         rows = journal.clips()
-        assert len(rows) == len(clips_on_camera)  # exactly once each
+        assert sorted(r.relpath for r in rows) == clips_on_camera  # exactly once each
         assert len({r.source_key for r in rows}) == len(rows)
         claimed = set()
         for row in rows:
@@ -97,4 +119,4 @@ def test_sigkill_during_offload_never_loses_or_doubles_a_clip(tmp_path, profiles
     assert left == claimed, f"unclaimed spool files: {sorted(left - claimed)}"
     assert list((spool / "orphans").iterdir()) == []
     assert fingerprint(vol) == original  # and the camera was only ever read
-    print(f"{kills} kills, {mid_copy} with a copy in flight, {len(rows)} clips")
+    print(f"{mode}: {kills} kills, {mid_copy} with a copy in flight, {len(rows)} clips")
