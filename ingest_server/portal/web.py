@@ -66,11 +66,11 @@ def csrf_for(raw_cookie: str) -> str:
     return hashlib.sha256(f"csrf:{raw_cookie}".encode()).hexdigest()[:40]
 
 
-def render(request: Request, name: str, status: int = 200, headers: dict | None = None, **context):
+def render(request: Request, name: str, status_code: int = 200, headers: dict | None = None, **context):
     context.setdefault("principal", getattr(request.state, "principal", None))
     raw = request.cookies.get(COOKIE)
     context.setdefault("csrf", csrf_for(raw) if raw else "")
-    return templates.TemplateResponse(request, name, context, status_code=status, headers=headers)
+    return templates.TemplateResponse(request, name, context, status_code=status_code, headers=headers)
 
 
 def install(app: FastAPI) -> None:
