@@ -15,6 +15,7 @@ clips are found again when it docks again.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -91,14 +92,14 @@ class Agent:
                 t.join(timeout)
         for rec in self.recorders:
             rec.join(timeout)
-        self.status.save(self.spool.root)
+        self._save_status()
         self.journal.close()
 
     def run_forever(self) -> None:
         self.start()
         try:
             while not self.stop_event.wait(1.0):
-                self.status.save(self.spool.root)
+                self._save_status()
         finally:
             self.stop()
 
@@ -106,7 +107,7 @@ class Agent:
 
     def _attach(self, root: Path) -> None:
         self.status.volume(root, state="docked", profile=None)
-        self.journal.record_event("docked", "volume docked", str(root))
+        self._event("docked", "volume docked", str(root))
         self._prepare(root)
 
     def _prepare(self, root: Path) -> DockedVolume | None:
@@ -127,8 +128,7 @@ class Agent:
         with self._lock:
             self._pending.pop(root, None)
         self.status.detached(root)
-        self.journal.record_event("detached", "volume removed; its pending clips wait for the next dock",
-                                  str(root))
+        self._event("detached", "volume removed; its pending clips wait for the next dock", str(root))
 
     def _scanned(self, root: Path, ready: list[SourceFile], waiting: list[SourceFile],
                  result: ScanResult) -> None:
@@ -137,7 +137,7 @@ class Agent:
         for s in result.skipped:
             if (root, s.relpath, s.reason) not in self._reported_skips:
                 self._reported_skips.add((root, s.relpath, s.reason))
-                self.journal.record_event("skipped", s.reason, f"{root}/{s.relpath}")
+                self._event("skipped", s.reason, f"{root}/{s.relpath}")
         if volume is None:
             return
         quiet = {f.posix for f in ready}
@@ -181,7 +181,24 @@ class Agent:
                     log.warning("volume %s went away mid-copy: %s", root, exc)
                     with self._lock:
                         self._pending.pop(root, None)
+                except sqlite3.OperationalError as exc:  # the journal cannot commit (e.g. its disk is full)
+                    log.error("journal cannot be written, offload paused: %s", exc)
+                    self.status.pause(f"journal cannot be written ({exc}); offload paused, nothing lost "
+                                      "(clips wait on the camera)")
+                    break
                 except Exception as exc:  # logged and reported; the clip stays DISCOVERED
                     log.exception("offload of %s failed", root)
-                    self.journal.record_event("error", f"offload failed: {exc}", str(root))
+                    self._event("error", f"offload failed: {exc}", str(root))
+            self._save_status()
+
+    def _event(self, kind: str, message: str, path: str | None) -> None:
+        try:
+            self.journal.record_event(kind, message, path)
+        except sqlite3.Error:
+            log.exception("cannot record event %s: %s", kind, message)
+
+    def _save_status(self) -> None:
+        try:
             self.status.save(self.spool.root)
+        except OSError as exc:  # a full spool must not stop the worker; the log still says why
+            log.error("cannot save status.json: %s", exc)

@@ -123,14 +123,17 @@ class DockWatcher(threading.Thread):
         try:
             while not self.stop_event.is_set():
                 self.wake.clear()
-                self.poll_once()
+                try:
+                    self.poll_once()
+                except Exception:  # e.g. a root made unreadable: logged, retried next period
+                    log.exception("dock watcher poll failed")
                 # Waits on the wake event (watchdog) or the next due scan, whichever first.
                 deadline = time.monotonic() + self.seconds_to_next()
                 while not self.stop_event.is_set() and not self.wake.is_set():
                     left = deadline - time.monotonic()
                     if left <= 0:
                         break
-                    self.wake.wait(min(left, 0.5))
+                    self.wake.wait(left)  # stop() sets wake too
         finally:
             if observer is not None:
                 observer.stop()

@@ -177,3 +177,27 @@ def test_camera_pulled_mid_copy_is_retried_when_docked_again(tmp_path, profiles,
     for row in agent.journal.clips():
         assert row.sha256 == sha256sum(docked / row.relpath)
     assert len(agent.journal.clips()) == len(sim.clips)
+
+
+def test_a_journal_that_cannot_commit_pauses_offload_and_loses_nothing(tmp_path, profiles, agent_factory):
+    import sqlite3
+
+    staging = tmp_path / "staging" / "CAM"
+    simulate(profiles, staging, clips=2, seed=13)
+    agent = agent_factory()
+    real_transition = agent.journal.transition
+
+    def disk_full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    agent.journal.transition = disk_full
+    os.rename(staging, tmp_path / "media" / "CAM")
+    assert wait_for(lambda: (agent.status.paused or "").startswith("journal cannot be written"), timeout=60)
+    assert agent.journal.counts()["SPOOLED"] == 0 and agent._worker.is_alive()
+
+    agent.journal.transition = real_transition  # space freed
+    assert wait_for(lambda: agent.journal.counts()["SPOOLED"] == 2, timeout=60)
+    assert agent.status.paused is None
+    for row in agent.journal.clips():
+        assert row.sha256 == sha256sum(tmp_path / "media" / "CAM" / row.relpath)
+    assert agent.journal.events(kinds=["recovered"])  # the copy made before the failed commit was verified
