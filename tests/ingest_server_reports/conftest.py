@@ -39,15 +39,16 @@ START = datetime(2010, 1, 10, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def clock(ctx):
+def clock(ctx):  # noqa: F811 (the imported fixture)
     clock = Clock(START)
     ctx.clock = clock
     return clock
 
 
 @pytest.fixture
-def custodian2(ctx):
+def custodian2(ctx):  # noqa: F811 (the imported fixture)
     with ctx.sessions() as session:
-        _, token = auth_service.create_user(session, username="custodian2", role="custodian", officer_id=None,
-                                            actor="test")
+        _, token = auth_service.create_user(
+            session, username="custodian2", role="custodian", officer_id=None, actor="test"
+        )
     return {"Authorization": f"Bearer {token}"}

@@ -27,8 +27,17 @@ def report_body(number: str, start: datetime, end: datetime, **overrides) -> dic
         "officers": ["B1234"],
         "vehicles": [],
         "force_types": ["strike"],
-        "subjects": [{"role": "subject", "name": "John Roe", "race": "white", "gender": "male",
-                      "age_group": "25_34", "injured": False, "force_types": ["strike"]}],
+        "subjects": [
+            {
+                "role": "subject",
+                "name": "John Roe",
+                "race": "white",
+                "gender": "male",
+                "age_group": "25_34",
+                "injured": False,
+                "force_types": ["strike"],
+            }
+        ],
     }
     body.update(overrides)
     return body
@@ -39,9 +48,15 @@ def upload_at(client, headers, start: datetime, minutes: float = 5, size: int = 
     end = start + timedelta(minutes=minutes)
     data = server_helpers.clip_bytes(size, seed)
     reg, _ = server_helpers.upload(
-        client, headers, data,
-        camera_start=iso(start), camera_end=iso(end), corrected_start=iso(start), corrected_end=iso(end),
-        duration_seconds=minutes * 60, **meta,
+        client,
+        headers,
+        data,
+        camera_start=iso(start),
+        camera_end=iso(end),
+        corrected_start=iso(start),
+        corrected_end=iso(end),
+        duration_seconds=minutes * 60,
+        **meta,
     )
     return reg["clip_id"]
 
@@ -50,16 +65,38 @@ def device_id(session, name: str = "car-17") -> str:
     return session.execute(select(Device.id).where(Device.name == name)).scalar_one()
 
 
-def insert_clip(session, device: str, *, officer: str | None, vehicle: str | None, start: datetime | None,
-                end: datetime | None, corrected: bool = True, stored_at: datetime | None = None) -> Clip:
+def insert_clip(
+    session,
+    device: str,
+    *,
+    officer: str | None,
+    vehicle: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    corrected: bool = True,
+    stored_at: datetime | None = None,
+) -> Clip:
     """A stored clip row with no object behind it (for linking tests only)."""
     sha = uuid.uuid4().hex * 2
     clip = Clip(
-        device_id=device, sha256=sha, size=1, part_size=8 << 20, composite="x-1", manifest_json="{}",
-        state=STORED, object_key=f"originals/{sha}", version_id=None, officer_id=officer, vehicle_id=vehicle,
-        original_name="clip.mp4", corrected_start=start if corrected else None,
-        corrected_end=end if corrected else None, camera_start=None if corrected else start,
-        camera_end=None if corrected else end, stored_at=stored_at or start, flags_json="[]",
+        device_id=device,
+        sha256=sha,
+        size=1,
+        part_size=8 << 20,
+        composite="x-1",
+        manifest_json="{}",
+        state=STORED,
+        object_key=f"originals/{sha}",
+        version_id=None,
+        officer_id=officer,
+        vehicle_id=vehicle,
+        original_name="clip.mp4",
+        corrected_start=start if corrected else None,
+        corrected_end=end if corrected else None,
+        camera_start=None if corrected else start,
+        camera_end=None if corrected else end,
+        stored_at=stored_at or start,
+        flags_json="[]",
         duration_seconds=(end - start).total_seconds() if start and end else None,
     )
     session.add(clip)

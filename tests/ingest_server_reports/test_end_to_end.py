@@ -19,8 +19,10 @@ from tests.ingest_server_reports.helpers import report_body, upload_at
 
 
 def _sweep(client, auth, dry_run: bool):
-    response = client.get("/api/v1/retention/sweep", headers=auth) if dry_run else client.post(
-        "/api/v1/retention/sweep", headers=auth
+    response = (
+        client.get("/api/v1/retention/sweep", headers=auth)
+        if dry_run
+        else client.post("/api/v1/retention/sweep", headers=auth)
     )
     assert response.status_code == 200, response.text
     return response.json()
@@ -32,8 +34,11 @@ def test_linked_clip_is_kept_while_open_then_swept_with_a_certificate(client, ct
     clip_id = upload_at(client, device, incident - timedelta(minutes=2), minutes=4, officer_id="B1234")
     other_id = upload_at(client, device, incident + timedelta(hours=3), minutes=4, officer_id="B1234", seed=1)
 
-    made = client.post("/api/v1/reports", headers=custodian,
-                       json=report_body("UOF-2010-0001", incident, incident + timedelta(minutes=20)))
+    made = client.post(
+        "/api/v1/reports",
+        headers=custodian,
+        json=report_body("UOF-2010-0001", incident, incident + timedelta(minutes=20)),
+    )
     assert made.status_code == 201, made.text
     report = made.json()
     links = client.get(f"/api/v1/reports/{report['id']}/clips", headers=custodian).json()
@@ -51,16 +56,20 @@ def test_linked_clip_is_kept_while_open_then_swept_with_a_certificate(client, ct
     assert ctx.storage.head(*_key_version(ctx, clip_id)).size == 4096
 
     # Closing shortens the clip's retention: it waits for a second, different custodian.
-    closing = client.patch(f"/api/v1/reports/{report['id']}", headers=custodian,
-                           json={"status": "closed", "reason": "investigation complete"})
+    closing = client.patch(
+        f"/api/v1/reports/{report['id']}",
+        headers=custodian,
+        json={"status": "closed", "reason": "investigation complete"},
+    )
     assert closing.status_code == 202, closing.text
     change = closing.json()["change"]
     assert any(clip_id in line for line in change["dry_run"])
     own = client.post(f"/api/v1/retention/changes/{change['id']}/approve", headers=custodian, json={})
     assert own.status_code == 409
     assert client.get(f"/api/v1/reports/{report['id']}", headers=custodian).json()["status"] == "open"
-    approved = client.post(f"/api/v1/retention/changes/{change['id']}/approve", headers=custodian2,
-                           json={"note": "checked"})
+    approved = client.post(
+        f"/api/v1/retention/changes/{change['id']}/approve", headers=custodian2, json={"note": "checked"}
+    )
     assert approved.status_code == 200 and approved.json()["status"] == "applied", approved.text
     closed = client.get(f"/api/v1/reports/{report['id']}", headers=custodian).json()
     assert closed["status"] == "closed" and closed["closed_at"].startswith(clock().date().isoformat())
@@ -90,9 +99,15 @@ def test_linked_clip_is_kept_while_open_then_swept_with_a_certificate(client, ct
     assert clip["state"] == "deleted"
 
     with ctx.sessions() as session:
-        events = session.execute(
-            select(AuditEvent).where(AuditEvent.object_id == clip_id, AuditEvent.event_type == "clip.deleted")
-        ).scalars().all()
+        events = (
+            session.execute(
+                select(AuditEvent).where(
+                    AuditEvent.object_id == clip_id, AuditEvent.event_type == "clip.deleted"
+                )
+            )
+            .scalars()
+            .all()
+        )
         assert len(events) == 1 and json.loads(events[0].detail)["sha256"] == clip["sha256"]
         assert verify_chain(session).ok
     again = _sweep(client, custodian, dry_run=False)
