@@ -85,7 +85,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(PortalError)
     async def _portal_error(request: Request, exc: PortalError):
-        return render(request, "error.html", exc.status, exc.headers, title=exc.title, message=exc.message)
+        brand = "Evidence review" if request.url.path.startswith("/review/") else None
+        return render(
+            request, "error.html", exc.status, exc.headers, title=exc.title, message=exc.message, brand=brand
+        )
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired):

@@ -44,6 +44,7 @@ def _redact(request: Request) -> str:
     shown = f"sha256:{token_hash(raw)[:12]}"
     request.scope["path_params"] = {**params, "token": shown}
     request.scope["path"] = request.scope["path"].replace(raw, shown) if raw else request.scope["path"]
+    request.state.review_token = raw  # for building the page's own links; never logged
     return raw
 
 
@@ -98,9 +99,14 @@ def _shared_clip(session: Session, share: Share, clip_id: str):
     raise PortalError(404, "Not in this share", "This recording is not part of this share.")
 
 
+def _start(clip) -> float:
+    when = clip.corrected_start or clip.camera_start
+    return when.timestamp() if when else 0.0
+
+
 @router.get("/{token}", name="review.page")
-def review_page(request: Request, ctx: ContextDep, session: SessionDep, share: LiveShare, token: str):
-    clips = service.clips_of(session, share)
+def review_page(request: Request, ctx: ContextDep, session: SessionDep, share: LiveShare):
+    clips = sorted(service.clips_of(session, share), key=_start)
     service.record_view(session, share=share, now=ctx.clock(), source=source_address(request))
     return render(
         request,
@@ -109,7 +115,7 @@ def review_page(request: Request, ctx: ContextDep, session: SessionDep, share: L
         clips=clips,
         names=unique_names(clips),
         left=service.downloads_left(share),
-        base=f"/review/{token}",
+        base=f"/review/{request.state.review_token}",
         principal=None,
     )
 

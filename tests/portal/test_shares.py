@@ -181,3 +181,15 @@ def test_clip_outside_the_share_is_not_served(client, people, stored):
     path = make_share(client, [first], allow_download="1")
     assert client.get(f"{path}/clips/{second}/stream").status_code == 404
     assert client.get(f"{path}/clips/{second}/original").status_code == 404
+
+
+def test_review_page_players_stream_through_the_server(client, people, stored):
+    sign_in(client)
+    path = make_share(client, list(stored))
+    client.cookies.clear()
+    page = client.get(path).text
+    sources = re.findall(r'<video[^>]* src="([^"]+)"', page)
+    assert sorted(sources) == sorted(f"{path}/clips/{clip_id}/stream" for clip_id in stored)
+    for src in sources:
+        part = client.get(src, headers={"Range": "bytes=0-9"})
+        assert part.status_code == 206 and part.content in {data[:10] for data in stored.values()}
