@@ -117,6 +117,7 @@ def test_ten_thousand_small_files(tmp_path):
                                                            if f.relpath == "DCIM/107MEDIA/F00123.mp4")))
     assert Path(row.spool_path).read_bytes() == b"7/123"
     assert off.plan(_volume(vol), scan_volume(vol).files) == []  # a re-dock finds nothing new
+    assert "clips: SPOOLED 10000" in render(build_status(spool.root))
 
 
 def test_volume_removed_mid_copy_is_retried_on_next_dock(tmp_path):
