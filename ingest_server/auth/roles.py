@@ -2,8 +2,8 @@
 
 device: register and upload its own clips, nothing else.
 trooper: read own clips (officer id matches). prosecutor: no search (share links come later).
-auditor: read clips' metadata and the audit log, change nothing. custodian: read, download,
-categorise. admin: everything, including enrolling users and devices.
+auditor: read clips' metadata and the audit log, change nothing. custodian: read, download
+(category changes go through the retention API). admin: everything, including enrolling users and devices.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "clips.search": frozenset({Role.ADMIN, Role.CUSTODIAN, Role.AUDITOR, Role.TROOPER}),
     "clips.read": frozenset({Role.ADMIN, Role.CUSTODIAN, Role.AUDITOR, Role.TROOPER}),
     "clips.download": frozenset({Role.ADMIN, Role.CUSTODIAN, Role.TROOPER}),
-    "clips.categorise": frozenset({Role.ADMIN, Role.CUSTODIAN}),
     "audit.read": frozenset({Role.ADMIN, Role.AUDITOR, Role.CUSTODIAN}),
     "admin": frozenset({Role.ADMIN}),
     "me": frozenset(Role),

@@ -1,6 +1,7 @@
-"""Custodian API over the clip index: search, one clip, its manifest, its thumbnail, its original
-(streamed, with HTTP Range and its SHA-256 in `X-Content-SHA256`), its audit trail,
-and a category change. Thin: HTTP in, service call, HTTP out.
+"""Custodian API over the clip index: search, one clip, its manifest, its thumbnail,
+its original (streamed, with HTTP Range and its SHA-256 in `X-Content-SHA256`), its
+audit trail. Thin: HTTP in, service call, HTTP out. Category changes go through the
+retention API (retention_apply), which guards shortenings.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Path, Query
 from fastapi.responses import Response, StreamingResponse
 
 from ingest_server.audit import service as audit_service
@@ -17,16 +18,14 @@ from ingest_server.auth.service import Principal
 from ingest_server.clips import service
 from ingest_server.clips.models import STATES, STORED, Clip
 from ingest_server.clips.ranges import RangeNotSatisfiable, parse_range
-from ingest_server.clips.schemas import CategoryUpdate, ClipPage, ClipPublic
+from ingest_server.clips.schemas import ClipPage, ClipPublic
 from ingest_server.deps import (
     AuditPrincipal,
-    CategorisePrincipal,
     ContextDep,
     DownloadPrincipal,
     ReadPrincipal,
     SearchPrincipal,
     SessionDep,
-    source_address,
 )
 from ingest_server.errors import ErrorOut
 from ingest_server.schemas_common import CLIP_ID_PATTERN, SHA256_PATTERN, When, text
@@ -172,29 +171,3 @@ def clip_audit(
     _load(session, principal, clip_id)
     rows, total = audit_service.search(session, object_id=clip_id, limit=limit, offset=offset)
     return AuditPage(items=[AuditPublic.of(e) for e in rows], total=total, limit=limit, offset=offset)
-
-
-@router.put(
-    "/{clip_id}/category",
-    name="clips.categorise",
-    summary="Change a clip's category (audited)",
-    response_model=ClipPublic,
-    responses=ERRORS,
-)
-def categorise(
-    clip_id: ClipId,
-    body: CategoryUpdate,
-    request: Request,
-    session: SessionDep,
-    principal: CategorisePrincipal,
-) -> ClipPublic:
-    clip = _load(session, principal, clip_id)
-    clip = service.set_category(
-        session=session,
-        clip=clip,
-        category=body.category,
-        reason=body.reason,
-        actor=principal.label,
-        source=source_address(request),
-    )
-    return service.public(clip)

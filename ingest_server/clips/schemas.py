@@ -6,8 +6,6 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest_server.schemas_common import text
-
 
 class ClipPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -51,10 +49,3 @@ class ClipPage(BaseModel):
     total: int
     limit: int
     offset: int
-
-
-class CategoryUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    category: text(64, 1) = Field(description="New category, e.g. 'evidence', 'use-of-force'.")
-    reason: text(1000, 1) = Field(description="Why; kept in the audit log.")

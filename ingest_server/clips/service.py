@@ -1,4 +1,4 @@
-"""Clip queries and the one change a stored clip allows (its category).
+"""Clip queries: search with filters and paging, one clip, who may see it.
 
 Keyword-only functions taking the session explicitly. Troopers only ever see
 clips recorded under their own officer id; `visible_to` says so in one place.
@@ -13,10 +13,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ingest_server.audit import service as audit
 from ingest_server.auth.roles import OWN_CLIPS_ONLY
 from ingest_server.auth.service import Principal
-from ingest_server.clips.models import Clip, assert_mutable
+from ingest_server.clips.models import Clip
 from ingest_server.clips.schemas import ClipPublic
 
 
@@ -79,24 +78,3 @@ def search(
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = session.execute(query.order_by(recorded.desc(), Clip.id).limit(limit).offset(offset))
     return list(rows.scalars()), total
-
-
-def set_category(
-    *, session: Session, clip: Clip, category: str, reason: str, actor: str, source: str | None
-) -> Clip:
-    assert_mutable(clip, "category")
-    before = clip.category
-    clip.category = category
-    audit.append(
-        session,
-        component="clips",
-        event_type="clip.category_changed",
-        actor=actor,
-        outcome="success",
-        object_type="clip",
-        object_id=clip.id,
-        source=source,
-        detail={"from": before, "to": category, "reason": reason},
-    )
-    session.commit()
-    return clip
