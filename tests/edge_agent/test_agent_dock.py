@@ -71,7 +71,7 @@ def test_a_clip_still_being_written_waits_until_quiet(tmp_path, profiles, agent_
 
     staging = tmp_path / "staging" / "CAM"
     simulate(profiles, staging, clips=1, seconds=0.3, seed=1)
-    agent = agent_factory(quiet_seconds=1.5)
+    agent = agent_factory(quiet_seconds=2.5)
     docked = tmp_path / "media" / "CAM"
     os.rename(staging, docked)
     assert wait_for(lambda: agent.journal.counts()["SPOOLED"] == 1, timeout=60)

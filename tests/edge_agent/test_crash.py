@@ -69,7 +69,7 @@ def test_sigkill_during_offload_never_loses_or_doubles_a_clip(tmp_path, profiles
         proc = _start(mode, vol, spool, cfg)
         # Wait for the agent to start writing into the spool, then kill at a random moment.
         deadline = time.monotonic() + 60
-        while proc.poll() is None and _spool_names(spool) == before and time.monotonic() < deadline:
+        while proc.poll() is None and not _spool_names(spool) - before and time.monotonic() < deadline:
             time.sleep(0.002)
         assert time.monotonic() < deadline, "the agent never started offloading"
         time.sleep(rng.uniform(0, 0.12))
