@@ -1,20 +1,86 @@
-"""The reports and holds of a clip, for the clip page, read through the reports
-package's service functions when that package is installed on this server.
+"""What the console shows of reports, links and holds, read through the reports,
+linking and holds packages' own service functions; and their guarded changes
+(link, unlink, place and release a hold), which may wait for a second custodian
+when they would shorten a clip's retention.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
-def reports_of(session, clip_id: str) -> list | None:
-    """The clip's report links, or None when this server has no reports package."""
-    return None
+from sqlalchemy.orm import Session
+
+from ingest_server.clips.models import STORED, Clip
+from ingest_server.holds import service as holds
+from ingest_server.holds.service import HoldError
+from ingest_server.linking import service as linking
+from ingest_server.linking.service import LinkError
+from ingest_server.portal.web import PortalError
+from ingest_server.reports import service as reports
+from ingest_server.reports.service import ReportError
+from ingest_server.retention_apply import guard
+from ingest_server.retention_apply.guard import ChangeError
 
 
-def holds_of(session, clip_id: str) -> list | None:
-    """The clip's holds, or None when this server has no holds package."""
-    return None
+@dataclass(frozen=True)
+class Done:
+    applied: bool
+    message: str
 
 
-def clip_ids_of_report(session, report_id: str) -> list[str] | None:
-    """The ids of the clips linked to a report, or None when there is no such report."""
-    return None
+def reports_of(session: Session, clip_id: str) -> list:
+    """The clip's links (active and past), each with its report."""
+    return linking.active_links(session, clip_id=clip_id)
+
+
+def holds_of(session: Session, clip_id: str) -> list:
+    return holds.for_clips(session, [clip_id])[clip_id]
+
+
+def report(session: Session, report_id: str):
+    found = reports.get(session=session, report_id=report_id[:64])
+    if found is None:
+        raise PortalError(404, "No such report", f"There is no report {report_id[:64]}.")
+    return found
+
+
+def linked_clips(session: Session, report_id: str) -> tuple[list[Clip], list]:
+    """(the stored clips linked now, every link with its history) of a report."""
+    rows = linking.active_links(session, report_id=report_id)
+    ids = list(dict.fromkeys(link.clip_id for link, _ in rows if link.unlinked_at is None))
+    clips = {c.id: c for c in (session.get(Clip, i) for i in ids) if c is not None and c.state == STORED}
+    ordered = sorted(clips.values(), key=lambda c: c.corrected_start or c.camera_start or c.registered_at)
+    return ordered, [link for link, _ in rows]
+
+
+def clip_ids_of_report(session: Session, report_id: str) -> list[str] | None:
+    found = reports.get(session=session, report_id=report_id[:64])
+    if found is None:
+        return None
+    return [c.id for c in linked_clips(session, found.id)[0]]
+
+
+def change(ctx, session: Session, *, kind: str, params: dict, description: str, principal, source) -> Done:
+    """Run a guarded change; say whether it was applied or waits for a second custodian."""
+    try:
+        outcome = guard.run(
+            ctx,
+            session,
+            kind=kind,
+            params=params,
+            description=description,
+            requester_id=principal.id,
+            requester=principal.label,
+            source=source,
+        )
+    except (ChangeError, ReportError, LinkError, HoldError) as exc:
+        session.rollback()
+        raise PortalError(exc.status, "Not done", str(exc)) from exc
+    if outcome.applied:
+        return Done(True, "done")
+    shortens = "; ".join(outcome.dry_run)
+    return Done(
+        False,
+        f"This change shortens retention ({shortens}): it waits for a second custodian's "
+        f"approval (change request {outcome.request.id}).",
+    )

@@ -49,6 +49,15 @@ ARGS = [
     "--autoplay-policy=no-user-gesture-required",
 ]
 pytestmark = pytest.mark.slow
+REPORT = {
+    "number": "UOF-2026-0042",
+    "incident_start": "2026-11-24T09:58:00+00:00",
+    "incident_end": "2026-11-24T10:10:00+00:00",
+    "town": "Hartford",
+    "location": "I-84 exit 48",
+    "officers": ["B1234", "B5678"],
+    "force_types": ["cew"],
+}
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +93,7 @@ def stack(tmp_path_factory, s3_endpoint):
     migrate.upgrade(settings.db_url)
     ctx = build_context(settings)
     with ctx.sessions() as session:
-        auth_service.create_user(
+        _, custodian = auth_service.create_user(
             session, username="custodian1", role="custodian", officer_id=None, actor="test"
         )
         signin.set_password(session, username="custodian1", password=PASSWORD, actor="test", now=utcnow())
@@ -104,9 +113,16 @@ def stack(tmp_path_factory, s3_endpoint):
     base = f"http://127.0.0.1:{port}"
     clips = {}
     with httpx.Client(base_url=base, timeout=60) as http:
-        for name, officer, camera, start, seed in (
-            ("AXON_0019283746.MP4", "B1234", "X81234", "2026-11-24T10:00:00+00:00", 1),
-            ("DASH0001.MP4", "B5678", "DC-77", "2026-11-24T10:00:02+00:00", 2),
+        for name, officer, camera, start, end, seed in (
+            (
+                "AXON_0019283746.MP4",
+                "B1234",
+                "X81234",
+                "2026-11-24T10:00:00+00:00",
+                "2026-11-24T10:00:08+00:00",
+                1,
+            ),
+            ("DASH0001.MP4", "B5678", "DC-77", "2026-11-24T10:00:02+00:00", "2026-11-24T10:00:10+00:00", 2),
         ):
             path = tmp / name
             encode_clip(path, 8, width=320, height=240, fps=25, bitrate=300_000, seed=seed)
@@ -119,14 +135,18 @@ def stack(tmp_path_factory, s3_endpoint):
                 officer_id=officer,
                 camera_serial=camera,
                 corrected_start=start,
-                corrected_end=start.replace(":00+", ":08+"),
+                corrected_end=end,
+                camera_start=start,
+                camera_end=end,
                 duration_seconds=8.0,
                 width=320,
                 height=240,
                 fps=25.0,
             )
             clips[officer] = (reg["clip_id"], hashlib.sha256(data).hexdigest())
-    yield {"base": base, "ctx": ctx, "clips": clips}
+        report = http.post("/api/v1/reports", headers={"Authorization": f"Bearer {custodian}"}, json=REPORT)
+        assert report.status_code == 201, report.text
+    yield {"base": base, "ctx": ctx, "clips": clips, "report": report.json()["id"]}
     server.should_exit = True
     thread.join(10)
     ctx.engine.dispose()
@@ -183,6 +203,16 @@ def test_custodian_shares_prosecutor_reviews_custodian_revokes(chromium, stack):
             page.eval_on_selector("#player", "v => v.pause()")
             _shot(page, "03-clip-page")
 
+            page.goto(f"{base}/portal/reports/{stack['report']}")
+            assert page.locator(".tile video").count() == 2  # body camera and dashcam, side by side
+            page.click("button.together")
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.tile video')].every(v => v.currentTime > 1)",
+                timeout=30_000,
+            )
+            page.click("button.together")
+            _shot(page, "04-report-timeline")
+
             page.goto(f"{base}/portal/clips")
             for box in page.locator("input[name=clip_ids]").all():
                 box.check()
@@ -192,7 +222,7 @@ def test_custodian_shares_prosecutor_reviews_custodian_revokes(chromium, stack):
             page.click("button:has-text('Create share link')")
             link = page.input_value("#share-link")
             assert link.startswith(f"{base}/review/")
-            _shot(page, "04-share-created")
+            _shot(page, "05-share-created")
             page.click("text=Manage this share")
             share_url = page.url
 
@@ -209,7 +239,7 @@ def test_custodian_shares_prosecutor_reviews_custodian_revokes(chromium, stack):
                 timeout=30_000,
             )
             review.click("button.together")
-            _shot(review, "05-review-page")
+            _shot(review, "06-review-page")
 
             with review.expect_download() as download_info:
                 review.click("a:has-text('Download B1234')")
@@ -221,11 +251,11 @@ def test_custodian_shares_prosecutor_reviews_custodian_revokes(chromium, stack):
             page.fill("input[name=reason]", "case disposed")
             page.click("button:has-text('Revoke link')")
             assert "revoked" in page.inner_text("#share-status")
-            _shot(page, "06-share-revoked")
+            _shot(page, "07-share-revoked")
 
             gone = review.reload()
             assert gone.status == 410 and "This link was revoked" in review.content()
-            _shot(review, "07-review-revoked")
+            _shot(review, "08-review-revoked")
         finally:
             browser.close()
 

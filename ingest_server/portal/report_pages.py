@@ -1,0 +1,209 @@
+"""Console pages for use-of-force reports: a list, and the report page (its clips
+on one timeline, side by side, each link with its reason, link and unlink with a
+reason, place and release holds, share the report, export its package).
+
+Changes go through the retention guard of the reports package: one that would
+shorten a clip's retention waits for a second custodian, and the page says so.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse
+
+from ingest_server.deps import AUTH_NOTE_KEY, ContextDep, SessionDep, source_address
+from ingest_server.holds import service as holds
+from ingest_server.portal import links
+from ingest_server.portal.deps import ConsoleUser, check_csrf
+from ingest_server.portal.share_pages import package_response
+from ingest_server.portal.web import PortalError, render
+from ingest_server.reports import service as reports
+from ingest_server.reports.access import READ, WRITE
+
+router = APIRouter(prefix="/portal", include_in_schema=False)
+Reason = Annotated[str, Form(max_length=1000)]
+Csrf = Annotated[str, Form(max_length=100)]
+
+
+def _may(request, user, roles) -> None:
+    if user.role not in roles:
+        request.scope[AUTH_NOTE_KEY] = f"role {user.role.value} may not use report pages"
+        raise PortalError(403, "Not allowed", f"Your role ({user.role.value}) may not do this with reports.")
+
+
+@router.get("/reports", name="portal.reports")
+def report_list(
+    request: Request,
+    session: SessionDep,
+    user: ConsoleUser,
+    officer: Annotated[str, Query(max_length=64)] = "",
+):
+    _may(request, user, READ)
+    rows, total = reports.search(session=session, officer_id=officer.strip() or None, limit=100, offset=0)
+    people = {r.id: ", ".join(reports.officers(r) + reports.vehicles(r)) for r in rows}
+    return render(request, "reports.html", reports=rows, total=total, officer=officer, people=people)
+
+
+@router.get("/reports/{report_id}", name="portal.report")
+def report_page(
+    request: Request,
+    session: SessionDep,
+    user: ConsoleUser,
+    report_id: str,
+    m: Annotated[str, Query(max_length=600)] = "",
+):
+    _may(request, user, READ)
+    found = links.report(session, report_id)
+    clips, history = links.linked_clips(session, found.id)
+    held = holds.for_clips(session, [c.id for c in clips])
+    return render(
+        request,
+        "report.html",
+        report=found,
+        clips=clips,
+        history=history,
+        holds=held,
+        officers=reports.officers(found),
+        vehicles=reports.vehicles(found),
+        message=m,
+        can_change=user.role in WRITE,
+        stream_base="/portal/clips",
+    )
+
+
+def _back(report_id: str, message: str) -> RedirectResponse:
+    return RedirectResponse(f"/portal/reports/{quote(report_id)}?m={quote(message)}", status_code=303)
+
+
+@router.post("/reports/{report_id}/link", name="portal.report_link")
+def report_link(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    user: ConsoleUser,
+    report_id: str,
+    csrf: Csrf = "",
+    clip_id: Annotated[str, Form(max_length=64)] = "",
+    reason: Reason = "",
+):
+    _may(request, user, WRITE)
+    check_csrf(request, csrf)
+    found = links.report(session, report_id)
+    params = {
+        "clip_id": clip_id.strip(),
+        "report_id": found.id,
+        "reason": reason.strip() or "no reason given",
+    }
+    done = links.change(
+        ctx,
+        session,
+        kind="link",
+        params=params,
+        principal=user,
+        description=f"link clip {params['clip_id']} to report {found.number}: {params['reason']}",
+        source=source_address(request),
+    )
+    return _back(found.id, "clip linked" if done.applied else done.message)
+
+
+@router.post("/reports/{report_id}/unlink", name="portal.report_unlink")
+def report_unlink(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    user: ConsoleUser,
+    report_id: str,
+    csrf: Csrf = "",
+    clip_id: Annotated[str, Form(max_length=64)] = "",
+    reason: Reason = "",
+):
+    _may(request, user, WRITE)
+    check_csrf(request, csrf)
+    found = links.report(session, report_id)
+    params = {
+        "clip_id": clip_id.strip(),
+        "report_id": found.id,
+        "reason": reason.strip() or "no reason given",
+    }
+    done = links.change(
+        ctx,
+        session,
+        kind="unlink",
+        params=params,
+        principal=user,
+        description=f"unlink clip {params['clip_id']} from report {found.number}: {params['reason']}",
+        source=source_address(request),
+    )
+    return _back(found.id, "clip unlinked" if done.applied else done.message)
+
+
+@router.post("/reports/{report_id}/holds", name="portal.hold_place")
+def hold_place(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    user: ConsoleUser,
+    report_id: str,
+    csrf: Csrf = "",
+    clip_id: Annotated[str, Form(max_length=64)] = "",
+    matter: Annotated[str, Form(max_length=200)] = "",
+    reason: Reason = "",
+):
+    _may(request, user, WRITE)
+    check_csrf(request, csrf)
+    found = links.report(session, report_id)
+    params = {
+        "clip_id": clip_id.strip(),
+        "matter": matter.strip() or found.number,
+        "reason": reason.strip() or "no reason given",
+    }
+    done = links.change(
+        ctx,
+        session,
+        kind="hold_place",
+        params=params,
+        principal=user,
+        description=f"hold clip {params['clip_id']} for {params['matter']}",
+        source=source_address(request),
+    )
+    return _back(found.id, "hold placed" if done.applied else done.message)
+
+
+@router.post("/reports/{report_id}/holds/{hold_id}/release", name="portal.hold_release")
+def hold_release(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    user: ConsoleUser,
+    report_id: str,
+    hold_id: str,
+    csrf: Csrf = "",
+    reason: Reason = "",
+):
+    _may(request, user, WRITE)
+    check_csrf(request, csrf)
+    found = links.report(session, report_id)
+    params = {"hold_id": hold_id[:32], "reason": reason.strip() or "no reason given"}
+    done = links.change(
+        ctx,
+        session,
+        kind="hold_release",
+        params=params,
+        principal=user,
+        description=f"release hold {params['hold_id']}: {params['reason']}",
+        source=source_address(request),
+    )
+    return _back(found.id, "hold released" if done.applied else done.message)
+
+
+@router.get("/reports/{report_id}/package.zip", name="portal.report_package")
+def report_package(request: Request, ctx: ContextDep, session: SessionDep, user: ConsoleUser, report_id: str):
+    _may(request, user, WRITE)
+    found = links.report(session, report_id)
+    clips, _ = links.linked_clips(session, found.id)
+    return package_response(
+        session, ctx, clips=clips, exporter=user.label, source=source_address(request), report_id=found.number
+    )
