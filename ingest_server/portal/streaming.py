@@ -45,6 +45,8 @@ def stream(
         "Accept-Ranges": "bytes",
         "Content-Length": str(length),
         "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
     }
     if download_name:
         headers["Content-Disposition"] = f'attachment; filename="{download_name}"'

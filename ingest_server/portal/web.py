@@ -66,11 +66,25 @@ def csrf_for(raw_cookie: str) -> str:
     return hashlib.sha256(f"csrf:{raw_cookie}".encode()).hexdigest()[:40]
 
 
+# Pages hold evidence facts and (review pages) a secret link: never cached, never framed, and the
+# link never leaves in a Referer header. Scripts and styles come only from the server itself.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'self'; media-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+}
+
+
 def render(request: Request, name: str, status_code: int = 200, headers: dict | None = None, **context):
     context.setdefault("principal", getattr(request.state, "principal", None))
     raw = request.cookies.get(COOKIE)
     context.setdefault("csrf", csrf_for(raw) if raw else "")
-    return templates.TemplateResponse(request, name, context, status_code=status_code, headers=headers)
+    return templates.TemplateResponse(
+        request, name, context, status_code=status_code, headers={**PAGE_HEADERS, **(headers or {})}
+    )
 
 
 def install(app: FastAPI) -> None:

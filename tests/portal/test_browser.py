@@ -177,6 +177,9 @@ def test_custodian_shares_prosecutor_reviews_custodian_revokes(chromium, stack):
         try:
             custodian = browser.new_context(viewport={"width": 1280, "height": 900})
             page = custodian.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
             page.goto(f"{base}/portal/clips")
             assert "/portal/sign-in" in page.url  # nobody gets in without signing in
             page.fill("input[name=username]", "custodian1")
@@ -228,6 +231,7 @@ def test_custodian_shares_prosecutor_reviews_custodian_revokes(chromium, stack):
 
             prosecutor = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
             review = prosecutor.new_page()
+            review.on("pageerror", lambda exc: errors.append(str(exc)))
             first = review.goto(link)
             assert first.status == 200 and "State v. Doe" in review.content()
             assert body_sha in review.inner_text("table.list") and clips["B5678"][1] in review.content()
@@ -253,6 +257,7 @@ def test_custodian_shares_prosecutor_reviews_custodian_revokes(chromium, stack):
             assert "revoked" in page.inner_text("#share-status")
             _shot(page, "07-share-revoked")
 
+            assert errors == []  # no script error, no Content-Security-Policy violation
             gone = review.reload()
             assert gone.status == 410 and "This link was revoked" in review.content()
             _shot(review, "08-review-revoked")

@@ -187,7 +187,14 @@ def test_review_page_players_stream_through_the_server(client, people, stored):
     sign_in(client)
     path = make_share(client, list(stored))
     client.cookies.clear()
-    page = client.get(path).text
+    response = client.get(path)
+    # the link must not leak through Referer, caches or framing
+    assert (
+        response.headers["referrer-policy"] == "no-referrer"
+        and response.headers["cache-control"] == "no-store"
+    )
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    page = response.text
     sources = re.findall(r'<video[^>]* src="([^"]+)"', page)
     assert sorted(sources) == sorted(f"{path}/clips/{clip_id}/stream" for clip_id in stored)
     for src in sources:
