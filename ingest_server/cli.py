@@ -16,6 +16,7 @@ from ingest_server import migrate
 from ingest_server.auth import service as auth_service
 from ingest_server.auth.roles import USER_ROLES
 from ingest_server.db import make_engine, make_sessionmaker
+from ingest_server.portal.cli import app as portal_cli
 from ingest_server.settings import Settings
 from ingest_server.sweeper.cli import register as register_retention_commands
 
@@ -23,6 +24,7 @@ app = typer.Typer(help="Evidence ingest server.", no_args_is_help=True, add_comp
 audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 register_retention_commands(app)  # retention sweep, fixity check, reports export-opm/stats
+app.add_typer(portal_cli, name="portal")  # set-password, export
 
 
 def _settings() -> Settings:
