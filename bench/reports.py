@@ -5,8 +5,9 @@ time range at that size (p50, p99), on SQLite and on PostgreSQL.
 The index: 1,000 officers, 500 vehicles, one year of clips (about 3 a day per
 officer), bulk-loaded (SQLite: executemany in one transaction; PostgreSQL: COPY),
 then ANALYZE. Each report names 2 officers and 1 vehicle with a 1 to 60 minute
-window; linking is the real `linking.service.link_report` (candidate range scans
-on clips(officer_id|vehicle_id, corrected_start), the pure matcher, link rows and
+window around a clip picked at random; linking is the real
+`linking.service.link_report` (candidate range scans on
+clips(officer_id|vehicle_id, corrected_start), the pure matcher, link rows and
 their audit events, one commit). The search is the clip index's own
 `clips.service.search` (what GET /api/v1/clips runs). EXPLAIN shows the linking
 query's index. EVIDENCE_BENCH_LINK_CLIPS scales the index (default 1,000,000);
@@ -156,20 +157,29 @@ def _device(sessions) -> str:
 
 
 def _link_reports(sessions, count: int = 200) -> tuple[list[float], int]:
+    """Each report is built around a clip picked at random, as a real incident has its recordings."""
     rng = random.Random(7)
     times, links = [], 0
     for n in range(count):
-        start = YEAR + timedelta(seconds=rng.randrange(360 * 86400))
-        body = ReportCreate(
-            number=f"BENCH-{uuid.uuid4().hex[:10]}-{n}",
-            incident_start=start,
-            incident_end=start + timedelta(minutes=rng.randrange(1, 60)),
-            town="Hartford",
-            officers=[f"B{rng.randrange(OFFICERS):04d}" for _ in range(2)],
-            vehicles=[f"V{rng.randrange(VEHICLES):03d}"],
-            force_types=["strike"],
-        )
         with sessions() as session:
+            pivot = f"{rng.getrandbits(128):032x}"
+            officer, vehicle, start = session.execute(
+                select(Clip.officer_id, Clip.vehicle_id, Clip.corrected_start)
+                .where(Clip.id >= pivot)
+                .order_by(Clip.id)
+                .limit(1)
+            ).one_or_none() or ("B0000", None, YEAR)
+            session.rollback()
+            start += timedelta(minutes=rng.randrange(-10, 10))
+            body = ReportCreate(
+                number=f"BENCH-{uuid.uuid4().hex[:10]}-{n}",
+                incident_start=start,
+                incident_end=start + timedelta(minutes=rng.randrange(1, 60)),
+                town="Hartford",
+                officers=[officer, f"B{rng.randrange(OFFICERS):04d}"],
+                vehicles=[vehicle or f"V{rng.randrange(VEHICLES):03d}"],
+                force_types=["strike"],
+            )
             started = time.perf_counter()
             report = reports.create(session=session, body=body, actor="bench", now=start)
             links += len(linking.link_report(session, report, actor="bench", now=start))

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ingest_server.audit import service as audit
 from ingest_server.clips.models import STORED, Clip
 from ingest_server.fixity.models import FixityResult
+from ingest_server.reports import SERVER_SOURCE
 
 SYSTEM_ACTOR = "system:fixity"
 
@@ -108,6 +109,7 @@ def check(
             run.mismatches.append(f"clip {clip.id} ({clip.object_key}): {'; '.join(problems)}")
             audit.append(
                 session,
+                source=SERVER_SOURCE,
                 component="fixity",
                 event_type="fixity.mismatch",
                 actor=actor,
@@ -123,6 +125,7 @@ def check(
             progress(n, len(chosen))
     audit.append(
         session,
+        source=SERVER_SOURCE,
         component="fixity",
         event_type="fixity.run",
         actor=actor,

@@ -18,6 +18,7 @@ again automatically: the custodian's decision stands.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -29,9 +30,11 @@ from ingest_server.clips.models import STORED, Clip
 from ingest_server.linking.config import LinkingSettings
 from ingest_server.linking.matcher import Buffers, ClipWindow, ReportWindow, clip_window, match
 from ingest_server.linking.models import AUTO, MANUAL, ClipLink
+from ingest_server.reports import SERVER_SOURCE
 from ingest_server.reports.models import OFFICER, VEHICLE, Report, ReportMember
 
 SYSTEM_ACTOR = "system:linking"
+log = logging.getLogger(__name__)
 
 
 class LinkError(Exception):
@@ -84,6 +87,7 @@ def _add(
     session.add(link)
     audit.append(
         session,
+        source=SERVER_SOURCE,
         component="linking",
         event_type="link.created",
         actor=actor,
@@ -178,6 +182,20 @@ def on_clip_stored(ctx, session: Session, clip: Clip, *, actor: str = SYSTEM_ACT
     return links
 
 
+def after_clip_stored(ctx, session: Session, clip: Clip) -> None:
+    """The upload path's hook: `on_clip_stored`, never failing the upload.
+
+    The clip is already stored and receipted when this runs; if linking or the
+    store cannot be reached now, the error is logged and the sweeper's catch-up
+    (every clip without a retention decision) links and decides it later.
+    """
+    try:
+        on_clip_stored(ctx, session, clip)
+    except Exception:
+        session.rollback()
+        log.exception("linking/retention of clip %s failed; the sweeper's catch-up will retry", clip.id)
+
+
 def active_links(session: Session, *, clip_id: str | None = None, report_id: str | None = None):
     query = select(ClipLink, Report).join(Report, Report.id == ClipLink.report_id)
     if clip_id:
@@ -216,6 +234,7 @@ def unlink(session: Session, clip_id: str, report: Report, *, reason: str, actor
         link.unlinked_at, link.unlinked_by, link.unlink_reason = now, actor, reason
     audit.append(
         session,
+        source=SERVER_SOURCE,
         component="linking",
         event_type="link.removed",
         actor=actor,

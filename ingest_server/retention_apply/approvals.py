@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ingest_server.audit import service as audit
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import STORED, Clip
+from ingest_server.reports import SERVER_SOURCE
 from ingest_server.retention_apply import guard, policy_store, recompute
 from ingest_server.retention_apply.guard import ChangeError, Outcome
 from ingest_server.retention_apply.models import APPLIED, PENDING, REJECTED, ChangeRequest, RetentionPolicyRow
@@ -114,6 +115,7 @@ def _activate(ctx, session: Session, toml_text: str, actor: str, approvals: list
     )
     audit.append(
         session,
+        source=SERVER_SOURCE,
         component="retention",
         event_type="retention.policy_activated",
         actor=actor,

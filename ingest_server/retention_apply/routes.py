@@ -38,12 +38,13 @@ RequestId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 )
 def clip_retention(clip_id: ClipId, ctx: ContextDep, session: SessionDep, who: Reader) -> RetentionPublic:
     row = session.get(ClipRetention, clip_id)
-    if row is None:
-        if not recompute.decisions(session, [clip_id], policy_store.current(session), ctx.clock()):
-            raise HTTPException(404, f"no stored clip {clip_id}")
-        recompute.apply(ctx, session, [clip_id], actor=who.label)
-        row = session.get(ClipRetention, clip_id)
-    return RetentionPublic.of(row)
+    if row is not None:
+        return RetentionPublic.of(row)
+    # Never decided yet (stored before linking ran): show the decision now, change nothing.
+    decided = recompute.decisions(session, [clip_id], policy_store.current(session), ctx.clock())
+    if clip_id not in decided:
+        raise HTTPException(404, f"no stored clip {clip_id}")
+    return RetentionPublic.of_decision(decided[clip_id])
 
 
 @router.put(

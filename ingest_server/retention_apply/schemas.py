@@ -78,6 +78,22 @@ class RetentionPublic(BaseModel):
             deleted_at=row.deleted_at,
         )
 
+    @classmethod
+    def of_decision(cls, decision) -> RetentionPublic:
+        return cls(
+            clip_id=decision.clip_id,
+            retain_until=decision.retain_until,
+            retain_at_least_until=decision.retain_at_least_until,
+            store_retain_until=None,
+            legal_hold=decision.legal_hold,
+            deletable=decision.deletable,
+            categories=list(decision.categories),
+            reasons=list(decision.reasons),
+            policy_version=decision.policy_version,
+            decided_at=decision.decided_at,
+            deleted_at=None,
+        )
+
 
 class CategoryChange(BaseModel):
     model_config = ConfigDict(extra="forbid")

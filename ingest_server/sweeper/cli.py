@@ -96,6 +96,7 @@ def export_opm(
         session.rollback()
         audit.append(
             session,
+            source="cli",
             component="reporting",
             event_type="reporting.opm_export",
             actor=_actor(),
