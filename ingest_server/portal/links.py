@@ -82,5 +82,5 @@ def change(ctx, session: Session, *, kind: str, params: dict, description: str, 
     return Done(
         False,
         f"This change shortens retention ({shortens}): it waits for a second custodian's "
-        f"approval (change request {outcome.request.id}).",
+        f"approval (change request {outcome.request.id}, see Approvals).",
     )

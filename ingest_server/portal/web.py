@@ -89,12 +89,19 @@ def render(request: Request, name: str, status_code: int = 200, headers: dict | 
 
 def install(app: FastAPI) -> None:
     """Add the console, the review pages and their static files to `app`."""
+    from ingest_server.portal.approval_pages import router as approval_pages_router
     from ingest_server.portal.pages import router as pages_router
     from ingest_server.portal.report_pages import router as report_pages_router
     from ingest_server.portal.share_pages import router as share_pages_router
     from ingest_server.shares.routes import router as review_router
 
-    for router in (pages_router, report_pages_router, share_pages_router, review_router):
+    for router in (
+        pages_router,
+        report_pages_router,
+        approval_pages_router,
+        share_pages_router,
+        review_router,
+    ):
         app.include_router(router)
     app.mount("/portal/static", StaticFiles(directory=str(HERE / "static")), name="portal.static")
 

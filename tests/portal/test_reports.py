@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from ingest_server.audit.models import AuditEvent
 from ingest_server.auth import service as auth_service
+from ingest_server.portal import signin
 from ingest_server.shares.models import Share
-from tests.portal.conftest import csrf, sign_in
+from tests.portal.conftest import PASSWORD, csrf, sign_in
 
 REPORT = {
     "number": "UOF-2026-0042",
@@ -67,15 +68,19 @@ def test_report_page_links_holds_and_timeline(client, people, ctx, stored):
     change_id = re.search(r"change request ([0-9a-f]{32})", waiting.text).group(1)
     assert "second custodian" in waiting.text and waiting.text.count("<video") == 2
     with ctx.sessions() as session:
-        _, second_custodian = auth_service.create_user(
+        auth_service.create_user(
             session, username="custodian2", role="custodian", officer_id=None, actor="test"
         )
-    approved = client.post(
-        f"/api/v1/retention/changes/{change_id}/approve",
-        json={"approve": True},
-        headers={"Authorization": f"Bearer {second_custodian}"},
-    )
-    assert approved.status_code == 200, approved.text
+    # the requester may not approve their own change; a second custodian approves it in the console
+    listed = client.get("/portal/approvals")
+    assert change_id in listed.text and "wrong incident" in listed.text
+    own = client.post(f"/portal/approvals/{change_id}", data={"csrf": csrf(client), "decision": "approve"})
+    assert own.status_code == 409 and "different custodian" in own.text
+    with ctx.sessions() as session:
+        signin.set_password(session, username="custodian2", password=PASSWORD, actor="test", now=ctx.clock())
+    sign_in(client, username="custodian2")
+    approved = _post(client, f"/portal/approvals/{change_id}", decision="approve", note="checked the footage")
+    assert "is now applied" in approved.text and change_id not in approved.text.split("</p>", 1)[1]
     unlinked = client.get(f"/portal/reports/{report_id}")
     assert unlinked.text.count("<video") == 1 and "wrong incident" in unlinked.text
     relinked = _post(client, f"/portal/reports/{report_id}/link", clip_id=first, reason="it was this one")
