@@ -65,6 +65,12 @@ class Agent:
                                    mounts_file=mounts_file, use_watchdog=use_watchdog, stop=self.stop_event)
         self._worker = threading.Thread(target=self._work, name="offload-worker", daemon=True)
         self.recorders: list = []
+        self.upload = None
+        if settings.server_url and settings.device_token_file:
+            from edge_agent.upload_service import UploadService
+
+            self.upload = UploadService(settings, self.journal, self.status, stop=self.stop_event,
+                                        docked=lambda: dict(self.volumes), now=now)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -80,6 +86,8 @@ class Agent:
                                              self.profiles, self.stop_event)
         self.watcher.start()
         self._worker.start()
+        if self.upload is not None:
+            self.upload.start()
 
     def stop(self, timeout: float | None = 30) -> None:
         self.stop_event.set()
@@ -121,6 +129,8 @@ class Agent:
                            device_serial=volume.device_serial,
                            label=volume.label, clock_offset_seconds=volume.clock_offset_seconds,
                            warnings=volume.warnings, note=None)
+        if self.upload is not None:  # clips receipted while this camera was away are released now
+            self.upload.on_docked(volume)
         return volume
 
     def _detach(self, root: Path) -> None:

@@ -113,7 +113,7 @@ def start_recorders(settings: AgentSettings, journal: Journal, status: RuntimeSt
 
         rec = UvcRecorder(source=source, input_format=fmt, options=options, out_dir=out_dir,
                           segment_seconds=seconds, on_segment=on_segment, name_prefix=device.name,
-                          stop=stop, **encoder)
+                          stop=stop, max_seconds=device.max_seconds, **encoder)
         rec.start()
         status.uvc[device.name] = {"source": device.source, "out_dir": str(out_dir)}
         recorders.append(rec)

@@ -41,6 +41,9 @@ class UvcDevice(BaseModel):
                                           description="Overrides the profile's segment length.")
     device_serial: str | None = Field(None, title="Device serial",
                                       description="Serial recorded with each segment (default: name).")
+    max_seconds: float | None = Field(None, gt=0, title="Stop after",
+                                      description="Stop recording after this much media time (demo, tests); "
+                                      "None records until the agent stops.")
 
 
 class AgentSettings(BaseSettings):
@@ -74,8 +77,18 @@ class AgentSettings(BaseSettings):
                                            "Never put the token itself in the configuration.")
     bandwidth_limit_bps: int | None = Field(None, gt=0, title="Bandwidth limit",
                                             description="Upload limit in bytes per second (uploader).")
-    upload_concurrency: int = Field(2, ge=1, le=16, title="Upload concurrency",
+    upload_concurrency: int = Field(4, ge=1, le=16, title="Upload concurrency",
                                     description="Parts uploaded at once (uploader).")
+    clip_concurrency: int = Field(2, ge=1, le=8, title="Clip concurrency",
+                                  description="Clips uploaded at once (uploader); event clips go first.")
+    upload_poll_seconds: float = Field(2.0, gt=0, title="Upload poll",
+                                       description="How often the uploader looks for new spooled clips.")
+    server_key_file: Path | None = Field(
+        None, title="Server receipt key",
+        description="The server's Ed25519 public key (PEM) that receipts must verify with. Default: fetched "
+        "on first contact and pinned in the spool (server-key.pem).")
+    spool_grace_seconds: float = Field(24 * 3600, ge=0, title="Spool grace period",
+                                       description="A spool copy is removed this long after its receipt.")
 
     @model_validator(mode="before")
     @classmethod

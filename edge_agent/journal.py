@@ -54,6 +54,9 @@ class Journal:
         self._db.execute("PRAGMA busy_timeout=30000")
         with self._lock:
             self._db.executescript(SCHEMA)
+            have = {r[1] for r in self._db.execute("PRAGMA table_info(clips)")}
+            for column in set(COLUMNS) - have:  # a journal written by an older agent
+                self._db.execute(f"ALTER TABLE clips ADD COLUMN {column} TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -195,8 +198,8 @@ class Journal:
         with self._lock:
             problems = [r[0] for r in self._db.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"]
         for row in self.clips(*HELD_STATES):
-            if row.state == "RELEASED" and row.spool_path and not Path(row.spool_path).exists():
-                continue  # a spool copy may be pruned once its receipt is in
+            if row.spool_removed_at:
+                continue  # pruned after its receipt and the grace period (upload_service.clean_spool)
             if row.spool_path is None or not Path(row.spool_path).is_file():
                 problems.append(f"clip {row.id} is {row.state} but spool file {row.spool_path} is missing")
             elif Path(row.spool_path).stat().st_size != row.manifest["size"]:

@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS clips (
     receipt_json TEXT,
     released_at TEXT,
     release_action TEXT,
+    spool_removed_at TEXT,
     CHECK (state IN ('DISCOVERED', 'QUARANTINED')
            OR (spool_path IS NOT NULL AND sha256 IS NOT NULL AND manifest_json IS NOT NULL)),
     CHECK (state != 'QUARANTINED' OR quarantine_reason IS NOT NULL)
@@ -96,6 +97,7 @@ class ClipRow:
     receipt_json: str | None
     released_at: str | None
     release_action: str | None
+    spool_removed_at: str | None = None
 
     @property
     def flags(self) -> list[str]:

@@ -38,6 +38,7 @@ class RuntimeStatus:
         self.paused: str | None = None
         self.bytes_copied = 0
         self.uvc: dict[str, dict] = {}
+        self.upload: dict | None = None  # set by the upload service when a server is configured
 
     def volume(self, root: Path, **fields) -> None:
         with self._lock:
@@ -88,6 +89,7 @@ class RuntimeStatus:
                 "paused": self.paused, "bytes_copied": self.bytes_copied,
                 "bytes_per_second": round(self.bytes_per_second(), 1),
                 "uvc": {k: dict(v) for k, v in self.uvc.items()},
+                "upload": dict(self.upload) if self.upload else None,
             }
 
     def save(self, spool_dir: Path) -> None:

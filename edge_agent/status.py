@@ -10,6 +10,7 @@ paused-for-full-spool). `build_status` is pure data; `render` is the text.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from edge_agent.journal import Journal
@@ -45,8 +46,20 @@ def build_status(spool_dir: Path, events: int = 20) -> dict:
             "flagged": flagged,
             "events": journal.events(events, kinds=ATTENTION),
             "uvc": live.get("uvc", {}),
+            "upload": live.get("upload"),
+            "oldest_unreceipted": _oldest_unreceipted(journal),
             "agent": {k: live.get(k) for k in ("pid", "started_at", "saved_at")},
         }
+
+
+def _oldest_unreceipted(journal: Journal) -> dict | None:
+    pending = journal.clips("DISCOVERED", "SPOOLED", "REGISTERED", "UPLOADED")
+    oldest = min(pending, key=lambda r: r.created_at, default=None)
+    if oldest is None:
+        return None
+    age = (datetime.now(UTC) - datetime.fromisoformat(oldest.created_at)).total_seconds()
+    return {"id": oldest.id, "relpath": oldest.relpath, "state": oldest.state, "since": oldest.created_at,
+            "age_seconds": round(age, 1), "last_error": oldest.error}
 
 
 def render(status: dict) -> str:
@@ -58,6 +71,16 @@ def render(status: dict) -> str:
     counts = ", ".join(f"{k} {v}" for k, v in status["counts"].items() if v) or "no clips yet"
     lines.append(f"clips: {counts}")
     lines.append(f"rate: {status['bytes_per_second'] / 1e6:.1f} MB/s")
+    up = status.get("upload")
+    if up:
+        limit = f"{up['bandwidth_limit_bps'] / 1e6:.1f} MB/s" if up.get("bandwidth_limit_bps") else "none"
+        lines.append(f"upload to {up['server']}: {up['bytes_per_second'] / 1e6:.1f} MB/s, "
+                     f"{up['bytes_sent'] / 1e6:.1f} MB sent, bandwidth limit {limit}")
+    old = status.get("oldest_unreceipted")
+    if old:
+        lines.append(f"oldest unreceipted clip: {old['id']} {old['relpath']!r} ({old['state']}) "
+                     f"for {old['age_seconds'] / 60:.1f} min" + (f", last error: {old['last_error']}"
+                                                                    if old.get("last_error") else ""))
     if status["current"]:
         c = status["current"]
         lines.append(f"copying: {c['relpath']} {c['done']}/{c['total']} bytes")

@@ -12,16 +12,14 @@ camera. Clips go `clip_concurrency` at a time; parts `part_concurrency` at a tim
 
 from __future__ import annotations
 
-import base64
 import logging
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
-from pathlib import Path
 
 from edge_agent.bandwidth import TokenBucket, Unlimited
+from edge_agent.clip_metadata import register_metadata
 from edge_agent.journal import ClipRow, Journal, JournalError
 from edge_agent.receipts import ReceiptError, verify_receipt
 from edge_agent.retry import Stopped, with_retries
@@ -37,34 +35,6 @@ PENDING = ("SPOOLED", "REGISTERED", "UPLOADED")
 def priority(row: ClipRow) -> tuple:
     """Event-flagged clips first, then oldest first."""
     return (0 if "event" in row.flags else 1, row.created_at, row.id)
-
-
-def server_metadata(row: ClipRow, vehicle_id: str | None) -> dict:
-    meta, probe = row.metadata, row.metadata.get("probe") or {}
-    start_raw = meta.get("camera_start") or meta.get("started_at")
-    duration = probe.get("duration_seconds")
-    start = datetime.fromisoformat(start_raw) if start_raw else None
-    end = start + timedelta(seconds=duration) if start and duration else None
-    offset = row.clock_offset_seconds or 0.0  # camera clock minus agent clock at dock
-
-    def fix(t):
-        return (t - timedelta(seconds=offset)).isoformat() if t else None
-
-    thumb = meta.get("thumbnail")
-    thumb_b64 = None
-    if thumb and Path(thumb).is_file() and Path(thumb).stat().st_size < 512 * 1024:
-        thumb_b64 = base64.b64encode(Path(thumb).read_bytes()).decode()
-    return {
-        "camera_serial": row.device_serial, "officer_id": meta.get("officer_id"),
-        "vehicle_id": vehicle_id, "profile": row.profile,
-        "original_name": meta.get("original_name") or row.relpath,
-        "camera_start": start.isoformat() if start else None, "camera_end": end.isoformat() if end else None,
-        "corrected_start": fix(start), "corrected_end": fix(end),
-        "clock_offset_seconds": row.clock_offset_seconds, "duration_seconds": duration,
-        "container": probe.get("container"), "codec": probe.get("codec"), "width": probe.get("width"),
-        "height": probe.get("height"), "fps": probe.get("fps"), "has_audio": probe.get("has_audio"),
-        "flags": row.flags, "thumbnail_jpeg_b64": thumb_b64,
-    }
 
 
 class RateMeter:
@@ -146,8 +116,8 @@ class Uploader:
 
     def advance(self, row: ClipRow) -> bool:
         """Move one clip as far as it goes. True when it ends RECEIPTED."""
-        reg = self._retry(lambda: self.client.register(row.manifest, server_metadata(row, self.vehicle_id)),
-                          f"register clip {row.id}")
+        metadata = register_metadata(row, vehicle_id=self.vehicle_id)
+        reg = self._retry(lambda: self.client.register(row.manifest, metadata), f"register clip {row.id}")
         if row.state == "SPOOLED":
             self.journal.transition(row.id, "SPOOLED", "REGISTERED", server_clip_id=reg["clip_id"],
                                     upload_id=reg.get("upload_id"))
