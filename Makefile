@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test bench lint clean
+.PHONY: install test bench lint clean demo
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The whole chain on this machine; ONCE=1 runs to completion and verifies every clip.
+demo: $(STAMP)
+	$(BIN)/python -m demo $(if $(ONCE),--once,)
+
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
@@ -27,4 +31,4 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache demo-data bench-data test-artifacts
