@@ -200,3 +200,23 @@ def test_review_page_players_stream_through_the_server(client, people, stored):
     for src in sources:
         part = client.get(src, headers={"Range": "bytes=0-9"})
         assert part.status_code == 206 and part.content in {data[:10] for data in stored.values()}
+
+
+def test_console_plays_and_downloads_are_in_the_clip_trail(client, people, stored):
+    sign_in(client)
+    first = next(iter(stored))
+    assert client.get(f"/portal/clips/{first}/stream", headers={"Range": "bytes=0-99"}).status_code == 206
+    original = client.get(f"/portal/clips/{first}/original")
+    assert original.content == stored[first]
+    assert original.headers["x-content-sha256"] == hashlib.sha256(stored[first]).hexdigest()
+    trail = client.get(f"/api/v1/clips/{first}/audit", headers=people.auth("auditor")).json()["items"]
+    seen = [
+        (e["event_type"], e["actor"], e["detail"]["status"]) for e in trail if "portal" in e["event_type"]
+    ]
+    assert seen == [
+        ("api.portal.clip_stream", "user:custodian1", 206),
+        ("api.portal.clip_original", "user:custodian1", 200),
+    ]
+    sign_in(client, username="trooper1")  # a trooper sees their own clips only
+    other = next(c for c, data in stored.items() if data is not stored[first])
+    assert client.get(f"/portal/clips/{other}/stream").status_code == 403
