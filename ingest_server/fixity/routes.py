@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
-from ingest_server.deps import ContextDep, SessionDep
+from ingest_server.deps import ContextDep, SessionDep, source_address
 from ingest_server.fixity import service
+from ingest_server.reports import audit_source_of
 from ingest_server.reports.access import Reader, Writer
 from ingest_server.retention_apply.http import ERRORS
 
@@ -16,12 +17,14 @@ router = APIRouter(prefix="/api/v1/fixity", tags=["fixity"])
 
 @router.post("/check", name="fixity.check", summary="Re-read and re-hash stored originals", responses=ERRORS)
 def check(
+    request: Request,
     ctx: ContextDep,
     session: SessionDep,
     who: Writer,
     sample: Annotated[float, Query(gt=0, le=1, description="fraction of clips to check")] = 1.0,
 ) -> dict:
-    run = service.check(ctx, session, sample=sample, actor=who.label)
+    with audit_source_of(source_address(request)):
+        run = service.check(ctx, session, sample=sample, actor=who.label)
     return {"run_id": run.run_id, "checked": run.checked, "ok": run.ok, "mismatches": run.mismatches}
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from ingest_server.audit import service as audit
 from ingest_server.clips.models import STORED, Clip
 from ingest_server.fixity.models import FixityResult
-from ingest_server.reports import SERVER_SOURCE
+from ingest_server.reports import audit_source
 
 SYSTEM_ACTOR = "system:fixity"
 
@@ -109,7 +109,7 @@ def check(
             run.mismatches.append(f"clip {clip.id} ({clip.object_key}): {'; '.join(problems)}")
             audit.append(
                 session,
-                source=SERVER_SOURCE,
+                source=audit_source(),
                 component="fixity",
                 event_type="fixity.mismatch",
                 actor=actor,
@@ -125,7 +125,7 @@ def check(
             progress(n, len(chosen))
     audit.append(
         session,
-        source=SERVER_SOURCE,
+        source=audit_source(),
         component="fixity",
         event_type="fixity.run",
         actor=actor,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
 from ingest_server.holds.models import Hold
-from ingest_server.reports import SERVER_SOURCE
+from ingest_server.reports import audit_source
 
 
 class HoldError(Exception):
@@ -27,7 +27,7 @@ def place(session: Session, *, clip_id: str, matter: str, reason: str, actor: st
     session.flush()
     audit.append(
         session,
-        source=SERVER_SOURCE,
+        source=audit_source(),
         component="holds",
         event_type="hold.placed",
         actor=actor,
@@ -49,7 +49,7 @@ def release(session: Session, *, hold_id: str, reason: str, actor: str, now: dat
     hold.released_at, hold.released_by, hold.release_reason = now, actor, reason
     audit.append(
         session,
-        source=SERVER_SOURCE,
+        source=audit_source(),
         component="holds",
         event_type="hold.released",
         actor=actor,

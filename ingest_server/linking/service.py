@@ -30,7 +30,7 @@ from ingest_server.clips.models import STORED, Clip
 from ingest_server.linking.config import LinkingSettings
 from ingest_server.linking.matcher import Buffers, ClipWindow, ReportWindow, clip_window, match
 from ingest_server.linking.models import AUTO, MANUAL, ClipLink
-from ingest_server.reports import SERVER_SOURCE
+from ingest_server.reports import audit_source, audit_source_of
 from ingest_server.reports.models import OFFICER, VEHICLE, Report, ReportMember
 
 SYSTEM_ACTOR = "system:linking"
@@ -87,7 +87,7 @@ def _add(
     session.add(link)
     audit.append(
         session,
-        source=SERVER_SOURCE,
+        source=audit_source(),
         component="linking",
         event_type="link.created",
         actor=actor,
@@ -182,7 +182,7 @@ def on_clip_stored(ctx, session: Session, clip: Clip, *, actor: str = SYSTEM_ACT
     return links
 
 
-def after_clip_stored(ctx, session: Session, clip: Clip) -> None:
+def after_clip_stored(ctx, session: Session, clip: Clip, source: str | None = None) -> None:
     """The upload path's hook: `on_clip_stored`, never failing the upload.
 
     The clip is already stored and receipted when this runs; if linking or the
@@ -190,7 +190,8 @@ def after_clip_stored(ctx, session: Session, clip: Clip) -> None:
     (every clip without a retention decision) links and decides it later.
     """
     try:
-        on_clip_stored(ctx, session, clip)
+        with audit_source_of(source):
+            on_clip_stored(ctx, session, clip)
     except Exception:
         session.rollback()
         log.exception("linking/retention of clip %s failed; the sweeper's catch-up will retry", clip.id)
@@ -234,7 +235,7 @@ def unlink(session: Session, clip_id: str, report: Report, *, reason: str, actor
         link.unlinked_at, link.unlinked_by, link.unlink_reason = now, actor, reason
     audit.append(
         session,
-        source=SERVER_SOURCE,
+        source=audit_source(),
         component="linking",
         event_type="link.removed",
         actor=actor,

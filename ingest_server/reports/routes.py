@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from ingest_server.deps import ContextDep, SessionDep, source_address
 from ingest_server.linking.service import active_links
-from ingest_server.reports import service
+from ingest_server.reports import audit_source_of, service
 from ingest_server.reports.access import Reader, Writer
 from ingest_server.reports.schemas import (
     LinkPublic,
@@ -142,12 +142,14 @@ def update_report(
     response_model=ReportPublic,
     responses=ERRORS,
 )
-def ig_release(report_id: ReportId, ctx: ContextDep, session: SessionDep, who: Writer) -> ReportPublic:
+def ig_release(
+    report_id: ReportId, request: Request, ctx: ContextDep, session: SessionDep, who: Writer
+) -> ReportPublic:
     report = _load(session, report_id)
     if who.role.value != "custodian":
         raise HTTPException(403, "forbidden: only a custodian may release an Inspector General matter")
     now = ctx.clock()
-    with service_errors():
+    with service_errors(), audit_source_of(source_address(request)):
         service.release_ig(session=session, report=report, custodian_id=who.id, actor=who.label, now=now)
         clip_ids = [
             link.clip_id for link, _ in active_links(session, report_id=report.id) if not link.unlinked_at

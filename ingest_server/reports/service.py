@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
-from ingest_server.reports import SERVER_SOURCE
+from ingest_server.reports import audit_source
 from ingest_server.reports.models import CLOSED, OFFICER, VEHICLE, Report, ReportMember
 from ingest_server.reports.schemas import ReportCreate, ReportPublic, ReportUpdate, SubjectEntry
 
@@ -110,7 +110,7 @@ def create(*, session: Session, body: ReportCreate, actor: str, now: datetime) -
     _set_members(session, report)
     audit.append(
         session,
-        source=SERVER_SOURCE,
+        source=audit_source(),
         component="reports",
         event_type="report.created",
         actor=actor,
@@ -156,7 +156,7 @@ def update(*, session: Session, report: Report, body: ReportUpdate, actor: str, 
         _set_members(session, report)
     audit.append(
         session,
-        source=SERVER_SOURCE,
+        source=audit_source(),
         component="reports",
         event_type="report.updated",
         actor=actor,
@@ -179,7 +179,7 @@ def release_ig(*, session: Session, report: Report, custodian_id: str, actor: st
     report.updated_at = now
     audit.append(
         session,
-        source=SERVER_SOURCE,
+        source=audit_source(),
         component="reports",
         event_type="report.ig_released",
         actor=actor,

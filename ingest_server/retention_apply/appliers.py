@@ -15,7 +15,7 @@ from ingest_server.holds import service as holds
 from ingest_server.holds.models import Hold
 from ingest_server.linking import service as linking
 from ingest_server.linking.models import ClipLink
-from ingest_server.reports import SERVER_SOURCE
+from ingest_server.reports import audit_source
 from ingest_server.reports import service as reports
 from ingest_server.reports.schemas import ReportCreate, ReportUpdate
 from ingest_server.retention_apply import policy_store
@@ -98,7 +98,7 @@ def category(ctx, session: Session, params: dict, actor: str, now: datetime) -> 
     before, clip.category = clip.category, name
     audit.append(
         session,
-        source=SERVER_SOURCE,
+        source=audit_source(),
         component="retention",
         event_type="clip.category_changed",
         actor=actor,

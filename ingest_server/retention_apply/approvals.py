@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ingest_server.audit import service as audit
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import STORED, Clip
-from ingest_server.reports import SERVER_SOURCE
+from ingest_server.reports import audit_source, audit_source_of
 from ingest_server.retention_apply import guard, policy_store, recompute
 from ingest_server.retention_apply.guard import ChangeError, Outcome
 from ingest_server.retention_apply.models import APPLIED, PENDING, REJECTED, ChangeRequest, RetentionPolicyRow
@@ -80,10 +80,11 @@ def decide(
     actor = f"{request.requested_by} (approved by {approver.label})"
     params = json.loads(request.params_json)
     request.status, request.decided_at = APPLIED, now
-    if request.kind == "policy":
-        _activate(ctx, session, params["toml"], actor, entries, now)
-    else:
-        guard.execute(ctx, session, request.kind, params, actor, now)
+    with audit_source_of(source):
+        if request.kind == "policy":
+            _activate(ctx, session, params["toml"], actor, entries, now)
+        else:
+            guard.execute(ctx, session, request.kind, params, actor, now)
     session.commit()
     return request
 
@@ -115,7 +116,7 @@ def _activate(ctx, session: Session, toml_text: str, actor: str, approvals: list
     )
     audit.append(
         session,
-        source=SERVER_SOURCE,
+        source=audit_source(),
         component="retention",
         event_type="retention.policy_activated",
         actor=actor,
@@ -133,7 +134,8 @@ def propose_policy(ctx, session: Session, *, toml_text: str, requester: Principa
     diff = policy_diff(session, toml_text, now)
     lines = diff.lines()
     if not diff.shortens:
-        _activate(ctx, session, toml_text, requester.label, [], now)
+        with audit_source_of(source):
+            _activate(ctx, session, toml_text, requester.label, [], now)
         session.commit()
         return Outcome(True, None, None, lines)
     request = ChangeRequest(

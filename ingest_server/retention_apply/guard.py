@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
+from ingest_server.reports import audit_source_of
 from ingest_server.retention_apply import policy_store, recompute
 from ingest_server.retention_apply.models import ChangeRequest
 from retention import ClipDiff
@@ -95,11 +96,12 @@ def run(
     source: str | None = None,
 ) -> Outcome:
     now = ctx.clock()
-    diffs = dry_run(ctx, session, kind, params, requester, now)
-    shortened = [d for d in diffs if d.shortened]
-    if not shortened:
-        applied = execute(ctx, session, kind, params, requester, now)
-        return Outcome(True, applied.result)
+    with audit_source_of(source):
+        diffs = dry_run(ctx, session, kind, params, requester, now)
+        shortened = [d for d in diffs if d.shortened]
+        if not shortened:
+            applied = execute(ctx, session, kind, params, requester, now)
+            return Outcome(True, applied.result)
     lines = [{"clip_id": d.clip_id, "text": d.text, "deletable": d.becomes_deletable} for d in shortened]
     request = ChangeRequest(
         kind=kind,

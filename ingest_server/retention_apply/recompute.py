@@ -24,7 +24,7 @@ from ingest_server.audit import service as audit
 from ingest_server.clips.models import STORED, Clip
 from ingest_server.holds.service import for_clips
 from ingest_server.linking.service import linked_reports
-from ingest_server.reports import SERVER_SOURCE
+from ingest_server.reports import audit_source
 from ingest_server.reports.service import ig_released_by
 from ingest_server.retention_apply import policy_store
 from ingest_server.retention_apply.models import ClipRetention
@@ -134,7 +134,7 @@ def apply(
         if before != after:
             audit.append(
                 session,
-                source=SERVER_SOURCE,
+                source=audit_source(),
                 component="retention",
                 event_type="retention.applied",
                 actor=actor,

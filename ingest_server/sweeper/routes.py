@@ -7,10 +7,11 @@ import json
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, HTTPException, Path, Request
 from pydantic import BaseModel
 
-from ingest_server.deps import ContextDep, SessionDep
+from ingest_server.deps import ContextDep, SessionDep, source_address
+from ingest_server.reports import audit_source_of
 from ingest_server.reports.access import Reader, Writer
 from ingest_server.retention_apply.http import ERRORS
 from ingest_server.schemas_common import CLIP_ID_PATTERN
@@ -64,8 +65,9 @@ def sweep_plan(ctx: ContextDep, who: Reader) -> SweepOut:
     response_model=SweepOut,
     responses={**ERRORS, 409: {"description": "another sweeper is running"}},
 )
-def sweep(ctx: ContextDep, who: Writer) -> SweepOut:
-    result = service.sweep(ctx, dry_run=False, actor=who.label)
+def sweep(request: Request, ctx: ContextDep, who: Writer) -> SweepOut:
+    with audit_source_of(source_address(request)):
+        result = service.sweep(ctx, dry_run=False, actor=who.label)
     if result.busy:
         raise HTTPException(409, result.busy)
     return _out(result)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from ingest_server.audit import service as audit
 from ingest_server.clips.models import STORED, Clip
 from ingest_server.linking import service as linking
-from ingest_server.reports import SERVER_SOURCE
+from ingest_server.reports import audit_source
 from ingest_server.retention_apply import policy_store, recompute
 from ingest_server.retention_apply.models import APPLIED, ChangeRequest, ClipRetention
 from ingest_server.sweeper import lease
@@ -173,7 +173,7 @@ def _delete_one(ctx, session: Session, clip_id: str, actor: str) -> str | None:
     clip.state = DELETED
     audit.append(
         session,
-        source=SERVER_SOURCE,
+        source=audit_source(),
         component="retention",
         event_type="clip.deleted",
         actor=actor,
@@ -218,7 +218,7 @@ def sweep(
                         progress(n, len(result.planned))
             audit.append(
                 session,
-                source=SERVER_SOURCE,
+                source=audit_source(),
                 component="retention",
                 event_type="retention.sweep",
                 actor=actor,

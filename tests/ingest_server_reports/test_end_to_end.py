@@ -110,6 +110,13 @@ def test_linked_clip_is_kept_while_open_then_swept_with_a_certificate(client, ct
         )
         assert len(events) == 1 and json.loads(events[0].detail)["sha256"] == clip["sha256"]
         assert verify_chain(session).ok
+        trail = session.execute(select(AuditEvent).where(AuditEvent.object_id == clip_id)).scalars().all()
+        kinds = {e.event_type: e for e in trail}
+        # CJIS fields on every event; what a request caused names the request's address
+        assert all(e.occurred_at and e.actor and e.outcome and e.source for e in trail)
+        assert (
+            kinds["link.created"].source == "testclient" and kinds["link.created"].actor == "user:custodian1"
+        )
     again = _sweep(client, custodian, dry_run=False)
     assert again["planned"] == [] and again["deleted"] == []
 
