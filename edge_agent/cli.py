@@ -61,8 +61,12 @@ def offload(path: Path = typer.Argument(..., help="The camera volume (a mounted 
             profile: str | None = typer.Option(None, help="Force this firmware profile."),
             profile_dir: list[Path] | None = typer.Option(None, help="Extra profile folder (repeatable)."),
             min_free_bytes: int = typer.Option(0, help="Spool low-water mark in bytes."),
-            thumbnails: bool = typer.Option(True, help="Take a JPEG thumbnail of each clip.")) -> None:
-    """Offload every clip of PATH into the spool now, hashing each at its first read."""
+            thumbnails: bool = typer.Option(True, help="Take a JPEG thumbnail of each clip."),
+            config: Path | None = typer.Option(None, help="Agent config: with server_url and "
+                                               "device_token_file set, the clips are uploaded too."),
+            upload: bool = typer.Option(True, help="Upload when a server is configured.")) -> None:
+    """Offload every clip of PATH into the spool now, hashing each at its first read (and upload them
+    when the config names a server)."""
     from edge_agent.manual import manual_offload
 
     if not path.is_dir():
@@ -71,6 +75,14 @@ def offload(path: Path = typer.Argument(..., help="The camera volume (a mounted 
     summary, code = manual_offload(path, spool, profile_name=profile, profile_dirs=profile_dir or [],
                                    min_free_bytes=min_free_bytes, thumbnails=thumbnails,
                                    progress_factory=None if as_json and not sys.stderr.isatty() else _bars)
+    settings = _settings(config, spool_dir=spool) if config else None
+    if upload and code in (0, 1) and settings and settings.server_url and settings.device_token_file:
+        from edge_agent.manual_upload import manual_upload
+
+        summary["upload"] = manual_upload(path, settings, profile_name=profile,
+                                          progress_factory=None if as_json else _bars)
+        if summary["upload"]["waiting"]:
+            code = code or 5
     if as_json:
         print(json.dumps(summary, indent=1))
     else:
@@ -82,6 +94,13 @@ def offload(path: Path = typer.Argument(..., help="The camera volume (a mounted 
             err.print(f"skipped     {s['relpath']!r}: {s['reason']}")
         if summary["paused"]:
             err.print(f"[yellow]{summary['paused']}[/yellow]")
+        if "upload" in summary:
+            up = summary["upload"]
+            err.print(f"uploaded {up['uploaded']} clip(s) to {up['server']}, {up['bytes_sent'] / 1e6:.1f} MB")
+            for r in up["released"]:
+                err.print(f"released    {r['relpath']!r}: {r['action']}")
+            for w in up["waiting"]:
+                err.print(f"[yellow]waiting     {w['relpath']!r} ({w['state']}): {w['error']}[/yellow]")
     raise typer.Exit(code)
 
 

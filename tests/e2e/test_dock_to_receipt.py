@@ -16,6 +16,7 @@ import time
 from edge_agent.agent import Agent
 from edge_agent.config import load_settings
 from edge_agent.simulator import simulate_camera
+from edge_agent.status import build_status, render
 from firmware_profiles import get_profile, load_profiles
 
 
@@ -50,6 +51,11 @@ def test_ten_clips_docked_to_receipt_release_and_clean_spool(tmp_path, server, s
     finally:
         agent.stop()
     assert {r.sha256 for r in rows} == sums
+    status = build_status(settings.spool_dir)
+    assert status["upload"]["server"] == server.url and status["upload"]["bytes_sent"] > 0
+    assert status["oldest_unreceipted"] is None
+    text = render(status)
+    assert "RELEASED 10" in text and "bandwidth limit none" in text
     for row in rows:
         assert row.release_action.startswith("delete"), row.release_action
         assert not (dock / "CAM" / row.relpath).exists(), "released per profile: deleted from the camera"
