@@ -1,0 +1,138 @@
+"""Upload benchmarks (issue 5), against moto's S3 server on 127.0.0.1.
+
+1. A 1 GiB spooled clip uploaded by the agent (register, presigned part PUTs
+   bound to their SHA-256, complete, receipt checked) against `aws s3 cp` of the
+   same file to the same endpoint with `--checksum-algorithm SHA256`. moto keeps
+   objects in memory, so each round gets a fresh moto and server; the two are
+   alternated within a round. The anchor uses the CLI's default concurrency (10).
+2. Dock to receipt: 10 clips of 200 MB appear under a watched dock folder; the
+   time until the agent service (offload, upload, receipts) has all ten
+   receipted. Random bytes, not video (see bench/offload.py).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from bench.common import GIB, data_dir, make_file, median, timed, warm
+from demo.stack import BIN, LOOPBACK, ServerProcess, moto_server
+
+ROUNDS = 3
+
+
+def _car(root: Path, server: ServerProcess, src: Path):
+    from edge_agent.journal import Journal
+    from edge_agent.receipts import pinned_key
+    from edge_agent.server_client import ServerClient
+    from edge_agent.uploader import Uploader
+    from hashing import Manifest, copy_and_hash
+
+    spool = root / "spool"
+    spool.mkdir(parents=True)
+    journal = Journal(spool / "journal.sqlite")
+    digest = copy_and_hash(src, spool / "clip.mp4")
+    st = src.stat()
+    journal.add_spooled(source_key=f"bench|{src.name}", device_serial="BENCH", volume_root=str(src.parent),
+                        relpath=src.name, size=st.st_size, mtime_ns=st.st_mtime_ns, profile="bench",
+                        spool_path=str(spool / "clip.mp4"), sha256=digest.sha256,
+                        manifest_json=Manifest.from_digest(digest).dumps(),
+                        metadata_json={"original_name": src.name}, flags_json=[])
+    client = ServerClient(server.url, server.device_token)
+    key = spool / "server-key.pem"
+    up = Uploader(journal, client, lambda: pinned_key(key, lambda: client.receipt_key()["public_key_pem"]),
+                  part_concurrency=10, clip_concurrency=1, stop=threading.Event())
+    return journal, up
+
+
+def _aws(endpoint: str, *args: str) -> None:
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+               AWS_DEFAULT_REGION="us-east-1")
+    done = subprocess.run([str(BIN / "aws"), "s3", *args, "--endpoint-url", endpoint], env=env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"aws s3 {args[0]} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+
+
+def upload_1gib(report, base: Path) -> None:
+    src = make_file(base / "clip-1g.bin", GIB, seed=11)
+    warm(src)
+    ours, anchor = [], []
+    for i in range(ROUNDS):
+        with moto_server() as endpoint:
+            server = ServerProcess(base / f"server{i}", endpoint).prepare().start()
+            try:
+                journal, up = _car(base / f"car{i}", server, src)
+                ours.append(timed(lambda up=up: up.run_once() == 1 or sys.exit("upload failed")))
+                up.close()
+                journal.close()
+                bucket = f"s3://anchor-{i}"
+                _aws(endpoint, "mb", bucket)
+                anchor.append(timed(lambda bucket=bucket, endpoint=endpoint: _aws(
+                    endpoint, "cp", str(src), f"{bucket}/anchor.bin", "--checksum-algorithm", "SHA256",
+                    "--only-show-errors")))
+            finally:
+                server.stop()
+        shutil.rmtree(base / f"car{i}", ignore_errors=True)
+    o, a = median(ours), median(anchor)
+    report("aws s3 cp 1 GiB --checksum-algorithm SHA256 (anchor)", f"{GIB / a / 1e6:.0f} MB/s", "anchor")
+    report("agent upload of a 1 GiB clip vs aws s3 cp", f"{a / o:.2f}x ({GIB / o / 1e6:.0f} MB/s, "
+           "register + part PUTs + complete + receipt)", "goal >= 1.0")
+
+
+def dock_to_receipt(report, base: Path) -> None:
+    from edge_agent.agent import Agent
+    from edge_agent.config import load_settings
+
+    camera = base / "staging" / "CAM"
+    clips = camera / "DCIM" / "100MEDIA"
+    clips.mkdir(parents=True)
+    for i in range(10):
+        make_file(clips / f"CLIP{i:04d}.MP4", 200 * 1000 * 1000, seed=100 + i)
+        warm(clips / f"CLIP{i:04d}.MP4")
+    dock = base / "dock"
+    dock.mkdir()
+    with moto_server() as endpoint:
+        server = ServerProcess(base / "server-dock", endpoint).prepare().start()
+        token = base / "token"
+        token.write_text(server.device_token)
+        settings = load_settings(mount_roots=[dock], spool_dir=base / "spool-dock", quiet_seconds=0.5,
+                                 rescan_seconds=0.5, min_free_bytes=0, server_url=server.url,
+                                 device_token_file=token, upload_poll_seconds=0.2, thumbnails=False)
+        agent = Agent(settings, use_watchdog=True)
+        agent.start()
+        try:
+            start = time.monotonic()
+            camera.rename(dock / "CAM")
+            while True:
+                counts = agent.journal.counts()
+                if counts["RECEIPTED"] + counts["RELEASED"] == 10:
+                    break
+                if time.monotonic() - start > 900:
+                    raise RuntimeError(f"not all receipted after 900 s: {counts}")
+                time.sleep(0.1)
+            elapsed = time.monotonic() - start
+        finally:
+            agent.stop()
+            server.stop()
+    report("dock to receipt, 10 x 200 MB clips", f"{elapsed:.1f} s ({2000 / elapsed:.0f} MB/s end to end, "
+           "incl. the 0.5 s quiet wait)", "measured; no goal set")
+
+
+def run(report) -> None:
+    base = data_dir() / "upload"
+    shutil.rmtree(base, ignore_errors=True)
+    base.mkdir(parents=True)
+    try:
+        upload_1gib(report, base)
+        dock_to_receipt(report, base)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+assert LOOPBACK == "127.0.0.1"
