@@ -21,10 +21,19 @@ from ingest_server.export.naming import readable_name
 from ingest_server.portal import links, signin, streaming
 from ingest_server.portal.deps import ConsoleUser, allow, check_csrf
 from ingest_server.portal.web import COOKIE, PortalError, render
+from ingest_server.shares.limiter import GuessLimiter
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 Text = Annotated[str, Query(max_length=64)]
 PAGE = 50
+
+
+def _signin_limiter(request: Request) -> GuessLimiter:
+    """Password spraying across accounts: failed sign-ins per address (accounts lock on their own)."""
+    state = request.app.state
+    if getattr(state, "signin_limiter", None) is None:
+        state.signin_limiter = GuessLimiter(max_failures=20, clock=state.ctx.clock)
+    return state.signin_limiter
 
 
 def _safe_next(path: str | None) -> str:
@@ -57,6 +66,19 @@ def sign_in(
     next: Annotated[str, Form(max_length=500)] = "",
 ):
     now, source = ctx.clock(), source_address(request)
+    guard = _signin_limiter(request)
+    wait = guard.retry_after(source or "unknown")
+    if wait is not None:
+        request.scope["evidence.auth_note"] = "too many failed sign-ins from this address"
+        return render(
+            request,
+            "sign_in.html",
+            429,
+            {"Retry-After": str(wait)},
+            next=_safe_next(next),
+            principal=None,
+            message=f"Too many failed sign-ins from your address: wait {wait} seconds.",
+        )
     if token.strip():
         result = signin.sign_in_token(session, token=token.strip(), now=now, source=source)
     elif username.strip() and password:
@@ -73,6 +95,7 @@ def sign_in(
             message="enter a username and password, or a token",
         )
     if result.principal is None:
+        guard.failed(source or "unknown")
         return render(
             request,
             "sign_in.html",

@@ -21,6 +21,7 @@ from ingest_server.auth.tokens import token_hash
 from ingest_server.deps import ACTOR_KEY, AUTH_NOTE_KEY, ContextDep, SessionDep, source_address
 from ingest_server.export.naming import readable_name, unique_names
 from ingest_server.portal import streaming
+from ingest_server.portal.share_pages import package_response
 from ingest_server.portal.web import PortalError, render
 from ingest_server.shares import service
 from ingest_server.shares.limiter import GuessLimiter
@@ -170,8 +171,6 @@ def review_original(
 
 @router.get("/{token}/package.zip", name="review.package")
 def review_package(request: Request, ctx: ContextDep, session: SessionDep, share: LiveShare):
-    from ingest_server.portal.share_pages import package_response
-
     clips = service.clips_of(session, share)
     try:
         service.record_download(

@@ -123,3 +123,12 @@ def test_next_never_leaves_the_console(client, people):
         follow_redirects=False,
     )
     assert response.headers["location"] == "/portal/clips"
+
+
+def test_password_spraying_from_one_address_is_slowed_down(client, people, clock):
+    for n in range(20):
+        assert sign_in(client, username=f"guess{n}").status_code == 401
+    blocked = sign_in(client)
+    assert blocked.status_code == 429 and "Too many failed sign-ins" in blocked.text
+    clock.advance(minutes=10, seconds=1)
+    assert sign_in(client).status_code == 303
