@@ -12,6 +12,7 @@ before the server's audit middleware records it.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -23,6 +24,7 @@ from ingest_server.export.naming import readable_name, unique_names
 from ingest_server.portal import streaming
 from ingest_server.portal.share_pages import package_response
 from ingest_server.portal.web import PortalError, render
+from ingest_server.reports import service as reports
 from ingest_server.shares import service
 from ingest_server.shares.limiter import GuessLimiter
 from ingest_server.shares.models import Share
@@ -105,6 +107,25 @@ def _start(clip) -> float:
     return when.timestamp() if when else 0.0
 
 
+def _case(session: Session, share: Share) -> dict | None:
+    """The report's summary for the review page, or None for a share of loose clips."""
+    if not share.report_id:
+        return None
+    report = reports.get(session=session, report_id=share.report_id)
+    if report is None:
+        return None
+    return {
+        "number": report.number,
+        "start": report.incident_start,
+        "end": report.incident_end,
+        "place": ", ".join(p for p in (report.town, report.location) if p),
+        "officers": reports.officers(report),
+        "vehicles": reports.vehicles(report),
+        "force": [f.replace("_", " ") for f in json.loads(report.force_types_json or "[]")],
+        "status": report.status,
+    }
+
+
 @router.get("/{token}", name="review.page")
 def review_page(request: Request, ctx: ContextDep, session: SessionDep, share: LiveShare):
     clips = sorted(service.clips_of(session, share), key=_start)
@@ -118,6 +139,7 @@ def review_page(request: Request, ctx: ContextDep, session: SessionDep, share: L
         left=service.downloads_left(share),
         base=f"/review/{request.state.review_token}",
         principal=None,
+        case=_case(session, share),
     )
 
 

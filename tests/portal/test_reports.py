@@ -124,6 +124,9 @@ def test_share_and_export_a_report(client, people, ctx, stored, tmp_path):
     client.cookies.clear()
     review = client.get(link)
     assert review.status_code == 200 and "report UOF-2026-0042" in review.text
+    assert (
+        "Hartford, I-84 exit 48" in review.text and "B1234, B5678" in review.text and ">cew<" in review.text
+    )
     assert all(clip_id in review.text for clip_id in stored)
 
     sign_in(client)
