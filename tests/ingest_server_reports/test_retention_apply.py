@@ -181,3 +181,31 @@ def test_only_one_sweeper_at_a_time(client, ctx, people, clock):
     assert client.post("/api/v1/retention/sweep", headers=people.auth("custodian")).status_code == 409
     clock.advance(minutes=11)  # the other process died: its lease expires
     assert len(sweeper.sweep(ctx, dry_run=False).deleted) == 1
+
+
+def test_two_sweepers_at_once_delete_each_clip_once(client, ctx, people, clock):
+    import threading
+
+    from sqlalchemy import func, select
+
+    from ingest_server.sweeper.models import DeletionCertificate
+
+    for n in range(4):
+        upload_at(client, people.auth("device"), START, seed=n, size=1000 + n)
+    clock.advance(days=400)
+    results, barrier = [], threading.Barrier(2)
+
+    def one(name):
+        barrier.wait()
+        results.append(sweeper.sweep(ctx, dry_run=False, holder=name))
+
+    threads = [threading.Thread(target=one, args=(f"process-{n}",)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    deleted = [clip for result in results for clip in result.deleted]
+    assert len(results) == 2 and sorted(deleted) == sorted(set(deleted)) and len(deleted) == 4
+    assert not any(result.failed for result in results)
+    with ctx.sessions() as session:
+        assert session.execute(select(func.count()).select_from(DeletionCertificate)).scalar_one() == 4
