@@ -129,6 +129,8 @@ def update(*, session: Session, report: Report, body: ReportUpdate, actor: str, 
     end = changes.get("incident_end", report.incident_end)
     if end < start:
         raise ReportError(422, "incident_end would be before incident_start")
+    if changes.get("closed_at") is not None and changes.get("status", report.status) != CLOSED:
+        raise ReportError(422, "closed_at is only for a closed report: send status 'closed' with it")
     changed = []
     for field, value in changes.items():
         if field in _JSON_FIELDS:
