@@ -25,6 +25,7 @@ class GuessLimiter:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.max_failures, self.window, self.clock = max_failures, window, clock
+        self.max_sources = 10_000
         self._failures: dict[str, deque[datetime]] = {}
         self._lock = threading.Lock()
 
@@ -49,3 +50,6 @@ class GuessLimiter:
         now = self.clock()
         with self._lock:
             self._recent(source, now).append(now)
+            if len(self._failures) > self.max_sources:  # many addresses: forget the ones that went quiet
+                for key in [k for k, times in self._failures.items() if not self._recent(k, now)]:
+                    del self._failures[key]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ingest_server.auth.tokens import token_hash
 from ingest_server.deps import ACTOR_KEY, AUTH_NOTE_KEY, ContextDep, SessionDep, source_address
-from ingest_server.export.naming import readable_name, unique_names
+from ingest_server.export.naming import unique_names
 from ingest_server.portal import streaming
 from ingest_server.portal.share_pages import package_response
 from ingest_server.portal.web import PortalError, render
@@ -96,9 +96,11 @@ LiveShare = Annotated[Share, Depends(live_share)]
 
 
 def _shared_clip(session: Session, share: Share, clip_id: str):
-    for clip in service.clips_of(session, share):
+    """The clip, if the share covers it, and its file name as the review page shows it."""
+    clips = service.clips_of(session, share)
+    for clip in clips:
         if clip.id == clip_id:
-            return clip
+            return clip, unique_names(clips)[clip.id]
     raise PortalError(404, "Not in this share", "This recording is not part of this share.")
 
 
@@ -152,7 +154,7 @@ def review_stream(
     clip_id: str,
     range_header: RangeHeader = None,
 ):
-    clip = _shared_clip(session, share, clip_id)
+    clip, _ = _shared_clip(session, share, clip_id)
     byte_range = streaming.requested_range(clip, range_header)
     service.record_play(
         session,
@@ -174,7 +176,7 @@ def review_original(
     clip_id: str,
     range_header: RangeHeader = None,
 ):
-    clip = _shared_clip(session, share, clip_id)
+    clip, name = _shared_clip(session, share, clip_id)
     byte_range = streaming.requested_range(clip, range_header)
     try:
         service.record_download(
@@ -188,7 +190,7 @@ def review_original(
         )
     except service.DownloadRefused as exc:
         raise PortalError(403, "Download not allowed", str(exc)) from exc
-    return streaming.stream(ctx.storage, clip, byte_range, download_name=readable_name(clip))
+    return streaming.stream(ctx.storage, clip, byte_range, download_name=name)
 
 
 @router.get("/{token}/package.zip", name="review.package")

@@ -220,3 +220,20 @@ def test_console_plays_and_downloads_are_in_the_clip_trail(client, people, store
     sign_in(client, username="trooper1")  # a trooper sees their own clips only
     other = next(c for c, data in stored.items() if data is not stored[first])
     assert client.get(f"/portal/clips/{other}/stream").status_code == 403
+
+
+def test_guess_limiter_forgets_quiet_addresses(clock):
+    from datetime import timedelta
+
+    from ingest_server.shares.limiter import GuessLimiter
+
+    limiter = GuessLimiter(max_failures=2, window=timedelta(minutes=1), clock=clock)
+    limiter.max_sources = 3
+    for n in range(3):
+        limiter.failed(f"10.0.0.{n}")
+    limiter.failed("10.0.0.9")
+    limiter.failed("10.0.0.9")
+    assert limiter.retry_after("10.0.0.9") == 61 and limiter.retry_after("10.0.0.1") is None
+    clock.advance(minutes=2)
+    limiter.failed("10.0.0.50")
+    assert list(limiter._failures) == ["10.0.0.50"]
