@@ -17,21 +17,28 @@ again automatically: the custodian's decision stands.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
 from ingest_server.clips.models import STORED, Clip
 from ingest_server.linking.config import LinkingSettings
-from ingest_server.linking.matcher import Buffers, ClipWindow, ReportWindow, clip_window, match
+from ingest_server.linking.matcher import match
 from ingest_server.linking.models import AUTO, MANUAL, ClipLink
+from ingest_server.linking.queries import (  # noqa: F401 (active_links, linked_reports: used by others)
+    active_links,
+    candidate_clips,
+    existing_pairs,
+    linked_reports,
+    report_window,
+    reports_for_clip,
+    window_of,
+)
 from ingest_server.reports import audit_source, audit_source_of
-from ingest_server.reports.models import OFFICER, VEHICLE, Report, ReportMember
+from ingest_server.reports.models import Report
 
 SYSTEM_ACTOR = "system:linking"
 log = logging.getLogger(__name__)
@@ -41,41 +48,6 @@ class LinkError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
-
-
-def report_window(report: Report) -> ReportWindow:
-    return ReportWindow(
-        report.id,
-        report.number,
-        report.incident_start,
-        report.incident_end,
-        frozenset(json.loads(report.officers_json)),
-        frozenset(json.loads(report.vehicles_json)),
-    )
-
-
-def window_of(clip: Clip) -> ClipWindow | None:
-    if clip.corrected_start is not None:
-        return clip_window(
-            clip.id,
-            clip.officer_id,
-            clip.vehicle_id,
-            clip.corrected_start,
-            clip.corrected_end,
-            clip.duration_seconds,
-        )
-    return clip_window(
-        clip.id, clip.officer_id, clip.vehicle_id, clip.camera_start, clip.camera_end, clip.duration_seconds
-    )
-
-
-def _existing_pairs(session: Session, *, clip_ids=None, report_ids=None) -> set[tuple[str, str]]:
-    query = select(ClipLink.clip_id, ClipLink.report_id)
-    if clip_ids is not None:
-        query = query.where(ClipLink.clip_id.in_(list(clip_ids)))
-    if report_ids is not None:
-        query = query.where(ClipLink.report_id.in_(list(report_ids)))
-    return {(c, r) for c, r in session.execute(query)}
 
 
 def _add(
@@ -99,22 +71,6 @@ def _add(
     return link
 
 
-def candidate_clips(session: Session, report: Report, buffers: Buffers, max_clip: timedelta) -> list[Clip]:
-    win = report_window(report)
-    low, high = win.widened(buffers)
-    found: dict[str, Clip] = {}
-    for column, values in ((Clip.officer_id, win.officers), (Clip.vehicle_id, win.vehicles)):
-        for value in sorted(values):
-            timed = and_(Clip.corrected_start <= high, Clip.corrected_start >= low - max_clip)
-            untimed = and_(
-                Clip.corrected_start.is_(None), Clip.camera_start <= high, Clip.camera_start >= low - max_clip
-            )
-            query = select(Clip).where(column == value, Clip.state == STORED, or_(timed, untimed))
-            for clip in session.execute(query).scalars():
-                found[clip.id] = clip
-    return list(found.values())
-
-
 def link_report(
     session: Session, report: Report, *, actor: str, now: datetime, config: LinkingSettings | None = None
 ) -> list[ClipLink]:
@@ -123,7 +79,7 @@ def link_report(
     buffers = config.buffers()
     win = report_window(report)
     clips = candidate_clips(session, report, buffers, timedelta(hours=config.max_clip_hours))
-    known = _existing_pairs(session, report_ids=[report.id])
+    known = existing_pairs(session, report_ids=[report.id])
     links = []
     for clip in sorted(clips, key=lambda c: c.id):
         if (clip.id, report.id) in known:
@@ -136,23 +92,6 @@ def link_report(
     return links
 
 
-def reports_for_clip(session: Session, clip: Clip, buffers: Buffers) -> list[Report]:
-    window = window_of(clip)
-    if window is None:
-        return []
-    keys = [(OFFICER, clip.officer_id), (VEHICLE, clip.vehicle_id)]
-    member = or_(*(and_(ReportMember.kind == k, ReportMember.value == v) for k, v in keys if v))
-    if not any(v for _, v in keys):
-        return []
-    ids = select(ReportMember.report_id).where(member)
-    query = select(Report).where(
-        Report.id.in_(ids),
-        Report.incident_start <= window.end + buffers.before,
-        Report.incident_end >= window.start - buffers.after,
-    )
-    return list(session.execute(query).scalars())
-
-
 def link_clip(
     session: Session, clip: Clip, *, actor: str, now: datetime, config: LinkingSettings | None = None
 ) -> list[ClipLink]:
@@ -160,7 +99,7 @@ def link_clip(
     window = window_of(clip)
     if window is None or clip.state != STORED:
         return []
-    known = _existing_pairs(session, clip_ids=[clip.id])
+    known = existing_pairs(session, clip_ids=[clip.id])
     links = []
     for report in sorted(reports_for_clip(session, clip, buffers), key=lambda r: r.number):
         if (clip.id, report.id) in known:
@@ -195,15 +134,6 @@ def after_clip_stored(ctx, session: Session, clip: Clip, source: str | None = No
     except Exception:
         session.rollback()
         log.exception("linking/retention of clip %s failed; the sweeper's catch-up will retry", clip.id)
-
-
-def active_links(session: Session, *, clip_id: str | None = None, report_id: str | None = None):
-    query = select(ClipLink, Report).join(Report, Report.id == ClipLink.report_id)
-    if clip_id:
-        query = query.where(ClipLink.clip_id == clip_id)
-    if report_id:
-        query = query.where(ClipLink.report_id == report_id)
-    return list(session.execute(query.order_by(ClipLink.linked_at, ClipLink.id)))
 
 
 def link_manual(session: Session, clip: Clip, report: Report, *, reason: str, actor: str, now) -> ClipLink:
@@ -246,19 +176,3 @@ def unlink(session: Session, clip_id: str, report: Report, *, reason: str, actor
     )
     session.flush()
     return [clip_id]
-
-
-def linked_reports(session: Session, clip_ids: Iterable[str]) -> dict[str, list[Report]]:
-    """Active links: clip id -> its reports."""
-    ids = list(clip_ids)
-    out: dict[str, list[Report]] = {cid: [] for cid in ids}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        query = (
-            select(ClipLink.clip_id, Report)
-            .join(Report, Report.id == ClipLink.report_id)
-            .where(ClipLink.clip_id.in_(chunk), ClipLink.unlinked_at.is_(None))
-        )
-        for clip_id, report in session.execute(query):
-            out[clip_id].append(report)
-    return out
