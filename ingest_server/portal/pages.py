@@ -198,7 +198,13 @@ def _clip(request: Request, session, user, clip_id: str) -> Clip:
 
 
 @router.get("/clips/{clip_id}", name="portal.clip")
-def clip_page(request: Request, session: SessionDep, user: ConsoleUser, clip_id: str):
+def clip_page(
+    request: Request,
+    session: SessionDep,
+    user: ConsoleUser,
+    clip_id: str,
+    m: Annotated[str, Query(max_length=600)] = "",
+):
     allow(request, user, "clips.read")
     clip = _clip(request, session, user, clip_id)
     trail, total = ([], 0)
@@ -215,6 +221,7 @@ def clip_page(request: Request, session: SessionDep, user: ConsoleUser, clip_id:
         can_play=user.role.value in ("admin", "custodian", "trooper"),
         can_share=user.role.value in ("admin", "custodian"),
         download_name=readable_name(clip),
+        message=m,
     )
 
 

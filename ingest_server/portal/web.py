@@ -90,6 +90,7 @@ def render(request: Request, name: str, status_code: int = 200, headers: dict | 
 def install(app: FastAPI) -> None:
     """Add the console, the review pages and their static files to `app`."""
     from ingest_server.portal.approval_pages import router as approval_pages_router
+    from ingest_server.portal.hold_pages import router as hold_pages_router
     from ingest_server.portal.pages import router as pages_router
     from ingest_server.portal.report_pages import router as report_pages_router
     from ingest_server.portal.share_pages import router as share_pages_router
@@ -99,6 +100,7 @@ def install(app: FastAPI) -> None:
         pages_router,
         report_pages_router,
         approval_pages_router,
+        hold_pages_router,
         share_pages_router,
         review_router,
     ):

@@ -155,3 +155,28 @@ def test_auditor_reads_reports_but_changes_nothing(client, people, stored):
     )
     sign_in(client, username="trooper1")
     assert client.get(f"/portal/reports/{report_id}").status_code == 403
+
+
+def test_holds_from_the_clip_page(client, people, stored):
+    first = next(iter(stored))
+    sign_in(client)
+    placed = _post(
+        client, f"/portal/clips/{first}/holds", matter="Civil suit 2026-17", reason="preservation letter"
+    )
+    assert (
+        "hold placed" in placed.text
+        and "Civil suit 2026-17" in placed.text
+        and "preservation letter" in placed.text
+    )
+    hold_id = re.search(r"/holds/([0-9a-f]{32})/release", placed.text).group(1)
+    empty = client.post(
+        f"/portal/clips/{first}/holds/{hold_id}/release", data={"csrf": csrf(client), "reason": ""}
+    )
+    assert empty.status_code == 422
+    released = _post(client, f"/portal/clips/{first}/holds/{hold_id}/release", reason="suit settled")
+    assert "second custodian" in released.text  # the last hold: its release shortens retention
+    sign_in(client, username="auditor1")
+    refused = client.post(
+        f"/portal/clips/{first}/holds", data={"csrf": csrf(client), "matter": "m", "reason": "r"}
+    )
+    assert refused.status_code == 403
