@@ -100,6 +100,8 @@ class Agent:
                 t.join(timeout)
         for rec in self.recorders:
             rec.join(timeout)
+        if self.upload is not None:
+            self.upload.join(timeout)  # before the journal closes: a release may be mid-transition
         self._save_status()
         self.journal.close()
 
