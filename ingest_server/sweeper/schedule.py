@@ -35,6 +35,7 @@ class Scheduler:
         self.ctx, self.settings = ctx, settings
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="evidence-jobs", daemon=True)
+        self.since_sweep = self.since_fixity = 0.0
 
     def start(self) -> None:
         self.thread.start()
@@ -43,28 +44,37 @@ class Scheduler:
         self.stop_event.set()
         self.thread.join(timeout=30)
 
+    @property
+    def tick_seconds(self) -> float:
+        return min(self.settings.sweep_every_seconds, self.settings.fixity_every_seconds)
+
     def _loop(self) -> None:
+        while not self.stop_event.wait(self.tick_seconds):
+            self.tick(self.tick_seconds)
+
+    def tick(self, elapsed: float) -> list[str]:
+        """Account for `elapsed` seconds and run the jobs now due; returns what they said."""
         from ingest_server.fixity import service as fixity
         from ingest_server.sweeper import service as sweeper
 
-        tick = min(self.settings.sweep_every_seconds, self.settings.fixity_every_seconds)
-        since_sweep = since_fixity = 0.0
-        while not self.stop_event.wait(tick):
-            since_sweep += tick
-            since_fixity += tick
-            try:
-                if since_sweep >= self.settings.sweep_every_seconds:
-                    since_sweep = 0.0
-                    for line in sweeper.sweep(self.ctx, dry_run=False).lines():
-                        log.info("sweep: %s", line)
-                if since_fixity >= self.settings.fixity_every_seconds:
-                    since_fixity = 0.0
-                    with self.ctx.sessions() as session:
-                        run = fixity.check(self.ctx, session, sample=self.settings.fixity_sample)
-                    for line in run.lines():
-                        (log.error if line.startswith("MISMATCH") else log.info)("fixity: %s", line)
-            except Exception:  # a failed run is logged and tried again next interval
-                log.exception("scheduled retention/fixity job failed")
+        self.since_sweep += elapsed
+        self.since_fixity += elapsed
+        said: list[str] = []
+        try:
+            if self.since_sweep >= self.settings.sweep_every_seconds:
+                self.since_sweep = 0.0
+                said += [f"sweep: {line}" for line in sweeper.sweep(self.ctx, dry_run=False).lines()]
+            if self.since_fixity >= self.settings.fixity_every_seconds:
+                self.since_fixity = 0.0
+                with self.ctx.sessions() as session:
+                    run = fixity.check(self.ctx, session, sample=self.settings.fixity_sample)
+                said += [f"fixity: {line}" for line in run.lines()]
+        except Exception:  # a failed run is logged and tried again next interval
+            log.exception("scheduled retention/fixity job failed")
+            said.append("a scheduled job failed; see the log")
+        for line in said:
+            (log.error if "MISMATCH" in line or "FAILED" in line else log.info)("%s", line)
+        return said
 
 
 @asynccontextmanager

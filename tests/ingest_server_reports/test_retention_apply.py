@@ -209,3 +209,20 @@ def test_two_sweepers_at_once_delete_each_clip_once(client, ctx, people, clock):
     assert not any(result.failed for result in results)
     with ctx.sessions() as session:
         assert session.execute(select(func.count()).select_from(DeletionCertificate)).scalar_one() == 4
+
+
+def test_the_schedule_sweeps_and_checks_fixity_when_due(client, ctx, people, clock):
+    from ingest_server.sweeper.schedule import JobSettings, Scheduler
+
+    upload_at(client, people.auth("device"), START, seed=1)
+    upload_at(client, people.auth("device"), START, seed=2)
+    clock.advance(days=400)
+    jobs = Scheduler(ctx, JobSettings(sweep_every_seconds=3600, fixity_every_seconds=86400, fixity_sample=1))
+    assert jobs.tick(1800) == []  # nothing due yet
+    swept = jobs.tick(1800)
+    assert any("2 deleted" in line for line in swept) and not any(line.startswith("fixity") for line in swept)
+    said = jobs.tick(86400)
+    assert any("fixity: fixity run" in line and "0 checked" in line for line in said)  # both clips are gone
+    jobs.start()
+    jobs.stop()  # the thread ends on its stop event, without waiting an interval
+    assert not jobs.thread.is_alive()
