@@ -199,3 +199,34 @@ def test_manual_link_and_unlink_with_reasons(client, ctx, people, clock, custodi
         history[0]["unlink_reason"] == "wrong shift"
         and history[0]["unlinked_by"] == "user:custodian1 (approved by user:custodian2)"
     )
+
+
+def test_changing_a_report_links_the_clips_it_now_covers(client, ctx, people, clock):
+    ctx.storage = NullStore()
+    clock.set(DAY + timedelta(days=1))
+    custodian = people.auth("custodian")
+    with ctx.sessions() as session:
+        device = device_id(session)
+        later = insert_clip(
+            session,
+            device,
+            officer="B1",
+            vehicle=None,
+            start=DAY + timedelta(minutes=40),
+            end=DAY + timedelta(minutes=45),
+        )
+        car = insert_clip(session, device, officer=None, vehicle="V5", start=DAY, end=DAY + FIVE)
+        session.commit()
+        later_id, car_id = later.id, car.id
+    body = report_body("UOF-2026-0200", DAY, DAY + timedelta(minutes=10), officers=["B1"])
+    report_id = client.post("/api/v1/reports", headers=custodian, json=body).json()["id"]
+    assert _links(ctx) == {}
+    changed = client.patch(
+        f"/api/v1/reports/{report_id}",
+        headers=custodian,
+        json={"incident_end": (DAY + timedelta(minutes=36)).isoformat(), "vehicles": ["V5"]},
+    )
+    assert changed.status_code == 200, changed.text
+    found = _links(ctx)
+    assert set(found) == {(later_id, "UOF-2026-0200"), (car_id, "UOF-2026-0200")}
+    assert found[(car_id, "UOF-2026-0200")].startswith("vehicle V5 is on report UOF-2026-0200")
