@@ -132,3 +132,17 @@ def test_password_spraying_from_one_address_is_slowed_down(client, people, clock
     assert blocked.status_code == 429 and "Too many failed sign-ins" in blocked.text
     clock.advance(minutes=10, seconds=1)
     assert sign_in(client).status_code == 303
+
+
+def test_disabling_a_user_ends_their_console_session(client, people, ctx):
+    from ingest_server.auth.models import User
+
+    sign_in(client)
+    assert client.get("/portal/clips").status_code == 200
+    with ctx.sessions() as session:
+        session.execute(select(User).where(User.username == "custodian1")).scalar_one().disabled = True
+        session.commit()
+    ended = client.get("/portal/clips", follow_redirects=False)
+    assert ended.status_code == 303 and "account%20disabled" in ended.headers["location"]
+    again = sign_in(client)
+    assert again.status_code == 401 and "disabled" in again.text
