@@ -141,6 +141,17 @@ def _day(value: str, field: str) -> datetime | None:
         raise PortalError(422, "Bad date", f"{field}: '{value}' is not a date (YYYY-MM-DD)") from exc
 
 
+def _matches(clip: Clip, where: clips.ClipFilter) -> bool:
+    for field in ("officer_id", "vehicle_id", "category", "sha256"):
+        wanted = getattr(where, field)
+        if wanted is not None and getattr(clip, field) != wanted:
+            return False
+    recorded = clip.corrected_start or clip.camera_start
+    if where.recorded_from and (recorded is None or recorded < where.recorded_from):
+        return False
+    return not (where.recorded_to and (recorded is None or recorded >= where.recorded_to))
+
+
 @router.get("/clips", name="portal.clips")
 def search(
     request: Request,
@@ -152,6 +163,7 @@ def search(
     sha256: Text = "",
     day_from: Text = "",
     day_to: Text = "",
+    report: Text = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ):
     allow(request, user, "clips.search")
@@ -164,9 +176,14 @@ def search(
         recorded_from=start,
         recorded_to=end + timedelta(days=1) if end else None,
     )
-    rows, total = clips.search(
-        session=session, principal=user, where=where, limit=PAGE, offset=(page - 1) * PAGE
-    )
+    if report.strip():  # the clips linked to a report, then the other filters
+        linked, _ = links.linked_clips(session, links.report(session, report.strip()).id)
+        keep = [c for c in linked if clips.visible_to(user, c) and _matches(c, where)]
+        rows, total = keep[(page - 1) * PAGE : page * PAGE], len(keep)
+    else:
+        rows, total = clips.search(
+            session=session, principal=user, where=where, limit=PAGE, offset=(page - 1) * PAGE
+        )
     query = {
         "officer": officer,
         "vehicle": vehicle,
@@ -174,6 +191,7 @@ def search(
         "sha256": sha256,
         "day_from": day_from,
         "day_to": day_to,
+        "report": report,
     }
     return render(
         request,

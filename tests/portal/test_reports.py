@@ -180,3 +180,13 @@ def test_holds_from_the_clip_page(client, people, stored):
         f"/portal/clips/{first}/holds", data={"csrf": csrf(client), "matter": "m", "reason": "r"}
     )
     assert refused.status_code == 403
+
+
+def test_search_clips_by_report(client, people, stored):
+    _report(client, people)
+    sign_in(client)
+    both = client.get("/portal/clips", params={"report": "UOF-2026-0042"})
+    assert both.status_code == 200 and "2 clip(s)" in both.text
+    one = client.get("/portal/clips", params={"report": "UOF-2026-0042", "officer": "B5678"})
+    assert "1 clip(s)" in one.text and "B5678" in one.text
+    assert client.get("/portal/clips", params={"report": "UOF-0000"}).status_code == 404
