@@ -106,3 +106,38 @@ def test_export_refuses_bytes_that_differ_from_the_index(ctx, client, people, st
                 out_dir=out,
             )
     assert list(out.iterdir()) == []  # nothing half-made is left behind
+
+
+def test_readable_names_are_safe_and_unique():
+    from ingest_server.export.naming import readable_name, unique_names
+
+    when = datetime(2026, 11, 24, 10, 0, 2, tzinfo=UTC)
+    odd = Clip(
+        id="a" * 32,
+        officer_id="../B 12/34",
+        camera_serial="X:81\\234",
+        corrected_start=when,
+        original_name="clip.MP4",
+    )
+    twin = Clip(
+        id="b" * 32,
+        officer_id="../B 12/34",
+        camera_serial="X:81\\234",
+        corrected_start=when,
+        original_name="CLIP.mp4",
+    )
+    bare = Clip(
+        id="c" * 32,
+        officer_id=None,
+        camera_serial=None,
+        vehicle_id=None,
+        corrected_start=None,
+        camera_start=None,
+        original_name="no-suffix",
+    )
+    assert readable_name(odd) == "B-12-34_2026-11-24_100002Z_X-81-234.mp4"
+    assert unique_names([odd, twin, bare]) == {
+        "a" * 32: "B-12-34_2026-11-24_100002Z_X-81-234.mp4",
+        "b" * 32: "B-12-34_2026-11-24_100002Z_X-81-234_2.mp4",
+        "c" * 32: "officer-unknown_undated_camera.bin",
+    }
