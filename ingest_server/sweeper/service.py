@@ -72,14 +72,15 @@ class SweepResult:
         return out
 
 
+def _undecided(session: Session, limit: int) -> list[Clip]:
+    decided = select(ClipRetention.clip_id)
+    query = select(Clip).where(Clip.state == STORED, Clip.id.not_in(decided)).limit(limit)
+    return list(session.execute(query).scalars())
+
+
 def catch_up(ctx, session: Session, *, limit: int = 10_000) -> int:
     """Link and decide stored clips that never were (e.g. stored before the hook existed). Commits."""
-    decided = select(ClipRetention.clip_id)
-    clips = (
-        session.execute(select(Clip).where(Clip.state == STORED, Clip.id.not_in(decided)).limit(limit))
-        .scalars()
-        .all()
-    )
+    clips = _undecided(session, limit)
     now = ctx.clock()
     for clip in clips:
         linking.link_clip(session, clip, actor=SYSTEM_ACTOR, now=now)
@@ -88,15 +89,30 @@ def catch_up(ctx, session: Session, *, limit: int = 10_000) -> int:
     return len(clips)
 
 
-def plan(ctx, session: Session) -> list[SweepItem]:
-    catch_up(ctx, session)
+def plan(ctx, session: Session, *, dry_run: bool = False, limit: int = 10_000) -> list[SweepItem]:
+    """What a sweep deletes now. A dry run changes nothing: the catch-up of undecided
+    clips is done inside a savepoint that is rolled back."""
+    if not dry_run:
+        catch_up(ctx, session, limit=limit)
     now = ctx.clock()
+    policy = policy_store.current(session)
     due = select(ClipRetention.clip_id).where(
         ClipRetention.deleted_at.is_(None),
         or_(ClipRetention.retain_until <= now, ClipRetention.deletable.is_(True)),
     )
     ids = list(session.execute(due).scalars())
-    return sweep_plan(recompute.decisions(session, ids, policy_store.current(session), now).values())
+    if not dry_run:
+        return sweep_plan(recompute.decisions(session, ids, policy, now).values())
+    nested = session.begin_nested()
+    try:
+        undecided = _undecided(session, limit)
+        for clip in undecided:
+            linking.link_clip(session, clip, actor=SYSTEM_ACTOR, now=now)
+        session.flush()
+        decided = recompute.decisions(session, ids + [c.id for c in undecided], policy, now)
+    finally:
+        nested.rollback()
+    return sweep_plan(decided.values())
 
 
 def _approvals(session: Session, clip_id: str) -> list[dict]:
@@ -203,7 +219,7 @@ def sweep(
             result.busy = f"another sweeper ({who}) is running until {until}; nothing done"
             return result
         try:
-            result.planned = plan(ctx, session)
+            result.planned = plan(ctx, session, dry_run=dry_run)
             if not dry_run:
                 for n, item in enumerate(result.planned, 1):
                     lease.acquire(session, lease.SWEEP, holder, ctx.clock(), LEASE_TTL)  # renew

@@ -109,11 +109,20 @@ class NullStore:
     def __init__(self) -> None:
         self.locks: list[tuple[str, datetime]] = []
         self.holds: list[tuple[str, str]] = []
+        self.puts: dict[str, bytes] = {}
+        self.deleted: list[str] = []
         self.bucket = "none"
         self.client = self
 
     def lock(self, key, version_id, mode, until) -> None:
         self.locks.append((key, until))
+
+    def put_locked(self, key, body, mode, until, content_type) -> str:
+        self.puts[key] = body
+        return "v1"
+
+    def delete_version(self, key, version_id) -> None:
+        self.deleted.append(key)
 
     def put_object_legal_hold(self, Bucket, Key, LegalHold, **kwargs) -> None:  # noqa: N803 (boto3 names)
         self.holds.append((Key, LegalHold["Status"]))

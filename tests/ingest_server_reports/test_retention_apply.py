@@ -226,3 +226,52 @@ def test_the_schedule_sweeps_and_checks_fixity_when_due(client, ctx, people, clo
     jobs.start()
     jobs.stop()  # the thread ends on its stop event, without waiting an interval
     assert not jobs.thread.is_alive()
+
+
+def test_dry_run_changes_nothing_and_the_sweep_catches_up_unlinked_clips(client, ctx, people, clock):
+    from sqlalchemy import func, select
+
+    from ingest_server.linking.models import ClipLink
+    from tests.ingest_server_reports.helpers import NullStore, device_id, insert_clip
+
+    ctx.storage = NullStore()
+    custodian = people.auth("custodian")
+    made = client.post(
+        "/api/v1/reports",
+        headers=custodian,
+        json=report_body("UOF-2010-0400", START, START + timedelta(minutes=10)),
+    )
+    assert made.status_code == 201
+    with ctx.sessions() as session:  # stored behind linking's back (as before the upload hook existed)
+        device = device_id(session)
+        linked = insert_clip(
+            session, device, officer="B1234", vehicle=None, start=START, end=START + timedelta(minutes=2)
+        )
+        lone = insert_clip(
+            session, device, officer="B42", vehicle=None, start=START, end=START + timedelta(minutes=2)
+        )
+        session.commit()
+        linked_id, lone_id = linked.id, lone.id
+    clock.advance(days=2 * 365)
+
+    def counts():
+        with ctx.sessions() as session:
+            return tuple(
+                session.execute(select(func.count()).select_from(m)).scalar_one()
+                for m in (ClipLink, ClipRetention)
+            )
+
+    before = counts()
+    dry = sweeper.sweep(ctx, dry_run=True)
+    assert [i.clip_id for i in dry.planned] == [lone_id]  # the linked one is kept by its open report
+    assert counts() == before and ctx.storage.locks == []
+    swept = sweeper.sweep(ctx, dry_run=False)
+    assert swept.deleted == [lone_id] and ctx.storage.deleted == [f"originals/{_sha(ctx, lone_id)}"]
+    assert f"certificates/{lone_id}.json" in ctx.storage.puts
+    links = client.get(f"/api/v1/clips/{linked_id}/reports", headers=custodian).json()
+    assert [link["report_number"] for link in links] == ["UOF-2010-0400"]
+
+
+def _sha(ctx, clip_id):
+    with ctx.sessions() as session:
+        return session.get(Clip, clip_id).sha256
