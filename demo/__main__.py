@@ -3,7 +3,8 @@
 moto's S3 server and the ingest server (SQLite) on 127.0.0.1, a device enrolled,
 the agent service watching a demo dock folder and recording a simulated dashcam
 (FFmpeg test source); a simulated body camera docks with generated clips. The
-demo waits for every receipt, prints a table and the custodian URL, and keeps
+demo waits for every receipt, prints a table and the custodian console's URL with a
+demo sign-in, and keeps
 running until Ctrl-C. With --once (`make demo ONCE=1`) it also downloads every
 clip back through the server, hashes it, and exits 0 only if every clip was
 receipted and verified. Everything lives under demo-data/ (recreated each run).
@@ -15,6 +16,7 @@ import argparse
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -157,7 +159,13 @@ def run_chain(args, data: Path, expected: int) -> int:
             print_table(clips, verified=args.once and not problems)
             for p in problems:
                 console.print(f"[red]{p}[/red]")
-            console.print(f"Custodian API: {server.url}/docs  (token in {data / 'custodian-token'})")
+            password = secrets.token_urlsafe(12)
+            server.set_password(server.custodian_name, password)
+            credentials = data / "custodian-credentials"
+            credentials.write_text(f"{server.custodian_name}\n{password}\n")
+            console.print(f"Custodian console: {server.url}/portal/  user [bold]{server.custodian_name}"
+                          f"[/bold] password [bold]{password}[/bold] (demo only; also in {credentials})")
+            console.print(f"API documentation: {server.url}/docs")
             if args.once:
                 ok = not problems and len(clips) == expected
                 console.print("[green]demo passed: every clip receipted and verified[/green]" if ok else
@@ -174,7 +182,11 @@ def run_chain(args, data: Path, expected: int) -> int:
 
 
 def _interrupt(*_) -> None:
-    raise KeyboardInterrupt  # SIGTERM stops the demo as cleanly as Ctrl-C
+    """First Ctrl-C or SIGTERM: stop cleanly. Later ones (make passes SIGINT on too) must not cut
+    the clean-up short and leave servers running."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         (data / sub).mkdir(parents=True)
     expected = args.clips + int(round(args.dashcam_seconds / args.segment_seconds))
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         return run_chain(args, data, expected)
     except KeyboardInterrupt:

@@ -82,6 +82,7 @@ class ServerProcess:
     device_name: str = "car-17"
     vehicle_id: str = "V17"
     device_token: str = ""
+    custodian_name: str = field(default_factory=lambda: f"custodian-{uuid.uuid4().hex[:6]}")
     custodian_token: str = ""
     proc: subprocess.Popen | None = None
 
@@ -96,9 +97,9 @@ class ServerProcess:
                     EVIDENCE_SERVER_S3_ACCESS_KEY_ID="testing",
                     EVIDENCE_SERVER_S3_SECRET_ACCESS_KEY="testing")
 
-    def cli(self, *args: str) -> str:
+    def cli(self, *args: str, stdin: str | None = None) -> str:
         done = subprocess.run([str(BIN / "evidence-server"), *args], env=self.env, capture_output=True,
-                              text=True, timeout=120)
+                              text=True, timeout=120, input=stdin)
         if done.returncode != 0:
             raise RuntimeError(f"evidence-server {' '.join(args)} failed: {done.stderr.strip()}")
         return done.stdout
@@ -108,9 +109,12 @@ class ServerProcess:
         self.cli("migrate")
         self.device_token = self.cli("enroll-device", self.device_name, "--vehicle-id",
                                      self.vehicle_id).strip().splitlines()[-1]
-        self.custodian_token = self.cli("create-user", f"custodian-{uuid.uuid4().hex[:6]}", "--role",
+        self.custodian_token = self.cli("create-user", self.custodian_name, "--role",
                                         "custodian").strip().splitlines()[-1]
         return self
+
+    def set_password(self, username: str, password: str) -> None:
+        self.cli("portal", "set-password", username, "--stdin", stdin=password + "\n")
 
     def start(self, log: Path | None = None) -> ServerProcess:
         out = open(log, "ab") if log else subprocess.DEVNULL
