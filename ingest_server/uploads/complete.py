@@ -25,6 +25,7 @@ from ingest_server.audit import service as audit
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import REJECTED, STORED, UPLOADING, VERIFYING, Clip
 from ingest_server.context import ServerContext
+from ingest_server.linking.service import after_clip_stored
 from ingest_server.uploads.errors import UploadRefused
 
 
@@ -167,6 +168,7 @@ def _store(ctx: ServerContext, session: Session, clip: Clip, device: Principal, 
         },
     )
     session.commit()
+    after_clip_stored(ctx, session, clip, source)  # link to its reports, apply its retention (never fails)
     return signed
 
 
