@@ -25,7 +25,8 @@ from ingest_server.db import Base
 from ingest_server.types import UTCDateTime, new_id, utcnow
 
 UPLOADING, VERIFYING, STORED, REJECTED = "uploading", "verifying", "stored", "rejected"
-STATES = (UPLOADING, VERIFYING, STORED, REJECTED)
+DELETED = "deleted"  # by the retention sweeper, with a deletion certificate
+STATES = (UPLOADING, VERIFYING, STORED, REJECTED, DELETED)
 DEFAULT_CATEGORY = "unclassified"
 MUTABLE_WHEN_STORED = frozenset({"category"})
 

@@ -26,7 +26,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
-from ingest_server.clips.models import STORED, Clip
+from ingest_server.clips.models import DELETED, STORED, Clip
 from ingest_server.linking import service as linking
 from ingest_server.reports import audit_source
 from ingest_server.retention_apply import policy_store, recompute
@@ -36,7 +36,6 @@ from ingest_server.sweeper.models import DeletionCertificate
 from retention import SweepItem, sweep_plan
 from retention.policy import add_years
 
-DELETED = "deleted"
 CERTIFICATE_LOCK_YEARS = 10
 LEASE_TTL = timedelta(minutes=10)
 SYSTEM_ACTOR = "system:sweeper"

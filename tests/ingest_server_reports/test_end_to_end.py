@@ -97,6 +97,8 @@ def test_linked_clip_is_kept_while_open_then_swept_with_a_certificate(client, ct
     stored = ctx.storage.client.get_object(Bucket=ctx.storage.bucket, Key=f"certificates/{clip_id}.json")
     assert json.loads(stored["Body"].read()) == body
     assert clip["state"] == "deleted"
+    found = client.get("/api/v1/clips", params={"state": "deleted"}, headers=custodian).json()["items"]
+    assert {c["id"] for c in found} == {clip_id, other_id}, "a custodian can find what the sweeper deleted"
 
     with ctx.sessions() as session:
         events = (
