@@ -81,6 +81,9 @@ def serve(
     except migrate.NotMigratedError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    from ingest_server.shares.logging import install as keep_share_tokens_out_of_logs
+
+    keep_share_tokens_out_of_logs()
     uvicorn.run(application, host=host, port=port)
 
 
