@@ -69,8 +69,6 @@ def peak_rss_mb(code: str) -> float:
     Read from VmHWM, which belongs to the child's own address space: ru_maxrss
     would carry over the parent's peak from before the fork.
     """
-    probe = code + (
-        "\nprint([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
-    )
+    probe = code + ("\nprint([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])")
     out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
     return int(out.stdout.strip().splitlines()[-1]) / 1024

@@ -33,8 +33,11 @@ def run(report) -> None:
     report("openssl dgst -sha256 (anchor)", f"{gbs(o):.2f} GB/s", "anchor")
     report("hash only, whole + parts vs openssl", f"{o / h:.2f}x ({gbs(h):.2f} GB/s)", "goal >= 0.95")
     report("copy + both digests + fsync vs openssl", f"{o / c:.2f}x ({gbs(c):.2f} GB/s)", "goal >= 0.9")
-    report("copy + both digests + fsync vs cp then sha256sum",
-           f"{a / c:.2f}x faster ({gbs(a):.2f} GB/s anchor)", "goal >= 4x")
+    report(
+        "copy + both digests + fsync vs cp then sha256sum",
+        f"{a / c:.2f}x faster ({gbs(a):.2f} GB/s anchor)",
+        "goal >= 4x",
+    )
 
     for size_gib in (2, 6):
         big = make_file(d / f"mem-{size_gib}g.bin", size_gib * GIB, seed=size_gib)
@@ -42,6 +45,7 @@ def run(report) -> None:
         remove(out)
         rss = peak_rss_mb(f"import hashing; hashing.copy_and_hash({str(big)!r}, {str(out)!r})")
         remove(out)
-        report(f"peak RSS, copy+hash of {size_gib} GiB", f"{rss:.0f} MB",
-               "goal < 150 MB, no growth with size")
+        report(
+            f"peak RSS, copy+hash of {size_gib} GiB", f"{rss:.0f} MB", "goal < 150 MB, no growth with size"
+        )
     remove(d / "mem-6g.bin")

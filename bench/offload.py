@@ -57,17 +57,29 @@ def run(report) -> None:
             subprocess.run(["sync"], check=True)
         o, a, d = median(ours), median(cp_openssl), median(cp_sync_openssl)
         total = CLIPS * CLIP_SIZE
-        report("cp -r then openssl dgst -sha256 (anchor)", f"{a:.2f} s ({total / a / 1e6:.0f} MB/s)",
-               "anchor")
-        report("offload of 10 x 200 MB vs cp -r then openssl", f"{a / o:.2f}x faster ({o:.2f} s, "
-               f"{total / o / 1e6:.0f} MB/s, fsynced + journaled)", "goal >= 1.5x")
-        report("offload vs cp -r, sync, then openssl (durable anchor)",
-               f"{d / o:.2f}x faster ({d:.2f} s anchor)", "information")
-        rss = peak_rss_mb(f"from edge_agent.manual import manual_offload; "
-                          f"manual_offload(__import__('pathlib').Path({str(src)!r}), "
-                          f"__import__('pathlib').Path({str(spool)!r}), min_free_bytes=0)")
+        report(
+            "cp -r then openssl dgst -sha256 (anchor)", f"{a:.2f} s ({total / a / 1e6:.0f} MB/s)", "anchor"
+        )
+        report(
+            "offload of 10 x 200 MB vs cp -r then openssl",
+            f"{a / o:.2f}x faster ({o:.2f} s, {total / o / 1e6:.0f} MB/s, fsynced + journaled)",
+            "goal >= 1.5x",
+        )
+        report(
+            "offload vs cp -r, sync, then openssl (durable anchor)",
+            f"{d / o:.2f}x faster ({d:.2f} s anchor)",
+            "information",
+        )
+        rss = peak_rss_mb(
+            f"from edge_agent.manual import manual_offload; "
+            f"manual_offload(__import__('pathlib').Path({str(src)!r}), "
+            f"__import__('pathlib').Path({str(spool)!r}), min_free_bytes=0)"
+        )
         base_rss = peak_rss_mb("import edge_agent.manual, av, cv2, firmware_profiles")
-        report("peak RSS of an offload process (10 x 200 MB)", f"{rss:.0f} MB ({base_rss:.0f} MB is imports: "
-               "PyAV, OpenCV, numpy)", "bounded by the buffer pool: < 150 MB above imports")
+        report(
+            "peak RSS of an offload process (10 x 200 MB)",
+            f"{rss:.0f} MB ({base_rss:.0f} MB is imports: PyAV, OpenCV, numpy)",
+            "bounded by the buffer pool: < 150 MB above imports",
+        )
     finally:
         shutil.rmtree(base, ignore_errors=True)

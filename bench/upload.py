@@ -38,23 +38,47 @@ def _car(root: Path, server: ServerProcess, src: Path):
     journal = Journal(spool / "journal.sqlite")
     digest = copy_and_hash(src, spool / "clip.mp4")
     st = src.stat()
-    journal.add_spooled(source_key=f"bench|{src.name}", device_serial="BENCH", volume_root=str(src.parent),
-                        relpath=src.name, size=st.st_size, mtime_ns=st.st_mtime_ns, profile="bench",
-                        spool_path=str(spool / "clip.mp4"), sha256=digest.sha256,
-                        manifest_json=Manifest.from_digest(digest).dumps(),
-                        metadata_json={"original_name": src.name}, flags_json=[])
+    journal.add_spooled(
+        source_key=f"bench|{src.name}",
+        device_serial="BENCH",
+        volume_root=str(src.parent),
+        relpath=src.name,
+        size=st.st_size,
+        mtime_ns=st.st_mtime_ns,
+        profile="bench",
+        spool_path=str(spool / "clip.mp4"),
+        sha256=digest.sha256,
+        manifest_json=Manifest.from_digest(digest).dumps(),
+        metadata_json={"original_name": src.name},
+        flags_json=[],
+    )
     client = ServerClient(server.url, server.device_token)
     key = spool / "server-key.pem"
-    up = Uploader(journal, client, lambda: pinned_key(key, lambda: client.receipt_key()["public_key_pem"]),
-                  part_concurrency=10, clip_concurrency=1, stop=threading.Event())
+    up = Uploader(
+        journal,
+        client,
+        lambda: pinned_key(key, lambda: client.receipt_key()["public_key_pem"]),
+        part_concurrency=10,
+        clip_concurrency=1,
+        stop=threading.Event(),
+    )
     return journal, up
 
 
 def _aws(endpoint: str, *args: str) -> None:
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-               AWS_DEFAULT_REGION="us-east-1")
-    done = subprocess.run([str(BIN / "aws"), "s3", *args, "--endpoint-url", endpoint], env=env,
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    env = dict(
+        os.environ,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+    )
+    done = subprocess.run(
+        [str(BIN / "aws"), "s3", *args, "--endpoint-url", endpoint],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"aws s3 {args[0]} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
 
@@ -73,16 +97,29 @@ def upload_1gib(report, base: Path) -> None:
                 journal.close()
                 bucket = f"s3://anchor-{i}"
                 _aws(endpoint, "mb", bucket)
-                anchor.append(timed(lambda bucket=bucket, endpoint=endpoint: _aws(
-                    endpoint, "cp", str(src), f"{bucket}/anchor.bin", "--checksum-algorithm", "SHA256",
-                    "--only-show-errors")))
+                anchor.append(
+                    timed(
+                        lambda bucket=bucket, endpoint=endpoint: _aws(
+                            endpoint,
+                            "cp",
+                            str(src),
+                            f"{bucket}/anchor.bin",
+                            "--checksum-algorithm",
+                            "SHA256",
+                            "--only-show-errors",
+                        )
+                    )
+                )
             finally:
                 server.stop()
         shutil.rmtree(base / f"car{i}", ignore_errors=True)
     o, a = median(ours), median(anchor)
     report("aws s3 cp 1 GiB --checksum-algorithm SHA256 (anchor)", f"{GIB / a / 1e6:.0f} MB/s", "anchor")
-    report("agent upload of a 1 GiB clip vs aws s3 cp", f"{a / o:.2f}x ({GIB / o / 1e6:.0f} MB/s, "
-           "register + part PUTs + complete + receipt)", "goal >= 1.0")
+    report(
+        "agent upload of a 1 GiB clip vs aws s3 cp",
+        f"{a / o:.2f}x ({GIB / o / 1e6:.0f} MB/s, register + part PUTs + complete + receipt)",
+        "goal >= 1.0",
+    )
 
 
 def dock_to_receipt(report, base: Path) -> None:
@@ -101,9 +138,17 @@ def dock_to_receipt(report, base: Path) -> None:
         server = ServerProcess(base / "server-dock", endpoint).prepare().start()
         token = base / "token"
         token.write_text(server.device_token)
-        settings = load_settings(mount_roots=[dock], spool_dir=base / "spool-dock", quiet_seconds=0.5,
-                                 rescan_seconds=0.5, min_free_bytes=0, server_url=server.url,
-                                 device_token_file=token, upload_poll_seconds=0.2, thumbnails=False)
+        settings = load_settings(
+            mount_roots=[dock],
+            spool_dir=base / "spool-dock",
+            quiet_seconds=0.5,
+            rescan_seconds=0.5,
+            min_free_bytes=0,
+            server_url=server.url,
+            device_token_file=token,
+            upload_poll_seconds=0.2,
+            thumbnails=False,
+        )
         agent = Agent(settings, use_watchdog=True)
         agent.start()
         try:
@@ -120,8 +165,11 @@ def dock_to_receipt(report, base: Path) -> None:
         finally:
             agent.stop()
             server.stop()
-    report("dock to receipt, 10 x 200 MB clips", f"{elapsed:.1f} s ({2000 / elapsed:.0f} MB/s end to end, "
-           "incl. the 0.5 s quiet wait)", "measured; no goal set")
+    report(
+        "dock to receipt, 10 x 200 MB clips",
+        f"{elapsed:.1f} s ({2000 / elapsed:.0f} MB/s end to end, incl. the 0.5 s quiet wait)",
+        "measured; no goal set",
+    )
 
 
 def run(report) -> None:

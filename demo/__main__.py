@@ -61,8 +61,21 @@ def agent_cli(*args: str) -> subprocess.CompletedProcess:
 def dock_camera(data: Path, clips: int, seconds: float) -> Path:
     """Write a camera volume aside, then move it under the dock root at once (a USB attach)."""
     staging = data / "staging" / "BWC-0042"
-    done = agent_cli("simulate-camera", "--profile", BODYCAM_PROFILE, "--out", str(staging), "--clips",
-                     str(clips), "--seconds", str(seconds), "--clock-offset", "4.5", "--seed", "42")
+    done = agent_cli(
+        "simulate-camera",
+        "--profile",
+        BODYCAM_PROFILE,
+        "--out",
+        str(staging),
+        "--clips",
+        str(clips),
+        "--seconds",
+        str(seconds),
+        "--clock-offset",
+        "4.5",
+        "--seed",
+        "42",
+    )
     if done.returncode != 0:
         raise RuntimeError(f"simulate-camera failed: {done.stderr}")
     target = data / "dock" / staging.name
@@ -88,8 +101,11 @@ def wait_for_receipts(data: Path, expected: int, agent: subprocess.Popen, timeou
         if line != last:
             console.print(f"  agent: {line or 'waiting for the camera'}")
             last = line
-        if done >= expected and not counts.get("DISCOVERED") and not any(
-                counts.get(s) for s in ("SPOOLED", "REGISTERED", "UPLOADED")):
+        if (
+            done >= expected
+            and not counts.get("DISCOVERED")
+            and not any(counts.get(s) for s in ("SPOOLED", "REGISTERED", "UPLOADED"))
+        ):
             return status
         if agent.poll() is not None:
             raise RuntimeError(f"the agent exited with code {agent.returncode}; see {data / 'logs'}")
@@ -117,8 +133,9 @@ def verify_downloads(server: ServerProcess, clips: list[dict]) -> list[str]:
                 for chunk in resp.iter_bytes():
                     h.update(chunk)
             if h.hexdigest() != clip["sha256"]:
-                problems.append(f"{clip['id']}: downloaded bytes hash to {h.hexdigest()}, index says "
-                                f"{clip['sha256']}")
+                problems.append(
+                    f"{clip['id']}: downloaded bytes hash to {h.hexdigest()}, index says {clip['sha256']}"
+                )
     return problems
 
 
@@ -127,9 +144,13 @@ def print_table(clips: list[dict], verified: bool) -> None:
     for col in ("clip", "officer", "camera time", "sha256", "state"):
         table.add_column(col)
     for c in sorted(clips, key=lambda c: (c.get("camera_start") or "", c["id"])):
-        table.add_row(c["id"][:12], c.get("officer_id") or c.get("vehicle_id") or "-",
-                      (c.get("camera_start") or "-")[:19], c["sha256"],
-                      (c.get("state") or "stored") + (" ✓ verified" if verified else ""))
+        table.add_row(
+            c["id"][:12],
+            c.get("officer_id") or c.get("vehicle_id") or "-",
+            (c.get("camera_start") or "-")[:19],
+            c["sha256"],
+            (c.get("state") or "stored") + (" ✓ verified" if verified else ""),
+        )
     Console().print(table)
 
 
@@ -147,10 +168,13 @@ def run_chain(args, data: Path, expected: int) -> int:
             console.print("[bold]3.[/bold] edge agent watching the dock folder, recording a dashcam")
             config = agent_config(data, server, args.dashcam_seconds, args.segment_seconds)
             with open(logs / "agent.log", "ab") as log:
-                agent = subprocess.Popen([str(BIN / "evidence-agent"), "run", "--config", str(config)],
-                                         stdout=log, stderr=log)
-            console.print(f"[bold]4.[/bold] a body camera docks with {args.clips} clips "
-                          f"({BODYCAM_PROFILE}, camera clock 4.5 s fast)")
+                agent = subprocess.Popen(
+                    [str(BIN / "evidence-agent"), "run", "--config", str(config)], stdout=log, stderr=log
+                )
+            console.print(
+                f"[bold]4.[/bold] a body camera docks with {args.clips} clips "
+                f"({BODYCAM_PROFILE}, camera clock 4.5 s fast)"
+            )
             console.print(f"   docked at {dock_camera(data, args.clips, args.seconds)}")
             console.print(f"[bold]5.[/bold] waiting for {expected} receipts")
             wait_for_receipts(data, expected, agent, timeout=300)
@@ -163,13 +187,18 @@ def run_chain(args, data: Path, expected: int) -> int:
             server.set_password(server.custodian_name, password)
             credentials = data / "custodian-credentials"
             credentials.write_text(f"{server.custodian_name}\n{password}\n")
-            console.print(f"Custodian console: {server.url}/portal/  user [bold]{server.custodian_name}"
-                          f"[/bold] password [bold]{password}[/bold] (demo only; also in {credentials})")
+            console.print(
+                f"Custodian console: {server.url}/portal/  user [bold]{server.custodian_name}"
+                f"[/bold] password [bold]{password}[/bold] (demo only; also in {credentials})"
+            )
             console.print(f"API documentation: {server.url}/docs")
             if args.once:
                 ok = not problems and len(clips) == expected
-                console.print("[green]demo passed: every clip receipted and verified[/green]" if ok else
-                              f"[red]demo failed: {len(clips)} clips stored of {expected}[/red]")
+                console.print(
+                    "[green]demo passed: every clip receipted and verified[/green]"
+                    if ok
+                    else f"[red]demo failed: {len(clips)} clips stored of {expected}[/red]"
+                )
                 return 0 if ok else 1
             console.print("Running; press Ctrl-C to stop.")
             while agent.poll() is None:

@@ -60,8 +60,12 @@ def moto_server(port: int | None = None, log: Path | None = None):
     port = port or free_port()
     env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
     out = open(log, "ab") if log else subprocess.DEVNULL
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(port)],
-                            stdout=out, stderr=out, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(port)],
+        stdout=out,
+        stderr=out,
+        env=env,
+    )
     try:
         wait_for_port(port, proc, "moto server", timeout=30)
         yield f"http://{LOOPBACK}:{port}"
@@ -92,14 +96,24 @@ class ServerProcess:
 
     @property
     def env(self) -> dict[str, str]:
-        return dict(os.environ, EVIDENCE_SERVER_DATA_DIR=str(self.data_dir),
-                    EVIDENCE_SERVER_S3_ENDPOINT_URL=self.s3_endpoint, EVIDENCE_SERVER_S3_BUCKET=self.bucket,
-                    EVIDENCE_SERVER_S3_ACCESS_KEY_ID="testing",
-                    EVIDENCE_SERVER_S3_SECRET_ACCESS_KEY="testing")
+        return dict(
+            os.environ,
+            EVIDENCE_SERVER_DATA_DIR=str(self.data_dir),
+            EVIDENCE_SERVER_S3_ENDPOINT_URL=self.s3_endpoint,
+            EVIDENCE_SERVER_S3_BUCKET=self.bucket,
+            EVIDENCE_SERVER_S3_ACCESS_KEY_ID="testing",
+            EVIDENCE_SERVER_S3_SECRET_ACCESS_KEY="testing",
+        )
 
     def cli(self, *args: str, stdin: str | None = None) -> str:
-        done = subprocess.run([str(BIN / "evidence-server"), *args], env=self.env, capture_output=True,
-                              text=True, timeout=120, input=stdin)
+        done = subprocess.run(
+            [str(BIN / "evidence-server"), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            input=stdin,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"evidence-server {' '.join(args)} failed: {done.stderr.strip()}")
         return done.stdout
@@ -107,10 +121,14 @@ class ServerProcess:
     def prepare(self) -> ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.cli("migrate")
-        self.device_token = self.cli("enroll-device", self.device_name, "--vehicle-id",
-                                     self.vehicle_id).strip().splitlines()[-1]
-        self.custodian_token = self.cli("create-user", self.custodian_name, "--role",
-                                        "custodian").strip().splitlines()[-1]
+        self.device_token = (
+            self.cli("enroll-device", self.device_name, "--vehicle-id", self.vehicle_id)
+            .strip()
+            .splitlines()[-1]
+        )
+        self.custodian_token = (
+            self.cli("create-user", self.custodian_name, "--role", "custodian").strip().splitlines()[-1]
+        )
         return self
 
     def set_password(self, username: str, password: str) -> None:
@@ -118,8 +136,20 @@ class ServerProcess:
 
     def start(self, log: Path | None = None) -> ServerProcess:
         out = open(log, "ab") if log else subprocess.DEVNULL
-        self.proc = subprocess.Popen([str(BIN / "evidence-server"), "serve", "--host", LOOPBACK, "--port",
-                                      str(self.port), "--no-migrate"], env=self.env, stdout=out, stderr=out)
+        self.proc = subprocess.Popen(
+            [
+                str(BIN / "evidence-server"),
+                "serve",
+                "--host",
+                LOOPBACK,
+                "--port",
+                str(self.port),
+                "--no-migrate",
+            ],
+            env=self.env,
+            stdout=out,
+            stderr=out,
+        )
         wait_for_port(self.port, self.proc, "ingest server")
         deadline = time.monotonic() + 30
         while httpx.get(f"{self.url}/api/v1/health", timeout=5).status_code != 200:
@@ -134,5 +164,6 @@ class ServerProcess:
             self.proc = None
 
     def custodian(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.custodian_token}"},
-                            timeout=60)
+        return httpx.Client(
+            base_url=self.url, headers={"Authorization": f"Bearer {self.custodian_token}"}, timeout=60
+        )

@@ -41,49 +41,79 @@ def load_agent_profiles(profile_dirs) -> list:
 
 
 class Agent:
-    def __init__(self, settings: AgentSettings, *, profiles: list | None = None,
-                 clock: Callable[[], float] = time.monotonic, mounts_file: Path = Path("/proc/self/mounts"),
-                 use_watchdog: bool = True, now: Callable[[], datetime] = lambda: datetime.now(UTC)):
+    def __init__(
+        self,
+        settings: AgentSettings,
+        *,
+        profiles: list | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        mounts_file: Path = Path("/proc/self/mounts"),
+        use_watchdog: bool = True,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
         self.settings = settings
         self.stop_event = threading.Event()
         self.spool = Spool(settings.spool_dir)
         self.journal = Journal(settings.journal_path)
         self.status = RuntimeStatus()
         self.profiles = profiles if profiles is not None else load_agent_profiles(settings.profile_dirs)
-        self.offloader = Offloader(self.journal, self.spool, min_free_bytes=settings.min_free_bytes,
-                                   max_attempts=settings.max_attempts, thumbnails=settings.thumbnails,
-                                   status=self.status)
+        self.offloader = Offloader(
+            self.journal,
+            self.spool,
+            min_free_bytes=settings.min_free_bytes,
+            max_attempts=settings.max_attempts,
+            thumbnails=settings.thumbnails,
+            status=self.status,
+        )
         self._now = now
         self.volumes: dict[Path, DockedVolume] = {}
         self._reported_skips: set[tuple[Path, str, str]] = set()
         self._pending: dict[Path, list[SourceFile]] = {}
         self._lock = threading.Lock()
         self._work_ready = threading.Event()
-        self.watcher = DockWatcher(settings.mount_roots, on_attach=self._attach, on_detach=self._detach,
-                                   on_scan=self._scanned, quiet_seconds=settings.quiet_seconds,
-                                   rescan_seconds=settings.rescan_seconds, clock=clock,
-                                   mounts_file=mounts_file, use_watchdog=use_watchdog, stop=self.stop_event)
+        self.watcher = DockWatcher(
+            settings.mount_roots,
+            on_attach=self._attach,
+            on_detach=self._detach,
+            on_scan=self._scanned,
+            quiet_seconds=settings.quiet_seconds,
+            rescan_seconds=settings.rescan_seconds,
+            clock=clock,
+            mounts_file=mounts_file,
+            use_watchdog=use_watchdog,
+            stop=self.stop_event,
+        )
         self._worker = threading.Thread(target=self._work, name="offload-worker", daemon=True)
         self.recorders: list = []
         self.upload = None
         if settings.server_url and settings.device_token_file:
             from edge_agent.upload_service import UploadService
 
-            self.upload = UploadService(settings, self.journal, self.status, stop=self.stop_event,
-                                        docked=lambda: dict(self.volumes), now=now)
+            self.upload = UploadService(
+                settings,
+                self.journal,
+                self.status,
+                stop=self.stop_event,
+                docked=lambda: dict(self.volumes),
+                now=now,
+            )
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> None:
         report = self.spool.recover(self.journal)
         if report.unclaimed:
-            log.warning("%d file(s) in the spool that no journal row claims (kept): %s",
-                        len(report.unclaimed), report.unclaimed[:5])
+            log.warning(
+                "%d file(s) in the spool that no journal row claims (kept): %s",
+                len(report.unclaimed),
+                report.unclaimed[:5],
+            )
         if self.settings.uvc_devices:
             from edge_agent.capture import start_recorders
 
-            self.recorders = start_recorders(self.settings, self.journal, self.status, self.spool,
-                                             self.profiles, self.stop_event)
+            self.recorders = start_recorders(
+                self.settings, self.journal, self.status, self.spool, self.profiles, self.stop_event
+            )
         self.watcher.start()
         self._worker.start()
         if self.upload is not None:
@@ -123,14 +153,23 @@ class Agent:
     def _prepare(self, root: Path) -> DockedVolume | None:
         volume = prepare_volume(root, self.profiles, now=self._now)
         if volume is None:
-            self.status.volume(root, state="unrecognised",
-                               note="no firmware profile matches this volume; nothing is copied from it")
+            self.status.volume(
+                root,
+                state="unrecognised",
+                note="no firmware profile matches this volume; nothing is copied from it",
+            )
             return None
         self.volumes[root] = volume
-        self.status.volume(root, state="docked", profile=volume.profile.name,
-                           device_serial=volume.device_serial,
-                           label=volume.label, clock_offset_seconds=volume.clock_offset_seconds,
-                           warnings=volume.warnings, note=None)
+        self.status.volume(
+            root,
+            state="docked",
+            profile=volume.profile.name,
+            device_serial=volume.device_serial,
+            label=volume.label,
+            clock_offset_seconds=volume.clock_offset_seconds,
+            warnings=volume.warnings,
+            note=None,
+        )
         if self.upload is not None:  # clips receipted while this camera was away are released now
             self.upload.on_docked(volume)
         return volume
@@ -142,8 +181,9 @@ class Agent:
         self.status.detached(root)
         self._event("detached", "volume removed; its pending clips wait for the next dock", str(root))
 
-    def _scanned(self, root: Path, ready: list[SourceFile], waiting: list[SourceFile],
-                 result: ScanResult) -> None:
+    def _scanned(
+        self, root: Path, ready: list[SourceFile], waiting: list[SourceFile], result: ScanResult
+    ) -> None:
         volume = self.volumes.get(root) or self._prepare(root)
         self.status.skipped(root, result.skipped)
         for s in result.skipped:
@@ -155,13 +195,22 @@ class Agent:
         quiet = {f.posix for f in ready}
         present = {f.posix for f in result.files}
         # A clip goes with its sidecars: it waits until every sidecar present is quiet too.
-        clips = [f for f in ready if volume.profile.is_clip(f.posix)
-                 and all(p in quiet for p in volume.profile.sidecars_for(f.posix) if p in present)]
+        clips = [
+            f
+            for f in ready
+            if volume.profile.is_clip(f.posix)
+            and all(p in quiet for p in volume.profile.sidecars_for(f.posix) if p in present)
+        ]
         clip_paths = {f.posix for f in clips}
         batch = clips + [f for f in ready if not volume.profile.is_clip(f.posix)]
-        self.status.volume(root, files=len(result.files), clips_ready=len(clips),
-                           clips_waiting=sum(volume.profile.is_clip(f.posix) and f.posix not in clip_paths
-                                             for f in result.files))
+        self.status.volume(
+            root,
+            files=len(result.files),
+            clips_ready=len(clips),
+            clips_waiting=sum(
+                volume.profile.is_clip(f.posix) and f.posix not in clip_paths for f in result.files
+            ),
+        )
         with self._lock:
             self._pending[root] = batch
         self._work_ready.set()
@@ -195,8 +244,10 @@ class Agent:
                         self._pending.pop(root, None)
                 except sqlite3.OperationalError as exc:  # the journal cannot commit (e.g. its disk is full)
                     log.error("journal cannot be written, offload paused: %s", exc)
-                    self.status.pause(f"journal cannot be written ({exc}); offload paused, nothing lost "
-                                      "(clips wait on the camera)")
+                    self.status.pause(
+                        f"journal cannot be written ({exc}); offload paused, nothing lost "
+                        "(clips wait on the camera)"
+                    )
                     break
                 except Exception as exc:  # logged and reported; the clip stays DISCOVERED
                     log.exception("offload of %s failed", root)

@@ -13,9 +13,14 @@ from collections.abc import Callable
 
 
 class TokenBucket:
-    def __init__(self, rate_bps: float, burst: float | None = None, *,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], object] = time.sleep):
+    def __init__(
+        self,
+        rate_bps: float,
+        burst: float | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], object] = time.sleep,
+    ):
         if rate_bps <= 0:
             raise ValueError(f"bandwidth limit must be positive, got {rate_bps}")
         self.rate = float(rate_bps)

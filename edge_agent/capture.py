@@ -25,12 +25,26 @@ from hashing import Digest, Manifest, hash_file
 log = logging.getLogger(__name__)
 
 
-def journal_segment(journal: Journal, spool: Spool, device: UvcDevice, path: Path, digest: Digest, *,
-                    partial: bool, info: dict, thumbnails: bool = True) -> int:
+def journal_segment(
+    journal: Journal,
+    spool: Spool,
+    device: UvcDevice,
+    path: Path,
+    digest: Digest,
+    *,
+    partial: bool,
+    info: dict,
+    thumbnails: bool = True,
+) -> int:
     serial = device.device_serial or device.name
     probe = probe_clip(path)
-    metadata = {"probe": probe.facts(), "original_name": path.name, "uvc": info,
-                "warnings": probe.problems, "sidecar_copies": []}
+    metadata = {
+        "probe": probe.facts(),
+        "original_name": path.name,
+        "uvc": info,
+        "warnings": probe.problems,
+        "sidecar_copies": [],
+    }
     if thumbnails and probe.frame is not None:
         try:
             metadata["thumbnail"] = str(write_thumbnail(probe.frame, path.with_suffix(".thumb.jpg")))
@@ -39,11 +53,21 @@ def journal_segment(journal: Journal, spool: Spool, device: UvcDevice, path: Pat
     flags = (["partial_segment"] if partial else []) + probe.flags
     st = path.stat()
     return journal.add_spooled(
-        source_key=json.dumps(["uvc", serial, path.name], separators=(",", ":")), kind="segment",
-        device_serial=serial, volume_root=str(path.parent), relpath=path.name, size=digest.size,
-        mtime_ns=st.st_mtime_ns, profile=device.profile or "uvc-test-source", spool_path=str(path),
-        sha256=digest.sha256, manifest_json=Manifest.from_digest(digest).dumps(), metadata_json=metadata,
-        flags_json=flags, clock_offset_seconds=0.0)
+        source_key=json.dumps(["uvc", serial, path.name], separators=(",", ":")),
+        kind="segment",
+        device_serial=serial,
+        volume_root=str(path.parent),
+        relpath=path.name,
+        size=digest.size,
+        mtime_ns=st.st_mtime_ns,
+        profile=device.profile or "uvc-test-source",
+        spool_path=str(path),
+        sha256=digest.sha256,
+        manifest_json=Manifest.from_digest(digest).dumps(),
+        metadata_json=metadata,
+        flags_json=flags,
+        clock_offset_seconds=0.0,
+    )
 
 
 def recover_device(journal: Journal, spool: Spool, device: UvcDevice, out_dir: Path) -> list[int]:
@@ -53,17 +77,42 @@ def recover_device(journal: Journal, spool: Spool, device: UvcDevice, out_dir: P
     ids = []
     out_dir.mkdir(parents=True, exist_ok=True)
     for seg in recover_partial_segments(out_dir):
-        ids.append(journal_segment(journal, spool, device, seg.path, seg.digest, partial=True,
-                                   info={"reason": seg.reason, "frames": seg.frames, "recovered": True,
-                                         "started_at": seg.started_at.isoformat()}))
+        ids.append(
+            journal_segment(
+                journal,
+                spool,
+                device,
+                seg.path,
+                seg.digest,
+                partial=True,
+                info={
+                    "reason": seg.reason,
+                    "frames": seg.frames,
+                    "recovered": True,
+                    "started_at": seg.started_at.isoformat(),
+                },
+            )
+        )
     claimed = {Path(r.spool_path).name for r in journal.clips() if r.kind == "segment" and r.spool_path}
     for path in sorted(out_dir.glob("*.mp4")):
         if path.name not in claimed:
-            ids.append(journal_segment(journal, spool, device, path, hash_file(path), partial=False,
-                                       info={"reason": "closed before a crash; journaled at restart"}))
+            ids.append(
+                journal_segment(
+                    journal,
+                    spool,
+                    device,
+                    path,
+                    hash_file(path),
+                    partial=False,
+                    info={"reason": "closed before a crash; journaled at restart"},
+                )
+            )
     for clip_id in ids:
-        journal.record_event("recovered", "UVC segment left by an interrupted run kept and journaled",
-                             journal.get(clip_id).spool_path)
+        journal.record_event(
+            "recovered",
+            "UVC segment left by an interrupted run kept and journaled",
+            journal.get(clip_id).spool_path,
+        )
     return ids
 
 
@@ -88,12 +137,23 @@ def source_for(device: UvcDevice, profiles) -> tuple[str, str, dict, float, dict
     if capture is None:
         return device.source, "v4l2", {}, seconds, {}
     opts = {"video_size": capture.video_size, "framerate": str(capture.framerate), **capture.options}
-    return device.source, capture.input_format, opts, seconds, {"codec": capture.codec,
-                                                                 "bitrate": capture.bitrate}
+    return (
+        device.source,
+        capture.input_format,
+        opts,
+        seconds,
+        {"codec": capture.codec, "bitrate": capture.bitrate},
+    )
 
 
-def start_recorders(settings: AgentSettings, journal: Journal, status: RuntimeStatus, spool: Spool,
-                    profiles, stop: threading.Event) -> list:
+def start_recorders(
+    settings: AgentSettings,
+    journal: Journal,
+    status: RuntimeStatus,
+    spool: Spool,
+    profiles,
+    stop: threading.Event,
+) -> list:
     from edge_agent.uvc import UvcRecorder
 
     recorders = []
@@ -103,17 +163,40 @@ def start_recorders(settings: AgentSettings, journal: Journal, status: RuntimeSt
         source, fmt, options, seconds, encoder = source_for(device, profiles)
 
         def on_segment(seg, device=device) -> None:
-            clip_id = journal_segment(journal, spool, device, seg.path, seg.digest, partial=seg.partial,
-                                      info={"reason": seg.reason, "frames": seg.frames,
-                                            "started_at": seg.started_at.isoformat(),
-                                            "ended_at": seg.ended_at.isoformat()},
-                                      thumbnails=settings.thumbnails)
-            status.uvc[device.name] = {"last_segment": str(seg.path), "clip_id": clip_id,
-                                       "partial": seg.partial, "reason": seg.reason}
+            clip_id = journal_segment(
+                journal,
+                spool,
+                device,
+                seg.path,
+                seg.digest,
+                partial=seg.partial,
+                info={
+                    "reason": seg.reason,
+                    "frames": seg.frames,
+                    "started_at": seg.started_at.isoformat(),
+                    "ended_at": seg.ended_at.isoformat(),
+                },
+                thumbnails=settings.thumbnails,
+            )
+            status.uvc[device.name] = {
+                "last_segment": str(seg.path),
+                "clip_id": clip_id,
+                "partial": seg.partial,
+                "reason": seg.reason,
+            }
 
-        rec = UvcRecorder(source=source, input_format=fmt, options=options, out_dir=out_dir,
-                          segment_seconds=seconds, on_segment=on_segment, name_prefix=device.name,
-                          stop=stop, max_seconds=device.max_seconds, **encoder)
+        rec = UvcRecorder(
+            source=source,
+            input_format=fmt,
+            options=options,
+            out_dir=out_dir,
+            segment_seconds=seconds,
+            on_segment=on_segment,
+            name_prefix=device.name,
+            stop=stop,
+            max_seconds=device.max_seconds,
+            **encoder,
+        )
         rec.start()
         status.uvc[device.name] = {"source": device.source, "out_dir": str(out_dir)}
         recorders.append(rec)

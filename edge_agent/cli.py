@@ -25,8 +25,11 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 
 from edge_agent.config import AgentSettings, UvcDevice, load_settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Edge agent: offload body cameras and dashcams into a hashed, journaled spool.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Edge agent: offload body cameras and dashcams into a hashed, journaled spool.",
+)
 err = Console(stderr=True, soft_wrap=True)
 
 
@@ -39,9 +42,11 @@ def _settings(config: Path | None, **overrides) -> AgentSettings:
 
 
 @app.command()
-def run(config: Path | None = typer.Option(None, help="TOML or JSON config file (or EVIDENCE_AGENT_CONFIG)."),
-        spool: Path | None = typer.Option(None, help="Override the spool directory."),
-        root: list[Path] | None = typer.Option(None, help="Override the mount roots (repeatable).")) -> None:
+def run(
+    config: Path | None = typer.Option(None, help="TOML or JSON config file (or EVIDENCE_AGENT_CONFIG)."),
+    spool: Path | None = typer.Option(None, help="Override the spool directory."),
+    root: list[Path] | None = typer.Option(None, help="Override the mount roots (repeatable)."),
+) -> None:
     """Run the agent service until SIGTERM or SIGINT."""
     from edge_agent.agent import Agent
 
@@ -55,16 +60,19 @@ def run(config: Path | None = typer.Option(None, help="TOML or JSON config file 
 
 
 @app.command()
-def offload(path: Path = typer.Argument(..., help="The camera volume (a mounted folder)."),
-            spool: Path = typer.Option(..., help="Spool directory (the journal lives there)."),
-            as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
-            profile: str | None = typer.Option(None, help="Force this firmware profile."),
-            profile_dir: list[Path] | None = typer.Option(None, help="Extra profile folder (repeatable)."),
-            min_free_bytes: int = typer.Option(0, help="Spool low-water mark in bytes."),
-            thumbnails: bool = typer.Option(True, help="Take a JPEG thumbnail of each clip."),
-            config: Path | None = typer.Option(None, help="Agent config: with server_url and "
-                                               "device_token_file set, the clips are uploaded too."),
-            upload: bool = typer.Option(True, help="Upload when a server is configured.")) -> None:
+def offload(
+    path: Path = typer.Argument(..., help="The camera volume (a mounted folder)."),
+    spool: Path = typer.Option(..., help="Spool directory (the journal lives there)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
+    profile: str | None = typer.Option(None, help="Force this firmware profile."),
+    profile_dir: list[Path] | None = typer.Option(None, help="Extra profile folder (repeatable)."),
+    min_free_bytes: int = typer.Option(0, help="Spool low-water mark in bytes."),
+    thumbnails: bool = typer.Option(True, help="Take a JPEG thumbnail of each clip."),
+    config: Path | None = typer.Option(
+        None, help="Agent config: with server_url and device_token_file set, the clips are uploaded too."
+    ),
+    upload: bool = typer.Option(True, help="Upload when a server is configured."),
+) -> None:
     """Offload every clip of PATH into the spool now, hashing each at its first read (and upload them
     when the config names a server)."""
     from edge_agent.manual import manual_offload
@@ -72,15 +80,22 @@ def offload(path: Path = typer.Argument(..., help="The camera volume (a mounted 
     if not path.is_dir():
         err.print(f"[red]{path} is not a folder[/red]")
         raise typer.Exit(2)
-    summary, code = manual_offload(path, spool, profile_name=profile, profile_dirs=profile_dir or [],
-                                   min_free_bytes=min_free_bytes, thumbnails=thumbnails,
-                                   progress_factory=None if as_json and not sys.stderr.isatty() else _bars)
+    summary, code = manual_offload(
+        path,
+        spool,
+        profile_name=profile,
+        profile_dirs=profile_dir or [],
+        min_free_bytes=min_free_bytes,
+        thumbnails=thumbnails,
+        progress_factory=None if as_json and not sys.stderr.isatty() else _bars,
+    )
     settings = _settings(config, spool_dir=spool) if config else None
     if upload and code in (0, 1) and settings and settings.server_url and settings.device_token_file:
         from edge_agent.manual_upload import manual_upload
 
-        summary["upload"] = manual_upload(path, settings, profile_name=profile,
-                                          progress_factory=None if as_json else _bars)
+        summary["upload"] = manual_upload(
+            path, settings, profile_name=profile, progress_factory=None if as_json else _bars
+        )
         if summary["upload"]["waiting"]:
             code = code or 5
     if as_json:
@@ -88,8 +103,10 @@ def offload(path: Path = typer.Argument(..., help="The camera volume (a mounted 
     else:
         for c in summary["clips"]:
             flags = f" [{', '.join(c['flags'])}]" if c["flags"] else ""
-            err.print(f"{c['state']:<11} {c['sha256'] or '-':<64} {c['path']!r}{flags}"
-                      + (f"  ({c['error']})" if c["error"] and c["state"] == "DISCOVERED" else ""))
+            err.print(
+                f"{c['state']:<11} {c['sha256'] or '-':<64} {c['path']!r}{flags}"
+                + (f"  ({c['error']})" if c["error"] and c["state"] == "DISCOVERED" else "")
+            )
         for s in summary["skipped"]:
             err.print(f"skipped     {s['relpath']!r}: {s['reason']}")
         if summary["paused"]:
@@ -105,14 +122,22 @@ def offload(path: Path = typer.Argument(..., help="The camera volume (a mounted 
 
 
 def _bars(total_bytes: int):
-    return Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                    TransferSpeedColumn(), console=err, transient=False)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=err,
+        transient=False,
+    )
 
 
 @app.command()
-def status(config: Path | None = typer.Option(None, help="Agent config file (for the spool directory)."),
-           spool: Path | None = typer.Option(None, help="Spool directory (overrides the config)."),
-           as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def status(
+    config: Path | None = typer.Option(None, help="Agent config file (for the spool directory)."),
+    spool: Path | None = typer.Option(None, help="Spool directory (overrides the config)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
     """Docked volumes, clips per state, bytes per second, errors and quarantined clips."""
     from edge_agent.status import build_status, render
 
@@ -122,30 +147,51 @@ def status(config: Path | None = typer.Option(None, help="Agent config file (for
 
 
 @app.command("simulate-camera")
-def simulate_camera_cmd(profile: str = typer.Option(..., help="Firmware profile name."),
-                        out: Path = typer.Option(..., help="Folder to write the volume into."),
-                        clips: int = typer.Option(3, min=0), seconds: float = typer.Option(5.0, min=0.1),
-                        seed: int = 0, truncated: int = typer.Option(0, min=0),
-                        odd_names: bool = False, symlink_out: bool = False, fifo: bool = False,
-                        clock_offset: float = typer.Option(0.0, help="Camera clock minus true time (s)."),
-                        still_writing: float | None = typer.Option(
-                            None, help="Also write one clip that grows for this many seconds."),
-                        profile_dir: list[Path] | None = typer.Option(None)) -> None:
+def simulate_camera_cmd(
+    profile: str = typer.Option(..., help="Firmware profile name."),
+    out: Path = typer.Option(..., help="Folder to write the volume into."),
+    clips: int = typer.Option(3, min=0),
+    seconds: float = typer.Option(5.0, min=0.1),
+    seed: int = 0,
+    truncated: int = typer.Option(0, min=0),
+    odd_names: bool = False,
+    symlink_out: bool = False,
+    fifo: bool = False,
+    clock_offset: float = typer.Option(0.0, help="Camera clock minus true time (s)."),
+    still_writing: float | None = typer.Option(
+        None, help="Also write one clip that grows for this many seconds."
+    ),
+    profile_dir: list[Path] | None = typer.Option(None),
+) -> None:
     """Write a simulated camera volume in a profile's layout (real H.264 clips, sidecars, clock)."""
     from edge_agent.manual import simulate
 
-    simulate(profile, out, clips=clips, seconds=seconds, seed=seed, truncated=truncated, odd_names=odd_names,
-             symlink_out=symlink_out, fifo=fifo, clock_offset=clock_offset, still_writing=still_writing,
-             profile_dirs=profile_dir or [], console=err)
+    simulate(
+        profile,
+        out,
+        clips=clips,
+        seconds=seconds,
+        seed=seed,
+        truncated=truncated,
+        odd_names=odd_names,
+        symlink_out=symlink_out,
+        fifo=fifo,
+        clock_offset=clock_offset,
+        still_writing=still_writing,
+        profile_dirs=profile_dir or [],
+        console=err,
+    )
 
 
 @app.command("record-uvc")
-def record_uvc(spool: Path = typer.Option(..., help="Spool directory."),
-               name: str = typer.Option("dashcam", help="Device name (segment prefix)."),
-               source: str = typer.Option("test", help="'test' (FFmpeg test source) or /dev/videoN."),
-               uvc_profile: str | None = typer.Option(None, "--profile", help="UVC firmware profile."),
-               segment_seconds: float = typer.Option(60.0, min=0.5),
-               seconds: float | None = typer.Option(None, help="Stop after this many seconds.")) -> None:
+def record_uvc(
+    spool: Path = typer.Option(..., help="Spool directory."),
+    name: str = typer.Option("dashcam", help="Device name (segment prefix)."),
+    source: str = typer.Option("test", help="'test' (FFmpeg test source) or /dev/videoN."),
+    uvc_profile: str | None = typer.Option(None, "--profile", help="UVC firmware profile."),
+    segment_seconds: float = typer.Option(60.0, min=0.5),
+    seconds: float | None = typer.Option(None, help="Stop after this many seconds."),
+) -> None:
     """Record a dashcam into the spool; each closed segment becomes a journaled clip."""
     from edge_agent.manual import record
 

@@ -34,8 +34,8 @@ def _unescape(field: str) -> str:
     # /proc/self/mounts escapes space, tab, newline and backslash as \ooo
     out, i = [], 0
     while i < len(field):
-        if field[i] == "\\" and i + 4 <= len(field) and field[i + 1:i + 4].isdigit():
-            out.append(chr(int(field[i + 1:i + 4], 8)))
+        if field[i] == "\\" and i + 4 <= len(field) and field[i + 1 : i + 4].isdigit():
+            out.append(chr(int(field[i + 1 : i + 4], 8)))
             i += 4
         else:
             out.append(field[i])
@@ -61,8 +61,9 @@ def find_volumes(roots: Iterable[Path], mounts_file: Path) -> set[Path]:
     volumes = set(mounts)
     for root in roots:
         try:
-            children = [c for c in root.iterdir() if not c.name.startswith(".")
-                        and c.is_dir() and not c.is_symlink()]
+            children = [
+                c for c in root.iterdir() if not c.name.startswith(".") and c.is_dir() and not c.is_symlink()
+            ]
         except OSError:
             continue
         for child in children:
@@ -72,11 +73,20 @@ def find_volumes(roots: Iterable[Path], mounts_file: Path) -> set[Path]:
 
 
 class DockWatcher(threading.Thread):
-    def __init__(self, roots: Iterable[Path], *, on_attach: Callable[[Path], None],
-                 on_detach: Callable[[Path], None], on_scan: OnScan, quiet_seconds: float,
-                 rescan_seconds: float, clock: Callable[[], float] = time.monotonic,
-                 mounts_file: Path = Path("/proc/self/mounts"), use_watchdog: bool = True,
-                 stop: threading.Event | None = None):
+    def __init__(
+        self,
+        roots: Iterable[Path],
+        *,
+        on_attach: Callable[[Path], None],
+        on_detach: Callable[[Path], None],
+        on_scan: OnScan,
+        quiet_seconds: float,
+        rescan_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        mounts_file: Path = Path("/proc/self/mounts"),
+        use_watchdog: bool = True,
+        stop: threading.Event | None = None,
+    ):
         super().__init__(name="dock-watcher", daemon=True)
         self.roots = [Path(r) for r in roots]
         self.on_attach, self.on_detach, self.on_scan = on_attach, on_detach, on_scan

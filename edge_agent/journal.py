@@ -97,8 +97,11 @@ class Journal:
                     raise JournalError(f"unknown journal column(s): {', '.join(sorted(unknown))}")
                 cols = ["state", "created_at", "updated_at", *fields]
                 vals = ["DISCOVERED", stamp, stamp, *fields.values()]
-                db.execute(f"INSERT INTO clips ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-                           "ON CONFLICT(source_key) DO NOTHING", vals)
+                db.execute(
+                    f"INSERT INTO clips ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+                    "ON CONFLICT(source_key) DO NOTHING",
+                    vals,
+                )
                 got = db.execute("SELECT id FROM clips WHERE source_key = ?", (row["source_key"],)).fetchone()
                 ids[row["source_key"]] = got[0]
         return ids
@@ -115,8 +118,11 @@ class Journal:
             raise JournalError(f"unknown journal column(s): {', '.join(sorted(unknown))}")
         cols = ["state", "created_at", "updated_at", *fields]
         with self._tx() as db:
-            db.execute(f"INSERT INTO clips ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-                       "ON CONFLICT(source_key) DO NOTHING", ["SPOOLED", stamp, stamp, *fields.values()])
+            db.execute(
+                f"INSERT INTO clips ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+                "ON CONFLICT(source_key) DO NOTHING",
+                ["SPOOLED", stamp, stamp, *fields.values()],
+            )
             got = db.execute("SELECT id FROM clips WHERE source_key = ?", (fields["source_key"],))
             return got.fetchone()[0]
 
@@ -142,15 +148,19 @@ class Journal:
     def note_failure(self, clip_id: int, error: str) -> int:
         """Count a failed attempt on a clip (its state does not change). Returns the attempt count."""
         with self._tx() as db:
-            db.execute("UPDATE clips SET attempts = attempts + 1, error = ?, updated_at = ? WHERE id = ?",
-                       (error, now_iso(), clip_id))
+            db.execute(
+                "UPDATE clips SET attempts = attempts + 1, error = ?, updated_at = ? WHERE id = ?",
+                (error, now_iso(), clip_id),
+            )
             return db.execute("SELECT attempts FROM clips WHERE id = ?", (clip_id,)).fetchone()[0]
 
     def record_event(self, kind: str, message: str, path: str | None = None) -> None:
         """An error or warning for the status (kept; the status shows the latest)."""
         with self._tx() as db:
-            db.execute("INSERT INTO events (at, kind, message, path) VALUES (?, ?, ?, ?)",
-                       (now_iso(), kind, message, path))
+            db.execute(
+                "INSERT INTO events (at, kind, message, path) VALUES (?, ?, ?, ?)",
+                (now_iso(), kind, message, path),
+            )
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -172,8 +182,9 @@ class Journal:
     def states_by_key(self, device_serial: str | None) -> dict[str, str]:
         """{source_key: state} for one device: one query for a whole volume scan."""
         with self._lock:
-            cur = self._db.execute("SELECT source_key, state FROM clips WHERE device_serial IS ?",
-                                   (device_serial,))
+            cur = self._db.execute(
+                "SELECT source_key, state FROM clips WHERE device_serial IS ?", (device_serial,)
+            )
             return dict(cur.fetchall())
 
     def clips(self, *states: str) -> list[ClipRow]:
@@ -189,8 +200,10 @@ class Journal:
     def events(self, limit: int = 50, kinds: Sequence[str] = ()) -> list[dict]:
         where = f"WHERE kind IN ({', '.join('?' * len(kinds))})" if kinds else ""
         with self._lock:
-            cur = self._db.execute(f"SELECT at, kind, message, path FROM events {where} "
-                                   "ORDER BY id DESC LIMIT ?", (*kinds, limit))
+            cur = self._db.execute(
+                f"SELECT at, kind, message, path FROM events {where} ORDER BY id DESC LIMIT ?",
+                (*kinds, limit),
+            )
             return [dict(zip(("at", "kind", "message", "path"), r, strict=True)) for r in cur.fetchall()]
 
     def integrity_problems(self) -> list[str]:

@@ -22,9 +22,17 @@ from edge_agent.spool import Spool
 from edge_agent.volume import prepare_volume
 
 
-def manual_offload(path: Path, spool_dir: Path, *, profile_name: str | None = None, profile_dirs=(),
-                   min_free_bytes: int = 0, thumbnails: bool = True, max_attempts: int = 5,
-                   progress_factory: Callable | None = None) -> tuple[dict, int]:
+def manual_offload(
+    path: Path,
+    spool_dir: Path,
+    *,
+    profile_name: str | None = None,
+    profile_dirs=(),
+    min_free_bytes: int = 0,
+    thumbnails: bool = True,
+    max_attempts: int = 5,
+    progress_factory: Callable | None = None,
+) -> tuple[dict, int]:
     from firmware_profiles import get_profile, load_profiles
 
     spool = Spool(spool_dir)
@@ -35,13 +43,25 @@ def manual_offload(path: Path, spool_dir: Path, *, profile_name: str | None = No
         forced = get_profile(profile_name, profiles) if profile_name else None
         volume = prepare_volume(path, profiles, force_any=True, profile=forced)
         scan = scan_volume(path)
-        status.volume(path, state="docked", profile=volume.profile.name, device_serial=volume.device_serial,
-                      clock_offset_seconds=volume.clock_offset_seconds, warnings=volume.warnings)
+        status.volume(
+            path,
+            state="docked",
+            profile=volume.profile.name,
+            device_serial=volume.device_serial,
+            clock_offset_seconds=volume.clock_offset_seconds,
+            warnings=volume.warnings,
+        )
         status.skipped(path, scan.skipped)
         for s in scan.skipped:
             journal.record_event("skipped", s.reason, f"{path}/{s.relpath}")
-        offloader = Offloader(journal, spool, min_free_bytes=min_free_bytes, max_attempts=max_attempts,
-                              thumbnails=thumbnails, status=status)
+        offloader = Offloader(
+            journal,
+            spool,
+            min_free_bytes=min_free_bytes,
+            max_attempts=max_attempts,
+            thumbnails=thumbnails,
+            status=status,
+        )
         todo = offloader.plan(volume, scan.files)
         code, paused = 0, None
         bars = progress_factory(sum(f.size for _, f, _ in todo)) if progress_factory else None
@@ -80,30 +100,67 @@ def manual_offload(path: Path, spool_dir: Path, *, profile_name: str | None = No
             if not volume.profile.is_clip(f.posix):
                 continue
             row = journal.by_source_key(source_key(volume.serial_key, f))
-            clips.append({"path": f.relpath, "state": row.state if row else "NOT_SEEN",
-                          "sha256": row.sha256 if row else None, "flags": row.flags if row else [],
-                          "error": row.error if row else None, "spool_path": row.spool_path if row else None,
-                          "quarantine_reason": row.quarantine_reason if row else None})
+            clips.append(
+                {
+                    "path": f.relpath,
+                    "state": row.state if row else "NOT_SEEN",
+                    "sha256": row.sha256 if row else None,
+                    "flags": row.flags if row else [],
+                    "error": row.error if row else None,
+                    "spool_path": row.spool_path if row else None,
+                    "quarantine_reason": row.quarantine_reason if row else None,
+                }
+            )
         if code == 0 and any(c["state"] == "DISCOVERED" for c in clips):
             code = 1
         status.save(spool.root)
-        summary = {"volume": str(path), "profile": volume.profile.name, "device_serial": volume.device_serial,
-                   "clock_offset_seconds": volume.clock_offset_seconds, "spool": str(spool.root),
-                   "paused": paused, "counts": journal.counts(), "clips": clips,
-                   "skipped": [{"relpath": s.relpath, "reason": s.reason} for s in scan.skipped],
-                   "warnings": volume.warnings}
+        summary = {
+            "volume": str(path),
+            "profile": volume.profile.name,
+            "device_serial": volume.device_serial,
+            "clock_offset_seconds": volume.clock_offset_seconds,
+            "spool": str(spool.root),
+            "paused": paused,
+            "counts": journal.counts(),
+            "clips": clips,
+            "skipped": [{"relpath": s.relpath, "reason": s.reason} for s in scan.skipped],
+            "warnings": volume.warnings,
+        }
     return summary, code
 
 
-def simulate(profile_name: str, out: Path, *, clips: int, seconds: float, seed: int, truncated: int,
-             odd_names: bool, symlink_out: bool, fifo: bool, clock_offset: float, still_writing: float | None,
-             profile_dirs=(), console=None) -> None:
+def simulate(
+    profile_name: str,
+    out: Path,
+    *,
+    clips: int,
+    seconds: float,
+    seed: int,
+    truncated: int,
+    odd_names: bool,
+    symlink_out: bool,
+    fifo: bool,
+    clock_offset: float,
+    still_writing: float | None,
+    profile_dirs=(),
+    console=None,
+) -> None:
     from edge_agent.simulator import simulate_camera, start_writing_clip
     from firmware_profiles import get_profile, load_profiles
 
     profile = get_profile(profile_name, load_profiles(list(profile_dirs)))
-    vol = simulate_camera(profile, out, clips=clips, seconds=seconds, seed=seed, truncated=truncated,
-                          odd_names=odd_names, symlink_out=symlink_out, fifo=fifo, clock_offset=clock_offset)
+    vol = simulate_camera(
+        profile,
+        out,
+        clips=clips,
+        seconds=seconds,
+        seed=seed,
+        truncated=truncated,
+        odd_names=odd_names,
+        symlink_out=symlink_out,
+        fifo=fifo,
+        clock_offset=clock_offset,
+    )
     if console:
         console.print(f"simulated {profile.name} volume at {vol.root}: {len(vol.clips)} clip(s)")
     if still_writing:
@@ -116,8 +173,9 @@ def simulate(profile_name: str, out: Path, *, clips: int, seconds: float, seed: 
         thread.join()
 
 
-def record(spool_dir: Path, device: UvcDevice, *, seconds: float | None, stop: threading.Event,
-           profile_dirs=()) -> Iterator[dict]:
+def record(
+    spool_dir: Path, device: UvcDevice, *, seconds: float | None, stop: threading.Event, profile_dirs=()
+) -> Iterator[dict]:
     """Record until `seconds`, an unplug or `stop`; yields one summary per journaled segment."""
     from edge_agent.capture import journal_segment, recover_device, source_for
     from edge_agent.uvc import UvcRecorder
@@ -136,18 +194,44 @@ def record(spool_dir: Path, device: UvcDevice, *, seconds: float | None, stop: t
 
         def on_segment(seg) -> None:
             with lock:
-                done.append(journal_segment(journal, spool, device, seg.path, seg.digest, partial=seg.partial,
-                                            info={"reason": seg.reason, "frames": seg.frames,
-                                                  "started_at": seg.started_at.isoformat(),
-                                                  "ended_at": seg.ended_at.isoformat()}))
+                done.append(
+                    journal_segment(
+                        journal,
+                        spool,
+                        device,
+                        seg.path,
+                        seg.digest,
+                        partial=seg.partial,
+                        info={
+                            "reason": seg.reason,
+                            "frames": seg.frames,
+                            "started_at": seg.started_at.isoformat(),
+                            "ended_at": seg.ended_at.isoformat(),
+                        },
+                    )
+                )
 
-        rec = UvcRecorder(source=source, input_format=fmt, options=options, out_dir=out_dir,
-                          segment_seconds=segment_seconds, on_segment=on_segment,
-                          name_prefix=device.name, stop=stop, max_seconds=seconds, **encoder)
+        rec = UvcRecorder(
+            source=source,
+            input_format=fmt,
+            options=options,
+            out_dir=out_dir,
+            segment_seconds=segment_seconds,
+            on_segment=on_segment,
+            name_prefix=device.name,
+            stop=stop,
+            max_seconds=seconds,
+            **encoder,
+        )
         rec.start()
         while rec.is_alive():
             rec.join(0.5)
         for clip_id in done:
             row = journal.get(clip_id)
-            yield {"clip_id": row.id, "path": row.spool_path, "sha256": row.sha256, "flags": row.flags,
-                   "state": row.state}
+            yield {
+                "clip_id": row.id,
+                "path": row.spool_path,
+                "sha256": row.sha256,
+                "flags": row.flags,
+                "state": row.state,
+            }

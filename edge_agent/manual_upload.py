@@ -23,8 +23,13 @@ from edge_agent.volume import prepare_volume
 ROUNDS = 3  # a clip still failing after three rounds of retries waits for the service
 
 
-def manual_upload(path: Path, settings: AgentSettings, *, profile_name: str | None = None,
-                  progress_factory: Callable | None = None) -> dict:
+def manual_upload(
+    path: Path,
+    settings: AgentSettings,
+    *,
+    profile_name: str | None = None,
+    progress_factory: Callable | None = None,
+) -> dict:
     from firmware_profiles import get_profile, load_profiles
 
     profiles = load_profiles(list(settings.profile_dirs))
@@ -70,10 +75,19 @@ def manual_upload(path: Path, settings: AgentSettings, *, profile_name: str | No
             service.release_if_possible(row)
         service.clean_spool()
         service.join()
-        waiting = [{"id": r.id, "relpath": r.relpath, "state": r.state, "error": r.error}
-                   for r in journal.clips(*PENDING)]
-        return {"server": settings.server_url, "uploaded": len(todo) - len(waiting),
-                "bytes_sent": service.uploader.meter.total, "waiting": waiting,
-                "released": [{"relpath": r.relpath, "action": r.release_action}
-                             for r in journal.clips("RELEASED") if r.volume_root == str(volume.root)],
-                "counts": journal.counts()}
+        waiting = [
+            {"id": r.id, "relpath": r.relpath, "state": r.state, "error": r.error}
+            for r in journal.clips(*PENDING)
+        ]
+        return {
+            "server": settings.server_url,
+            "uploaded": len(todo) - len(waiting),
+            "bytes_sent": service.uploader.meter.total,
+            "waiting": waiting,
+            "released": [
+                {"relpath": r.relpath, "action": r.release_action}
+                for r in journal.clips("RELEASED")
+                if r.volume_root == str(volume.root)
+            ],
+            "counts": journal.counts(),
+        }

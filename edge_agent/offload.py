@@ -69,8 +69,17 @@ def _is_enospc(exc: BaseException) -> bool:
 
 
 class Offloader:
-    def __init__(self, journal: Journal, spool: Spool, *, min_free_bytes: int, max_attempts: int = 5,
-                 thumbnails: bool = True, status: RuntimeStatus | None = None, writer: Writer = os.write):
+    def __init__(
+        self,
+        journal: Journal,
+        spool: Spool,
+        *,
+        min_free_bytes: int,
+        max_attempts: int = 5,
+        thumbnails: bool = True,
+        status: RuntimeStatus | None = None,
+        writer: Writer = os.write,
+    ):
         self.journal, self.spool = journal, spool
         self.min_free_bytes, self.max_attempts = min_free_bytes, max_attempts
         self.thumbnails, self.writer = thumbnails, writer
@@ -88,17 +97,30 @@ class Offloader:
             if states.get(key) in (*HELD_STATES, "QUARANTINED"):
                 continue
             sidecars = [by_rel[p] for p in volume.profile.sidecars_for(f.posix) if p in by_rel]
-            rows.append({"source_key": key, "device_serial": volume.serial_key,
-                         "volume_root": str(volume.root),
-                         "relpath": f.relpath, "relpath_bytes": f.relpath_bytes, "size": f.size,
-                         "mtime_ns": f.mtime_ns, "profile": volume.profile.name})
+            rows.append(
+                {
+                    "source_key": key,
+                    "device_serial": volume.serial_key,
+                    "volume_root": str(volume.root),
+                    "relpath": f.relpath,
+                    "relpath_bytes": f.relpath_bytes,
+                    "size": f.size,
+                    "mtime_ns": f.mtime_ns,
+                    "profile": volume.profile.name,
+                }
+            )
             todo.append((key, f, sidecars))
         ids = self.journal.discover(rows) if rows else {}
         return [(ids[key], f, sidecars) for key, f, sidecars in todo]
 
-    def offload(self, volume: DockedVolume, files: list[SourceFile], *,
-                on_clip: Callable[[ClipOutcome], None] | None = None,
-                progress: Callable[[SourceFile, int], None] | None = None) -> list[ClipOutcome]:
+    def offload(
+        self,
+        volume: DockedVolume,
+        files: list[SourceFile],
+        *,
+        on_clip: Callable[[ClipOutcome], None] | None = None,
+        progress: Callable[[SourceFile, int], None] | None = None,
+    ) -> list[ClipOutcome]:
         """Offload every pending clip of `files`; stops early (raising) on a full spool or a gone volume."""
         outcomes = []
         for clip_id, f, sidecars in self.plan(volume, files):
@@ -111,15 +133,19 @@ class Offloader:
     def _check_space(self, need: int, what: str) -> None:
         free = self.spool.free_bytes()
         if free - need < self.min_free_bytes:
-            raise SpoolFull(f"spool full: {free} bytes free, {what} needs {need} and the low-water mark is "
-                            f"{self.min_free_bytes}; offload paused, nothing lost (clips wait on the camera)")
+            raise SpoolFull(
+                f"spool full: {free} bytes free, {what} needs {need} and the low-water mark is "
+                f"{self.min_free_bytes}; offload paused, nothing lost (clips wait on the camera)"
+            )
 
-    def offload_clip(self, volume: DockedVolume, clip_id: int, f: SourceFile, sidecars: list[SourceFile],
-                     progress=None) -> ClipOutcome:
+    def offload_clip(
+        self, volume: DockedVolume, clip_id: int, f: SourceFile, sidecars: list[SourceFile], progress=None
+    ) -> ClipOutcome:
         row = self.journal.get(clip_id)
         if row.state != "DISCOVERED":
-            return ClipOutcome(clip_id, f.relpath, row.state, row.sha256, row.flags,
-                               spool_path=row.spool_path)
+            return ClipOutcome(
+                clip_id, f.relpath, row.state, row.sha256, row.flags, spool_path=row.spool_path
+            )
         try:
             self._check_space(f.size + sum(s.size for s in sidecars), f.relpath)
             self.status.pause(None)
@@ -134,12 +160,21 @@ class Offloader:
                     progress(f, done)
 
             dst = self.spool.clip_path(clip_id, f.posix)
-            digest = self.spool.copy_or_adopt(f.path, dst, opener=opener_expecting(f), writer=self.writer,
-                                              progress=tick, on_event=self.journal.record_event)
+            digest = self.spool.copy_or_adopt(
+                f.path,
+                dst,
+                opener=opener_expecting(f),
+                writer=self.writer,
+                progress=tick,
+                on_event=self.journal.record_event,
+            )
             sidecar_copies, warnings = self._copy_sidecars(clip_id, sidecars)
         except DestinationError as exc:
-            reason = (f"spool full (no space left while writing {f.relpath}); offload paused, nothing lost"
-                      if _is_enospc(exc) else f"spool unwritable: {exc}; offload paused, nothing lost")
+            reason = (
+                f"spool full (no space left while writing {f.relpath}); offload paused, nothing lost"
+                if _is_enospc(exc)
+                else f"spool unwritable: {exc}; offload paused, nothing lost"
+            )
             self.journal.note_failure(clip_id, reason)
             self._pause(reason)
             raise SpoolFull(reason) from exc
@@ -168,21 +203,34 @@ class Offloader:
         for n, s in enumerate(sidecars):
             dst = self.spool.sidecar_path(clip_id, n, s.posix)
             try:
-                d = self.spool.copy_or_adopt(s.path, dst, opener=open_no_follow, writer=self.writer,
-                                             on_event=self.journal.record_event)
+                d = self.spool.copy_or_adopt(
+                    s.path, dst, opener=open_no_follow, writer=self.writer, on_event=self.journal.record_event
+                )
             except SourceUnreadableError as exc:
                 warnings.append(f"sidecar {s.relpath} unreadable: {exc}")
                 continue
-            copies.append({"relpath": s.relpath, "spool_path": str(dst), "sha256": d.sha256, "size": d.size,
-                           "manifest": Manifest.from_digest(d).as_dict()})
+            copies.append(
+                {
+                    "relpath": s.relpath,
+                    "spool_path": str(dst),
+                    "sha256": d.sha256,
+                    "size": d.size,
+                    "manifest": Manifest.from_digest(d).as_dict(),
+                }
+            )
         return copies, warnings
 
     def _finish(self, volume, clip_id, f, dst, digest, sidecar_copies, warnings) -> ClipOutcome:
         probe = probe_clip(dst)
         metadata = volume.clip_metadata(f.posix)
         metadata["warnings"] = metadata.get("warnings", []) + warnings + probe.problems
-        metadata.update(probe=probe.facts(), sidecar_copies=sidecar_copies, original_name=f.relpath,
-                        label=volume.label, docked_at=volume.docked_at.isoformat())
+        metadata.update(
+            probe=probe.facts(),
+            sidecar_copies=sidecar_copies,
+            original_name=f.relpath,
+            label=volume.label,
+            docked_at=volume.docked_at.isoformat(),
+        )
         if self.thumbnails and probe.frame is not None:
             try:
                 metadata["thumbnail"] = str(write_thumbnail(probe.frame, self.spool.thumb_path(clip_id)))
@@ -190,15 +238,28 @@ class Offloader:
                 metadata["warnings"].append(f"no thumbnail: {exc}")
         flags = list(probe.flags) + (["event"] if metadata.get("event") else [])
         manifest = Manifest.from_digest(digest)
-        self.journal.transition(clip_id, "DISCOVERED", "SPOOLED", spool_path=str(dst), sha256=digest.sha256,
-                                manifest_json=manifest.dumps(), metadata_json=metadata, flags_json=flags,
-                                clock_offset_seconds=volume.clock_offset_seconds, error=None)
+        self.journal.transition(
+            clip_id,
+            "DISCOVERED",
+            "SPOOLED",
+            spool_path=str(dst),
+            sha256=digest.sha256,
+            manifest_json=manifest.dumps(),
+            metadata_json=metadata,
+            flags_json=flags,
+            clock_offset_seconds=volume.clock_offset_seconds,
+            error=None,
+        )
         for flag in ("truncated", "unplayable"):
             if flag in flags:
-                self.journal.record_event(flag, f"offloaded with its true hash but flagged {flag}: "
-                                          f"{'; '.join(probe.problems)}", f.relpath)
-        return ClipOutcome(clip_id, f.relpath, "SPOOLED", digest.sha256, flags, spool_path=str(dst),
-                           size=digest.size)
+                self.journal.record_event(
+                    flag,
+                    f"offloaded with its true hash but flagged {flag}: {'; '.join(probe.problems)}",
+                    f.relpath,
+                )
+        return ClipOutcome(
+            clip_id, f.relpath, "SPOOLED", digest.sha256, flags, spool_path=str(dst), size=digest.size
+        )
 
     def _pause(self, reason: str) -> None:
         if self.status.paused != reason:

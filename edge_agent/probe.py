@@ -73,8 +73,10 @@ def iso_boxes_truncated(path: Path) -> str | None:
                 if box_len < 8:
                     return f"invalid box length {box_len} at byte {offset}"
                 if offset + box_len > size:
-                    return (f"'{box_type.decode('latin-1')}' box at byte {offset} needs {box_len} bytes, "
-                            f"file ends after {size - offset}")
+                    return (
+                        f"'{box_type.decode('latin-1')}' box at byte {offset} needs {box_len} bytes, "
+                        f"file ends after {size - offset}"
+                    )
                 seen.add(box_type)
                 offset += box_len
             if b"mdat" in seen and b"moov" not in seen and b"moof" not in seen:
@@ -142,7 +144,7 @@ def write_thumbnail(frame: np.ndarray, dst: Path) -> Path:
     try:
         data = memoryview(jpeg.tobytes())
         while data:
-            data = data[os.write(fd, data):]
+            data = data[os.write(fd, data) :]
         os.fsync(fd)
     finally:
         os.close(fd)

@@ -69,8 +69,13 @@ def check_release(row: ClipRow, *, volume_root: Path, serial_key: str, key, full
         raise NotProven(f"clip is {row.state}, not RECEIPTED")
     manifest = row.manifest
     try:
-        verify_receipt(json.loads(row.receipt_json), key, clip_id=row.server_clip_id,
-                       sha256=row.sha256, size=manifest["size"])
+        verify_receipt(
+            json.loads(row.receipt_json),
+            key,
+            clip_id=row.server_clip_id,
+            sha256=row.sha256,
+            size=manifest["size"],
+        )
     except ReceiptError as exc:
         raise NotProven(f"receipt does not prove the upload: {exc}") from exc
     if serial_key != row.device_serial:
@@ -83,8 +88,10 @@ def check_release(row: ClipRow, *, volume_root: Path, serial_key: str, key, full
     if not stat.S_ISREG(st.st_mode):
         raise NotProven(f"{path}: not a regular file any more")
     if (st.st_size, st.st_mtime_ns) != (row.size, row.mtime_ns):
-        raise NotProven(f"{path}: changed since offload (size {row.size} -> {st.st_size}, "
-                        f"mtime_ns {row.mtime_ns} -> {st.st_mtime_ns})")
+        raise NotProven(
+            f"{path}: changed since offload (size {row.size} -> {st.st_size}, "
+            f"mtime_ns {row.mtime_ns} -> {st.st_mtime_ns})"
+        )
     size, part_size, parts = manifest["size"], manifest["part_size"], manifest["parts"]
     if full_rehash:
         digest = hash_file(path, part_size)
@@ -99,12 +106,25 @@ def check_release(row: ClipRow, *, volume_root: Path, serial_key: str, key, full
     return path
 
 
-def release(journal: Journal, row: ClipRow, *, volume_root: Path, serial_key: str, key, profile,
-            now=lambda: datetime.now(UTC)) -> ReleaseOutcome:
+def release(
+    journal: Journal,
+    row: ClipRow,
+    *,
+    volume_root: Path,
+    serial_key: str,
+    key,
+    profile,
+    now=lambda: datetime.now(UTC),
+) -> ReleaseOutcome:
     """Apply the profile's release to one receipted clip, after `check_release`."""
     try:
-        path = check_release(row, volume_root=volume_root, serial_key=serial_key, key=key,
-                             full_rehash=bool(getattr(profile, "release_full_rehash", False)))
+        path = check_release(
+            row,
+            volume_root=volume_root,
+            serial_key=serial_key,
+            key=key,
+            full_rehash=bool(getattr(profile, "release_full_rehash", False)),
+        )
     except (NotProven, OSError) as exc:
         reason = f"camera copy kept: {exc}"
         journal.record_event("release_refused", f"clip {row.id}: {reason}", row.relpath)
@@ -129,8 +149,9 @@ def release(journal: Journal, row: ClipRow, *, volume_root: Path, serial_key: st
     else:
         action = "keep"
         reason = f"kept on camera (profile says keep); {receipt_note}"
-    journal.transition(row.id, "RECEIPTED", "RELEASED", released_at=now().isoformat(),
-                       release_action=f"{action}: {reason}")
+    journal.transition(
+        row.id, "RECEIPTED", "RELEASED", released_at=now().isoformat(), release_action=f"{action}: {reason}"
+    )
     journal.record_event("released", f"clip {row.id}: {reason}", row.relpath)
     log.info("clip %s released: %s", row.id, reason)
     return ReleaseOutcome(True, action, reason)

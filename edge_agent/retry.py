@@ -16,9 +16,17 @@ class Stopped(Exception):
     """The agent is stopping; the operation was abandoned and will resume from the journal."""
 
 
-def with_retries(op: Callable[[], T], *, stop: threading.Event, what: str, attempts: int = 8,
-                 base: float = 0.5, cap: float = 30.0, rng: random.Random | None = None,
-                 on_retry: Callable[[str], None] | None = None) -> T:
+def with_retries(
+    op: Callable[[], T],
+    *,
+    stop: threading.Event,
+    what: str,
+    attempts: int = 8,
+    base: float = 0.5,
+    cap: float = 30.0,
+    rng: random.Random | None = None,
+    on_retry: Callable[[str], None] | None = None,
+) -> T:
     rng = rng or random.Random()
     for attempt in range(1, attempts + 1):
         if stop.is_set():

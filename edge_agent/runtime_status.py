@@ -42,8 +42,9 @@ class RuntimeStatus:
 
     def volume(self, root: Path, **fields) -> None:
         with self._lock:
-            entry = self.volumes.setdefault(str(root), {"root": str(root), "docked_at": _now(),
-                                                        "skipped": [], "skipped_total": 0})
+            entry = self.volumes.setdefault(
+                str(root), {"root": str(root), "docked_at": _now(), "skipped": [], "skipped_total": 0}
+            )
             entry.update(fields)
 
     def skipped(self, root: Path, items: list) -> None:
@@ -83,10 +84,13 @@ class RuntimeStatus:
     def snapshot(self) -> dict:
         with self._lock:
             return {
-                "pid": self.pid, "started_at": self.started_at, "saved_at": _now(),
+                "pid": self.pid,
+                "started_at": self.started_at,
+                "saved_at": _now(),
                 "volumes": [dict(v) for v in self.volumes.values()],
                 "current": dict(self.current) if self.current else None,
-                "paused": self.paused, "bytes_copied": self.bytes_copied,
+                "paused": self.paused,
+                "bytes_copied": self.bytes_copied,
                 "bytes_per_second": round(self.bytes_per_second(), 1),
                 "uvc": {k: dict(v) for k, v in self.uvc.items()},
                 "upload": dict(self.upload) if self.upload else None,

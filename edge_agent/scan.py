@@ -107,8 +107,9 @@ def scan_volume(root: Path) -> ScanResult:
                 else:
                     stack.append((rel, depth + 1))
             elif stat.S_ISREG(st.st_mode):
-                result.files.append(SourceFile(rel, st.st_size, st.st_mtime_ns,
-                                               Path(os.fsdecode(os.path.join(root_b, rel)))))
+                result.files.append(
+                    SourceFile(rel, st.st_size, st.st_mtime_ns, Path(os.fsdecode(os.path.join(root_b, rel))))
+                )
             else:
                 result.skipped.append(Skipped(_show(rel), _kind(st.st_mode)))
     result.files.sort(key=lambda f: f.relpath_bytes)
@@ -128,8 +129,11 @@ def key_relpath(relpath_bytes: bytes) -> str:
 
 def source_key(device_serial: str | None, f: SourceFile) -> str:
     """(device serial, relative path, size, mtime_ns) as unambiguous JSON text."""
-    return json.dumps([device_serial, key_relpath(f.relpath_bytes), f.size, f.mtime_ns],
-                      ensure_ascii=True, separators=(",", ":"))
+    return json.dumps(
+        [device_serial, key_relpath(f.relpath_bytes), f.size, f.mtime_ns],
+        ensure_ascii=True,
+        separators=(",", ":"),
+    )
 
 
 def open_no_follow(path: Path) -> BinaryIO:
@@ -152,8 +156,10 @@ def opener_expecting(f: SourceFile) -> Callable[[Path], BinaryIO]:
         st = os.fstat(fh.fileno())
         if (st.st_size, st.st_mtime_ns) != (f.size, f.mtime_ns):
             fh.close()
-            raise SourceChangedError(f"{path}: changed since it was scanned (size {f.size} -> {st.st_size}, "
-                                     f"mtime_ns {f.mtime_ns} -> {st.st_mtime_ns})")
+            raise SourceChangedError(
+                f"{path}: changed since it was scanned (size {f.size} -> {st.st_size}, "
+                f"mtime_ns {f.mtime_ns} -> {st.st_mtime_ns})"
+            )
         return fh
 
     return _open

@@ -35,8 +35,12 @@ def _error_from(resp: httpx.Response, what: str) -> ServerError:
     detail = body.get("detail", body) if isinstance(body, dict) else body
     retryable = resp.status_code >= 500 or resp.status_code in (408, 429)
     cls = ChecksumRefused if resp.status_code == 409 else ServerError
-    return cls(f"{what}: HTTP {resp.status_code}: {detail}", status=resp.status_code, retryable=retryable,
-               body=body if isinstance(body, dict) else {"detail": body})
+    return cls(
+        f"{what}: HTTP {resp.status_code}: {detail}",
+        status=resp.status_code,
+        retryable=retryable,
+        body=body if isinstance(body, dict) else {"detail": body},
+    )
 
 
 def _network_error(exc: Exception, what: str) -> ServerError:
@@ -44,8 +48,7 @@ def _network_error(exc: Exception, what: str) -> ServerError:
 
 
 class ServerClient:
-    def __init__(self, base_url: str, token: str, *, http: httpx.Client | None = None,
-                 timeout: float = 60.0):
+    def __init__(self, base_url: str, token: str, *, http: httpx.Client | None = None, timeout: float = 60.0):
         self.base_url = base_url.rstrip("/")
         self._auth = {"Authorization": f"Bearer {token}"}
         self._http = http or httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0))
@@ -64,8 +67,9 @@ class ServerClient:
         return resp.json()
 
     def register(self, manifest: dict, metadata: dict) -> dict:
-        return self._call("POST", "/uploads/register", "register",
-                          json={"manifest": manifest, "metadata": metadata})
+        return self._call(
+            "POST", "/uploads/register", "register", json={"manifest": manifest, "metadata": metadata}
+        )
 
     def complete(self, clip_id: str, parts: list[dict]) -> dict:
         return self._call("POST", f"/uploads/{clip_id}/complete", "complete", json={"parts": parts})
@@ -73,18 +77,26 @@ class ServerClient:
     def receipt_key(self) -> dict:
         return self._call("GET", "/receipt-key", "receipt key", auth=False)
 
-    def put_part(self, url: str, body: bytes, checksum_b64: str,
-                 throttle: Callable[[int], None] | None = None, chunk: int = 256 * 1024) -> str:
+    def put_part(
+        self,
+        url: str,
+        body: bytes,
+        checksum_b64: str,
+        throttle: Callable[[int], None] | None = None,
+        chunk: int = 256 * 1024,
+    ) -> str:
         """PUT one part to its presigned URL; returns the store's ETag."""
         headers = {"x-amz-checksum-sha256": checksum_b64, "Content-Length": str(len(body))}
         content: bytes | Iterator[bytes] = body
         if throttle is not None:
+
             def paced() -> Iterator[bytes]:
                 view = memoryview(body)
                 for start in range(0, len(view), chunk):
                     piece = view[start : start + chunk]
                     throttle(len(piece))
                     yield bytes(piece)
+
             content = paced()  # an explicit Content-Length keeps httpx from chunking
         try:
             resp = self._http.put(url, content=content, headers=headers)

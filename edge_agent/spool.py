@@ -73,8 +73,9 @@ class Spool:
     def thumb_path(self, clip_id: int) -> Path:
         return self.clips_dir / f"{clip_id:08d}.thumb.jpg"
 
-    def copy_or_adopt(self, src: Path, dst: Path, *, opener, writer: Writer = os.write,
-                      progress=None, on_event=None) -> Digest:
+    def copy_or_adopt(
+        self, src: Path, dst: Path, *, opener, writer: Writer = os.write, progress=None, on_event=None
+    ) -> Digest:
         """copy_and_hash, except that a complete copy left by a crash is verified and kept."""
         if dst.exists():
             theirs = hash_file(dst)
@@ -84,19 +85,28 @@ class Spool:
                     os.fsync(fh.fileno())
                 fsync_dir(dst.parent)
                 if on_event:
-                    on_event("recovered", f"kept the complete copy left by an interrupted offload "
-                             f"(sha256 {ours.sha256} matches the original)", str(dst))
+                    on_event(
+                        "recovered",
+                        f"kept the complete copy left by an interrupted offload "
+                        f"(sha256 {ours.sha256} matches the original)",
+                        str(dst),
+                    )
                 return ours
             aside = self.orphans_dir / f"{dst.name}.{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
             os.rename(dst, aside)
             fsync_dir(self.orphans_dir)
             fsync_dir(dst.parent)
             if on_event:
-                on_event("orphan", f"copy did not match the original (sha256 {theirs.sha256} vs "
-                         f"{ours.sha256}); set aside in {aside}, copying again", str(dst))
+                on_event(
+                    "orphan",
+                    f"copy did not match the original (sha256 {theirs.sha256} vs "
+                    f"{ours.sha256}); set aside in {aside}, copying again",
+                    str(dst),
+                )
         # O_DIRECT pays off for clips, not for a sidecar or a tiny file (its open alone costs more).
-        return copy_and_hash(src, dst, opener=opener, writer=writer, progress=progress,
-                             direct_io=_size(src) >= DIRECT_IO_MIN)
+        return copy_and_hash(
+            src, dst, opener=opener, writer=writer, progress=progress, direct_io=_size(src) >= DIRECT_IO_MIN
+        )
 
     def claimed_names(self, journal) -> tuple[set[str], set[int]]:
         """(file names claimed by held rows, ids of DISCOVERED rows) from the journal."""
@@ -105,7 +115,8 @@ class Spool:
         names: set[str] = set()
         for row in journal.clips(*HELD_STATES, "QUARANTINED"):
             for p in [row.spool_path, row.metadata.get("thumbnail")] + [
-                    s.get("spool_path") for s in row.metadata.get("sidecar_copies", [])]:
+                s.get("spool_path") for s in row.metadata.get("sidecar_copies", [])
+            ]:
                 if p:
                     names.add(Path(p).name)
         pending = {row.id for row in journal.clips("DISCOVERED")}
@@ -122,8 +133,12 @@ class Spool:
             if entry.name.endswith((".partial", ".tmp")) and owner in pending:
                 os.unlink(entry.path)
                 report.cleaned.append(entry.path)
-                journal.record_event("recovered", "removed an unfinished copy left by an interrupted "
-                                     "offload; the clip will be copied again", entry.path)
+                journal.record_event(
+                    "recovered",
+                    "removed an unfinished copy left by an interrupted "
+                    "offload; the clip will be copied again",
+                    entry.path,
+                )
             elif owner in pending:
                 continue  # a complete copy of a DISCOVERED clip: verified and adopted on retry
             else:

@@ -16,8 +16,19 @@ from pathlib import Path
 from edge_agent.journal import Journal
 from edge_agent.runtime_status import load_saved
 
-ATTENTION = ("skipped", "source", "spool", "spool_full", "truncated", "unplayable", "quarantined",
-             "unclaimed", "orphan", "error", "recovered")
+ATTENTION = (
+    "skipped",
+    "source",
+    "spool",
+    "spool_full",
+    "truncated",
+    "unplayable",
+    "quarantined",
+    "unclaimed",
+    "orphan",
+    "error",
+    "recovered",
+)
 
 
 def build_status(spool_dir: Path, events: int = 20) -> dict:
@@ -25,13 +36,29 @@ def build_status(spool_dir: Path, events: int = 20) -> dict:
     live = load_saved(spool_dir) or {}
     journal_path = spool_dir / "journal.sqlite"
     if not journal_path.exists():
-        return {"spool": str(spool_dir), "journal": None, "live": live,
-                "message": f"no journal at {journal_path}: the agent has not run with this spool"}
+        return {
+            "spool": str(spool_dir),
+            "journal": None,
+            "live": live,
+            "message": f"no journal at {journal_path}: the agent has not run with this spool",
+        }
     with Journal(journal_path) as journal:
-        retrying = [{"id": r.id, "relpath": r.relpath, "device": r.device_serial, "attempts": r.attempts,
-                     "error": r.error} for r in journal.clips("DISCOVERED") if r.attempts]
-        flagged = [{"id": r.id, "relpath": r.relpath, "flags": r.flags, "sha256": r.sha256}
-                   for r in journal.clips() if set(r.flags) & {"truncated", "unplayable", "partial_segment"}]
+        retrying = [
+            {
+                "id": r.id,
+                "relpath": r.relpath,
+                "device": r.device_serial,
+                "attempts": r.attempts,
+                "error": r.error,
+            }
+            for r in journal.clips("DISCOVERED")
+            if r.attempts
+        ]
+        flagged = [
+            {"id": r.id, "relpath": r.relpath, "flags": r.flags, "sha256": r.sha256}
+            for r in journal.clips()
+            if set(r.flags) & {"truncated", "unplayable", "partial_segment"}
+        ]
         return {
             "spool": str(spool_dir),
             "counts": journal.counts(),
@@ -40,8 +67,10 @@ def build_status(spool_dir: Path, events: int = 20) -> dict:
             "current": live.get("current"),
             "bytes_per_second": live.get("bytes_per_second", 0.0),
             "paused": live.get("paused"),
-            "quarantined": [{"id": r.id, "relpath": r.relpath, "reason": r.quarantine_reason}
-                            for r in journal.clips("QUARANTINED")],
+            "quarantined": [
+                {"id": r.id, "relpath": r.relpath, "reason": r.quarantine_reason}
+                for r in journal.clips("QUARANTINED")
+            ],
             "retrying": retrying,
             "flagged": flagged,
             "events": journal.events(events, kinds=ATTENTION),
@@ -58,8 +87,14 @@ def _oldest_unreceipted(journal: Journal) -> dict | None:
     if oldest is None:
         return None
     age = (datetime.now(UTC) - datetime.fromisoformat(oldest.created_at)).total_seconds()
-    return {"id": oldest.id, "relpath": oldest.relpath, "state": oldest.state, "since": oldest.created_at,
-            "age_seconds": round(age, 1), "last_error": oldest.error}
+    return {
+        "id": oldest.id,
+        "relpath": oldest.relpath,
+        "state": oldest.state,
+        "since": oldest.created_at,
+        "age_seconds": round(age, 1),
+        "last_error": oldest.error,
+    }
 
 
 def render(status: dict) -> str:
@@ -74,19 +109,25 @@ def render(status: dict) -> str:
     up = status.get("upload")
     if up:
         limit = f"{up['bandwidth_limit_bps'] / 1e6:.1f} MB/s" if up.get("bandwidth_limit_bps") else "none"
-        lines.append(f"upload to {up['server']}: {up['bytes_per_second'] / 1e6:.1f} MB/s, "
-                     f"{up['bytes_sent'] / 1e6:.1f} MB sent, bandwidth limit {limit}")
+        lines.append(
+            f"upload to {up['server']}: {up['bytes_per_second'] / 1e6:.1f} MB/s, "
+            f"{up['bytes_sent'] / 1e6:.1f} MB sent, bandwidth limit {limit}"
+        )
     old = status.get("oldest_unreceipted")
     if old:
-        lines.append(f"oldest unreceipted clip: {old['id']} {old['relpath']!r} ({old['state']}) "
-                     f"for {old['age_seconds'] / 60:.1f} min" + (f", last error: {old['last_error']}"
-                                                                    if old.get("last_error") else ""))
+        lines.append(
+            f"oldest unreceipted clip: {old['id']} {old['relpath']!r} ({old['state']}) "
+            f"for {old['age_seconds'] / 60:.1f} min"
+            + (f", last error: {old['last_error']}" if old.get("last_error") else "")
+        )
     if status["current"]:
         c = status["current"]
         lines.append(f"copying: {c['relpath']} {c['done']}/{c['total']} bytes")
     for v in status["volumes"]:
-        lines.append(f"volume {v['root']}: {v.get('state')} profile={v.get('profile')} "
-                     f"serial={v.get('device_serial')} clock offset={v.get('clock_offset_seconds')} s")
+        lines.append(
+            f"volume {v['root']}: {v.get('state')} profile={v.get('profile')} "
+            f"serial={v.get('device_serial')} clock offset={v.get('clock_offset_seconds')} s"
+        )
         if v.get("note"):
             lines.append(f"  {v['note']}")
         for s in v.get("skipped", []):
@@ -96,11 +137,13 @@ def render(status: dict) -> str:
     for q in status["quarantined"]:
         lines.append(f"QUARANTINED clip {q['id']} {q['relpath']!r}: {q['reason']}")
     for r in status["retrying"]:
-        lines.append(f"waiting to retry clip {r['id']} {r['relpath']!r} "
-                     f"({r['attempts']} attempts): {r['error']}")
+        lines.append(
+            f"waiting to retry clip {r['id']} {r['relpath']!r} ({r['attempts']} attempts): {r['error']}"
+        )
     for f in status["flagged"]:
-        lines.append(f"flagged clip {f['id']} {f['relpath']!r}: {', '.join(f['flags'])} "
-                     f"(sha256 {f['sha256']})")
+        lines.append(
+            f"flagged clip {f['id']} {f['relpath']!r}: {', '.join(f['flags'])} (sha256 {f['sha256']})"
+        )
     for name, u in status["uvc"].items():
         lines.append(f"uvc {name}: {u}")
     if status["events"]:

@@ -32,13 +32,17 @@ class PartLedger:
 
     def record(self, clip_id: int, upload_id: str, part_number: int, etag: str) -> None:
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO upload_parts VALUES (?, ?, ?, ?)",
-                             (clip_id, upload_id, part_number, etag))
+            self._db.execute(
+                "INSERT OR REPLACE INTO upload_parts VALUES (?, ?, ?, ?)",
+                (clip_id, upload_id, part_number, etag),
+            )
 
     def etags(self, clip_id: int, upload_id: str) -> dict[int, str]:
         with self._lock:
-            rows = self._db.execute("SELECT part_number, etag FROM upload_parts WHERE clip_id = ? AND "
-                                    "upload_id = ?", (clip_id, upload_id)).fetchall()
+            rows = self._db.execute(
+                "SELECT part_number, etag FROM upload_parts WHERE clip_id = ? AND upload_id = ?",
+                (clip_id, upload_id),
+            ).fetchall()
         return dict(rows)
 
     def forget(self, clip_id: int) -> None:

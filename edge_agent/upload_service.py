@@ -38,8 +38,16 @@ def read_token(path: Path) -> str:
 
 
 class UploadService:
-    def __init__(self, settings, journal: Journal, status: RuntimeStatus, *, stop: threading.Event,
-                 docked: Callable[[], dict], now: Callable[[], datetime] = lambda: datetime.now(UTC)):
+    def __init__(
+        self,
+        settings,
+        journal: Journal,
+        status: RuntimeStatus,
+        *,
+        stop: threading.Event,
+        docked: Callable[[], dict],
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
         self.settings, self.journal, self.status, self.stop = settings, journal, status, stop
         self._docked = docked  # {root: DockedVolume} of the volumes docked now
         self._now = now
@@ -48,10 +56,17 @@ class UploadService:
         self._key = None
         self._key_path = key_path
         bucket = TokenBucket(settings.bandwidth_limit_bps) if settings.bandwidth_limit_bps else None
-        self.uploader = Uploader(journal, self.client, self.key, vehicle_id=settings.vehicle_id,
-                                 part_concurrency=settings.upload_concurrency,
-                                 clip_concurrency=settings.clip_concurrency, bucket=bucket, stop=stop,
-                                 on_receipt=self.release_if_possible)
+        self.uploader = Uploader(
+            journal,
+            self.client,
+            self.key,
+            vehicle_id=settings.vehicle_id,
+            part_concurrency=settings.upload_concurrency,
+            clip_concurrency=settings.clip_concurrency,
+            bucket=bucket,
+            stop=stop,
+            on_receipt=self.release_if_possible,
+        )
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name="uploader", daemon=True)
 
@@ -91,13 +106,25 @@ class UploadService:
             if row.state != "RECEIPTED":
                 return
             if row.kind == "segment":
-                self.journal.transition(row.id, "RECEIPTED", "RELEASED", released_at=self._now().isoformat(),
-                                        release_action="none: recorded into the spool, no camera copy")
+                self.journal.transition(
+                    row.id,
+                    "RECEIPTED",
+                    "RELEASED",
+                    released_at=self._now().isoformat(),
+                    release_action="none: recorded into the spool, no camera copy",
+                )
                 return
             for volume in list(self._docked().values()):
                 if volume.serial_key == row.device_serial:
-                    release(self.journal, row, volume_root=volume.root, serial_key=volume.serial_key,
-                            key=self.key(), profile=volume.profile, now=self._now)
+                    release(
+                        self.journal,
+                        row,
+                        volume_root=volume.root,
+                        serial_key=volume.serial_key,
+                        key=self.key(),
+                        profile=volume.profile,
+                        now=self._now,
+                    )
                     return
 
     def on_docked(self, volume) -> None:
@@ -124,8 +151,11 @@ class UploadService:
                 except FileNotFoundError:
                     pass
             self.journal.transition(row.id, row.state, row.state, spool_removed_at=self._now().isoformat())
-            self.journal.record_event("spool_removed", f"clip {row.id}: spool copy removed, receipt for "
-                                      f"sha256 {row.sha256} is older than {grace}", row.spool_path)
+            self.journal.record_event(
+                "spool_removed",
+                f"clip {row.id}: spool copy removed, receipt for sha256 {row.sha256} is older than {grace}",
+                row.spool_path,
+            )
             removed.append(row.id)
         return removed
 
@@ -142,7 +172,13 @@ class UploadService:
             "bandwidth_limit_bps": self.settings.bandwidth_limit_bps,
             "bytes_per_second": round(self.uploader.meter.rate(), 1),
             "bytes_sent": self.uploader.meter.total,
-            "oldest_unreceipted": None if oldest is None else {
-                "id": oldest.id, "relpath": oldest.relpath, "state": oldest.state,
-                "since": oldest.created_at, "age_seconds": round(age or 0, 1)},
+            "oldest_unreceipted": None
+            if oldest is None
+            else {
+                "id": oldest.id,
+                "relpath": oldest.relpath,
+                "state": oldest.state,
+                "since": oldest.created_at,
+                "age_seconds": round(age or 0, 1),
+            },
         }

@@ -61,10 +61,19 @@ class RateMeter:
 
 
 class Uploader:
-    def __init__(self, journal: Journal, client: ServerClient, key_provider: Callable[[], object], *,
-                 vehicle_id: str | None = None, part_concurrency: int = 4, clip_concurrency: int = 2,
-                 bucket: TokenBucket | None = None, stop: threading.Event | None = None,
-                 on_receipt: Callable[[ClipRow], None] | None = None):
+    def __init__(
+        self,
+        journal: Journal,
+        client: ServerClient,
+        key_provider: Callable[[], object],
+        *,
+        vehicle_id: str | None = None,
+        part_concurrency: int = 4,
+        clip_concurrency: int = 2,
+        bucket: TokenBucket | None = None,
+        stop: threading.Event | None = None,
+        on_receipt: Callable[[ClipRow], None] | None = None,
+    ):
         self.journal = journal
         self.client = client
         self._key = key_provider
@@ -111,20 +120,23 @@ class Uploader:
             return 0
 
     def _retry(self, op, what: str):
-        return with_retries(op, stop=self.stop, what=what,
-                            on_retry=lambda msg: self.journal.record_event("upload_retry", msg))
+        return with_retries(
+            op, stop=self.stop, what=what, on_retry=lambda msg: self.journal.record_event("upload_retry", msg)
+        )
 
     def advance(self, row: ClipRow) -> bool:
         """Move one clip as far as it goes. True when it ends RECEIPTED."""
         metadata = register_metadata(row, vehicle_id=self.vehicle_id)
         reg = self._retry(lambda: self.client.register(row.manifest, metadata), f"register clip {row.id}")
         if row.state == "SPOOLED":
-            self.journal.transition(row.id, "SPOOLED", "REGISTERED", server_clip_id=reg["clip_id"],
-                                    upload_id=reg.get("upload_id"))
+            self.journal.transition(
+                row.id, "SPOOLED", "REGISTERED", server_clip_id=reg["clip_id"], upload_id=reg.get("upload_id")
+            )
         elif row.upload_id != reg.get("upload_id") or row.server_clip_id != reg["clip_id"]:
             # The server started a fresh upload (e.g. after a refused completion): resend everything.
-            self.journal.transition(row.id, row.state, row.state, server_clip_id=reg["clip_id"],
-                                    upload_id=reg.get("upload_id"))
+            self.journal.transition(
+                row.id, row.state, row.state, server_clip_id=reg["clip_id"], upload_id=reg.get("upload_id")
+            )
         row = self.journal.get(row.id)
         if reg.get("state") == "stored" and reg.get("receipt"):
             return self._accept(row, reg["receipt"])
@@ -133,8 +145,9 @@ class Uploader:
             self.journal.transition(row.id, "REGISTERED", "UPLOADED")
         parts = [{"part_number": n, "etag": etags[n]} for n in sorted(etags)]
         try:
-            receipt = self._retry(lambda: self.client.complete(row.server_clip_id, parts),
-                                  f"complete clip {row.id}")
+            receipt = self._retry(
+                lambda: self.client.complete(row.server_clip_id, parts), f"complete clip {row.id}"
+            )
         except ChecksumRefused as exc:
             self._refused(row, exc)
             return False
@@ -144,8 +157,9 @@ class Uploader:
         known = self.ledger.etags(row.id, reg.get("upload_id") or "")
         todo = [p for p in reg["parts"] if not (p.get("present") and p["part_number"] in known)]
         manifest = row.manifest
-        futures = {p["part_number"]: self._parts_pool.submit(self._send_part, row, manifest, reg, p)
-                   for p in todo}
+        futures = {
+            p["part_number"]: self._parts_pool.submit(self._send_part, row, manifest, reg, p) for p in todo
+        }
         errors = []
         for number, fut in futures.items():
             try:
@@ -162,15 +176,18 @@ class Uploader:
             fh.seek((number - 1) * size)
             body = fh.read(size)
         throttle = None if isinstance(self.bucket, Unlimited) else self.bucket.consume
-        etag = self._retry(lambda: self.client.put_part(part["url"], body, part["checksum_sha256"], throttle),
-                           f"clip {row.id} part {number}")
+        etag = self._retry(
+            lambda: self.client.put_part(part["url"], body, part["checksum_sha256"], throttle),
+            f"clip {row.id} part {number}",
+        )
         self.meter.add(len(body))
         self.ledger.record(row.id, reg.get("upload_id") or "", number, etag)
         return etag
 
     def _accept(self, row: ClipRow, receipt: dict) -> bool:
-        body = verify_receipt(receipt, self._key(), clip_id=row.server_clip_id, sha256=row.sha256,
-                              size=row.manifest["size"])
+        body = verify_receipt(
+            receipt, self._key(), clip_id=row.server_clip_id, sha256=row.sha256, size=row.manifest["size"]
+        )
         if row.state == "REGISTERED":
             self.journal.transition(row.id, "REGISTERED", "UPLOADED")
         self.journal.transition(row.id, "UPLOADED", "RECEIPTED", receipt_json=receipt, error=None)
@@ -185,10 +202,12 @@ class Uploader:
         check = verify_file(row.spool_path, manifest_from_json(row.manifest_json))
         self.ledger.forget(row.id)
         if check.ok:
-            self.journal.transition(row.id, "UPLOADED", "SPOOLED",
-                                    error=f"refused by the server, resending: {exc}")
-            self.journal.record_event("upload_refused",
-                                      f"clip {row.id}: {exc}; spool copy verified, resending")
+            self.journal.transition(
+                row.id, "UPLOADED", "SPOOLED", error=f"refused by the server, resending: {exc}"
+            )
+            self.journal.record_event(
+                "upload_refused", f"clip {row.id}: {exc}; spool copy verified, resending"
+            )
         else:
             reason = f"spool copy no longer matches its manifest ({check.describe()}); server said: {exc}"
             self.journal.transition(row.id, "UPLOADED", "QUARANTINED", quarantine_reason=reason)

@@ -46,8 +46,9 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def test_source(width: int = 320, height: int = 240, rate: int = 15, *, audio: bool = True,
-                realtime: bool = False) -> tuple[str, str, dict]:
+def test_source(
+    width: int = 320, height: int = 240, rate: int = 15, *, audio: bool = True, realtime: bool = False
+) -> tuple[str, str, dict]:
     """(source, input_format, options) for an FFmpeg test picture (+ 440 Hz tone) standing in for a device.
 
     lavfi runs faster than real time; `realtime=True` paces it to the wall clock
@@ -71,13 +72,27 @@ def open_input(source: str, input_format: str | None, options: dict[str, str]):
 class UvcRecorder:
     """Records one device into segments until stopped, unplugged or `max_seconds` of media."""
 
-    def __init__(self, *, source: str, input_format: str, options: dict[str, str], out_dir: Path,
-                 segment_seconds: float, on_segment: Callable[[Segment], None], name_prefix: str,
-                 clock: Callable[[], datetime] = _utc_now, stop: threading.Event | None = None,
-                 codec: str = "libx264", bitrate: int = 2_000_000, preset: str = "veryfast",
-                 fragment_seconds: float = 1.0, audio: bool = True, audio_bitrate: int = 64_000,
-                 max_seconds: float | None = None,
-                 opener: Callable[[str, str | None, dict[str, str]], object] = open_input):
+    def __init__(
+        self,
+        *,
+        source: str,
+        input_format: str,
+        options: dict[str, str],
+        out_dir: Path,
+        segment_seconds: float,
+        on_segment: Callable[[Segment], None],
+        name_prefix: str,
+        clock: Callable[[], datetime] = _utc_now,
+        stop: threading.Event | None = None,
+        codec: str = "libx264",
+        bitrate: int = 2_000_000,
+        preset: str = "veryfast",
+        fragment_seconds: float = 1.0,
+        audio: bool = True,
+        audio_bitrate: int = 64_000,
+        max_seconds: float | None = None,
+        opener: Callable[[str, str | None, dict[str, str]], object] = open_input,
+    ):
         if segment_seconds <= 0:
             raise ValueError(f"segment_seconds must be positive, got {segment_seconds}")
         self.source, self.input_format, self.options = source, input_format, dict(options)
@@ -85,8 +100,13 @@ class UvcRecorder:
         self.segment_seconds = Fraction(segment_seconds)
         self.max_seconds = None if max_seconds is None else Fraction(max_seconds)
         self.name_prefix = name_prefix
-        self.settings = EncodeSettings(codec=codec, bitrate=bitrate, preset=preset,
-                                       fragment_seconds=fragment_seconds, audio_bitrate=audio_bitrate)
+        self.settings = EncodeSettings(
+            codec=codec,
+            bitrate=bitrate,
+            preset=preset,
+            fragment_seconds=fragment_seconds,
+            audio_bitrate=audio_bitrate,
+        )
         self._on_segment, self._clock, self._opener, self._audio = on_segment, clock, opener, audio
         self._stop = stop or threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"uvc-{name_prefix}", daemon=True)
@@ -133,9 +153,15 @@ class UvcRecorder:
 
     def status(self) -> dict:
         seg = self._segment
-        return {"source": self.source, "recording": str(seg.path) if seg else None,
-                "bytes": seg.bytes_written if seg else 0, "segments_closed": self.segments_closed,
-                "running": self.is_alive(), "end_reason": self.end_reason, "error": self.error}
+        return {
+            "source": self.source,
+            "recording": str(seg.path) if seg else None,
+            "bytes": seg.bytes_written if seg else 0,
+            "segments_closed": self.segments_closed,
+            "running": self.is_alive(),
+            "end_reason": self.end_reason,
+            "error": self.error,
+        }
 
     def _run(self) -> None:
         try:
@@ -180,8 +206,9 @@ class UvcRecorder:
             try:
                 frames = packet.decode()
             except av.InvalidDataError as exc:
-                log.warning("skipping an undecodable packet from %s at pts %s: %s",
-                            self.source, packet.pts, exc)
+                log.warning(
+                    "skipping an undecodable packet from %s at pts %s: %s", self.source, packet.pts, exc
+                )
                 continue
             for frame in frames:
                 try:
@@ -227,8 +254,11 @@ class UvcRecorder:
         if last is None or last < t <= last + MAX_FRAME_GAP:
             return t
         following = last + 1 / self._frame_rate
-        log.warning("timestamp discontinuity from %s (%.3f s after the last frame); continuing the "
-                    "recording's clock", self.source, float(t - last))
+        log.warning(
+            "timestamp discontinuity from %s (%.3f s after the last frame); continuing the recording's clock",
+            self.source,
+            float(t - last),
+        )
         self._rebase += following - t
         return following
 
@@ -244,9 +274,16 @@ class UvcRecorder:
         audio = self._streams[1] if len(self._streams) > 1 else None
         self._seg_start, self._frame_rate = t, self._rate(video)
         self._segment = SegmentWriter(
-            self.out_dir, self.name_prefix, self._wall(t),
-            width=video.codec_context.width, height=video.codec_context.height,
-            rate=self._frame_rate, video_time_base=video.time_base, audio=audio, settings=self.settings)
+            self.out_dir,
+            self.name_prefix,
+            self._wall(t),
+            width=video.codec_context.width,
+            height=video.codec_context.height,
+            rate=self._frame_rate,
+            video_time_base=video.time_base,
+            audio=audio,
+            settings=self.settings,
+        )
         log.info("recording segment %s", self._segment.path)
 
     @staticmethod
@@ -262,9 +299,15 @@ class UvcRecorder:
         path, digest, error = seg.close()
         if error:
             complete, reason = False, f"{reason}; closing: {error}"
-        segment = Segment(path=path, digest=digest, started_at=seg.started_at,
-                          ended_at=self._wall(max(ended, self._seg_start)), partial=not complete,
-                          frames=seg.frames, reason=reason)
+        segment = Segment(
+            path=path,
+            digest=digest,
+            started_at=seg.started_at,
+            ended_at=self._wall(max(ended, self._seg_start)),
+            partial=not complete,
+            frames=seg.frames,
+            reason=reason,
+        )
         self._seg_last_video = None
         self.segments_closed += 1
         log.info("closed segment %s (%d frames, %s)", path, seg.frames, reason)

@@ -21,11 +21,18 @@ from edge_agent.uvc import Segment, UvcRecorder, recover_partial_segments, test_
 
 
 def segment_json(segment: Segment) -> str:
-    return json.dumps({
-        "path": str(segment.path), "sha256": segment.digest.sha256, "size": segment.digest.size,
-        "partial": segment.partial, "frames": segment.frames, "reason": segment.reason,
-        "started_at": segment.started_at.isoformat(), "ended_at": segment.ended_at.isoformat(),
-    })
+    return json.dumps(
+        {
+            "path": str(segment.path),
+            "sha256": segment.digest.sha256,
+            "size": segment.digest.size,
+            "partial": segment.partial,
+            "frames": segment.frames,
+            "reason": segment.reason,
+            "started_at": segment.started_at.isoformat(),
+            "ended_at": segment.ended_at.isoformat(),
+        }
+    )
 
 
 def _print(segment: Segment) -> None:
@@ -48,8 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     what.add_argument("--source", help="device path, e.g. /dev/video0")
     what.add_argument("--test-source", action="store_true", help="FFmpeg lavfi test picture + tone")
     rec.add_argument("--format", default="v4l2", help="FFmpeg input format (default v4l2)")
-    rec.add_argument("--option", type=_option, action="append", default=[], metavar="KEY=VALUE",
-                     help="input option, e.g. video_size=1280x720 (repeatable)")
+    rec.add_argument(
+        "--option",
+        type=_option,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="input option, e.g. video_size=1280x720 (repeatable)",
+    )
     rec.add_argument("--segment-seconds", type=float, default=60.0)
     rec.add_argument("--prefix", default="dashcam", help="segment file name prefix")
     rec.add_argument("--seconds", type=float, default=None, help="stop after this much media time")
@@ -66,26 +79,38 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if args.command == "recover":
         for segment in recover_partial_segments(args.out):
             _print(segment)
         return 0
     if args.test_source:
         width, _, height = args.size.partition("x")
-        source, input_format, options = test_source(int(width), int(height), args.rate,
-                                                    audio=not args.no_audio, realtime=args.realtime)
+        source, input_format, options = test_source(
+            int(width), int(height), args.rate, audio=not args.no_audio, realtime=args.realtime
+        )
     else:
         source, input_format, options = args.source, args.format, {}
     options.update(dict(args.option))
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    recorder = UvcRecorder(source=source, input_format=input_format, options=options, out_dir=args.out,
-                           segment_seconds=args.segment_seconds, on_segment=_print, name_prefix=args.prefix,
-                           stop=stop, bitrate=args.bitrate, preset=args.preset, audio=not args.no_audio,
-                           max_seconds=args.seconds)
+    recorder = UvcRecorder(
+        source=source,
+        input_format=input_format,
+        options=options,
+        out_dir=args.out,
+        segment_seconds=args.segment_seconds,
+        on_segment=_print,
+        name_prefix=args.prefix,
+        stop=stop,
+        bitrate=args.bitrate,
+        preset=args.preset,
+        audio=not args.no_audio,
+        max_seconds=args.seconds,
+    )
     recorder.start()
     while recorder.is_alive():
         recorder.join(0.5)  # the main thread must stay free to take signals

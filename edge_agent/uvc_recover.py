@@ -70,18 +70,26 @@ def recover_partial_segments(out_dir: Path) -> list[Segment]:
         digest = hash_file(recording)
         playable = decode_check(recording)
         started_at = parse_started_at(recording.name) or datetime.fromtimestamp(
-            recording.stat().st_mtime, UTC)
+            recording.stat().st_mtime, UTC
+        )
         final = finalize(recording)
         fsync_dir(out_dir)
         if playable.frames:
-            reason = (f"recovered after a crash: {playable.frames} frames "
-                      f"({playable.seconds:.1f} s) decodable")
+            reason = f"recovered after a crash: {playable.frames} frames ({playable.seconds:.1f} s) decodable"
         else:
             reason = "recovered after a crash: no decodable frames (kept as written)"
         if playable.error:
             reason += f"; decoding stopped at: {playable.error}"
         log.warning("recovered segment %s: %s", final, reason)
-        recovered.append(Segment(path=final, digest=digest, started_at=started_at,
-                                 ended_at=started_at + timedelta(seconds=playable.seconds),
-                                 partial=True, frames=playable.frames, reason=reason))
+        recovered.append(
+            Segment(
+                path=final,
+                digest=digest,
+                started_at=started_at,
+                ended_at=started_at + timedelta(seconds=playable.seconds),
+                partial=True,
+                frames=playable.frames,
+                reason=reason,
+            )
+        )
     return recovered

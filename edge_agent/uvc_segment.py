@@ -99,9 +99,19 @@ def _create_writer(out_dir: Path, prefix: str, started_at: datetime, sync_every:
 class SegmentWriter:
     """Encodes frames into one segment; the caller gives times relative to the segment start."""
 
-    def __init__(self, out_dir: Path, prefix: str, started_at: datetime, *, width: int, height: int,
-                 rate: Fraction, video_time_base: Fraction, audio: av.AudioStream | None,
-                 settings: EncodeSettings):
+    def __init__(
+        self,
+        out_dir: Path,
+        prefix: str,
+        started_at: datetime,
+        *,
+        width: int,
+        height: int,
+        rate: Fraction,
+        video_time_base: Fraction,
+        audio: av.AudioStream | None,
+        settings: EncodeSettings,
+    ):
         self.started_at = started_at
         self.frames = 0
         # fdatasync about once per fragment: a power cut loses ~2 fragments, not 4 MiB of video.
@@ -115,8 +125,11 @@ class SegmentWriter:
             self._audio = self._add_audio(audio, settings) if audio is not None else None
         except BaseException:
             self._writer.close()
-            log.error("could not start segment %s; keeping what was written (%d bytes)",
-                      self.path, self._writer.bytes_written)
+            log.error(
+                "could not start segment %s; keeping what was written (%d bytes)",
+                self.path,
+                self._writer.bytes_written,
+            )
             raise
         self._fifo = av.AudioFifo() if self._audio is not None else None
         self._audio_samples = 0
@@ -124,8 +137,9 @@ class SegmentWriter:
 
     def _add_video(self, width, height, rate, time_base, settings):
         gop = max(1, round(float(rate) * settings.fragment_seconds))
-        stream = self._out.add_stream(settings.codec, rate=rate,
-                                      options={"preset": settings.preset, "tune": "zerolatency"})
+        stream = self._out.add_stream(
+            settings.codec, rate=rate, options={"preset": settings.preset, "tune": "zerolatency"}
+        )
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.bit_rate = settings.bitrate
         stream.time_base = time_base

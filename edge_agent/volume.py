@@ -69,8 +69,14 @@ class DockedVolume:
         }
 
 
-def prepare_volume(root: Path, profiles: Sequence, *, now: Callable[[], datetime] = lambda: datetime.now(UTC),
-                   force_any: bool = False, profile=None) -> DockedVolume | None:
+def prepare_volume(
+    root: Path,
+    profiles: Sequence,
+    *,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    force_any: bool = False,
+    profile=None,
+) -> DockedVolume | None:
     """Match `root` to a profile (or use `profile`) and read its serial and clock; None if nothing matches."""
     from firmware_profiles import match_volume, read_volume_info, volume_label, volume_usb_ids
 
@@ -91,5 +97,12 @@ def prepare_volume(root: Path, profiles: Sequence, *, now: Callable[[], datetime
     docked = now()
     if info.camera_clock is not None:
         offset = round((info.camera_clock - docked).total_seconds(), 3)
-    return DockedVolume(root, profile, info.device_serial, label=info.label,
-                        clock_offset_seconds=offset, docked_at=docked, warnings=warnings)
+    return DockedVolume(
+        root,
+        profile,
+        info.device_serial,
+        label=info.label,
+        clock_offset_seconds=offset,
+        docked_at=docked,
+        warnings=warnings,
+    )

@@ -38,11 +38,16 @@ def _run_hash(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="evidence-hash",
         description="Whole-file SHA-256, per-part SHA-256 and S3 composite checksum in one read. "
-                    "Use 'evidence-hash verify FILE MANIFEST' to check a file.",
+        "Use 'evidence-hash verify FILE MANIFEST' to check a file.",
     )
     parser.add_argument("file")
-    parser.add_argument("--part-size", type=int, default=None, metavar="BYTES",
-                        help="part size in bytes (default: 8 MiB, grown for files over 10,000 parts)")
+    parser.add_argument(
+        "--part-size",
+        type=int,
+        default=None,
+        metavar="BYTES",
+        help="part size in bytes (default: 8 MiB, grown for files over 10,000 parts)",
+    )
     parser.add_argument("--manifest", metavar="OUT", help="write the manifest (canonical JSON) here")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
@@ -66,14 +71,15 @@ def _run_hash(argv: list[str]) -> int:
         print(json.dumps(digest.as_dict()))
     else:
         print(f"{digest.sha256}  {args.file}")
-        print(f"size {digest.size}, {len(digest.parts)} part(s) of {digest.part_size}, "
-              f"s3 composite {digest.s3_composite}")
+        print(
+            f"size {digest.size}, {len(digest.parts)} part(s) of {digest.part_size}, "
+            f"s3 composite {digest.s3_composite}"
+        )
     return EXIT_OK
 
 
 def _run_verify(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="evidence-hash verify",
-                                     description="Check FILE against MANIFEST.")
+    parser = argparse.ArgumentParser(prog="evidence-hash verify", description="Check FILE against MANIFEST.")
     parser.add_argument("file")
     parser.add_argument("manifest")
     args = parser.parse_args(argv)

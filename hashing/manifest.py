@@ -35,8 +35,13 @@ class Manifest:
 
     @classmethod
     def from_digest(cls, digest: Digest) -> Manifest:
-        return cls(size=digest.size, sha256=digest.sha256, part_size=digest.part_size,
-                   parts=tuple(digest.parts), composite=digest.s3_composite)
+        return cls(
+            size=digest.size,
+            sha256=digest.sha256,
+            part_size=digest.part_size,
+            parts=tuple(digest.parts),
+            composite=digest.s3_composite,
+        )
 
     def as_dict(self) -> dict:
         return {
@@ -70,9 +75,15 @@ def loads(text: str | bytes) -> Manifest:
 
 def from_dict(data) -> Manifest:
     validate(data)
-    return Manifest(size=data["size"], sha256=data["sha256"], part_size=data["part_size"],
-                    parts=tuple(data["parts"]), composite=data["composite"],
-                    version=data["version"], algorithm=data["algorithm"])
+    return Manifest(
+        size=data["size"],
+        sha256=data["sha256"],
+        part_size=data["part_size"],
+        parts=tuple(data["parts"]),
+        composite=data["composite"],
+        version=data["version"],
+        algorithm=data["algorithm"],
+    )
 
 
 def load(path) -> Manifest:

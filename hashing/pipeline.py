@@ -277,8 +277,16 @@ def hash_file(
             before = os.fstat(source.fileno())
             size = part_size or part_size_for(before.st_size)
             _advise_sequential(source)
-            digest = _pump(source, size, limit=before.st_size, label=path, write=None, progress=progress,
-                           buffer_size=buffer_size, buffer_count=buffer_count)
+            digest = _pump(
+                source,
+                size,
+                limit=before.st_size,
+                label=path,
+                write=None,
+                progress=progress,
+                buffer_size=buffer_size,
+                buffer_count=buffer_count,
+            )
             _check_unchanged(path, before, os.fstat(source.fileno()), digest.size)
     except HashingError:
         raise
@@ -327,8 +335,16 @@ def copy_and_hash(
         try:
             out = _WindowedWriter(fd, writer, flush_window, dst, direct=direct)
             try:
-                digest = _pump(source, size, limit=before.st_size, label=src, write=out, progress=progress,
-                               buffer_size=buffer_size, buffer_count=buffer_count)
+                digest = _pump(
+                    source,
+                    size,
+                    limit=before.st_size,
+                    label=src,
+                    write=out,
+                    progress=progress,
+                    buffer_size=buffer_size,
+                    buffer_count=buffer_count,
+                )
             except OSError as exc:
                 raise _source_error(src, exc) from exc
             try:

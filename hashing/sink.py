@@ -25,8 +25,9 @@ class HashingWriter(io.RawIOBase):
     anywhere but the current position raises `io.UnsupportedOperation`.
     """
 
-    def __init__(self, path: str | os.PathLike, part_size: int = DEFAULT_PART_SIZE,
-                 sync_every: int = 4 * 1024 * 1024):
+    def __init__(
+        self, path: str | os.PathLike, part_size: int = DEFAULT_PART_SIZE, sync_every: int = 4 * 1024 * 1024
+    ):
         super().__init__()
         self.path = Path(path)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o444)

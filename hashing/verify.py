@@ -44,14 +44,20 @@ def verify_file(path: str | os.PathLike, manifest: Manifest, **hash_kwargs) -> V
     digest = hash_file(path, manifest.part_size, **hash_kwargs)
     count = max(len(manifest.parts), len(digest.parts))
     bad = tuple(
-        n for n in range(1, count + 1)
-        if n > len(manifest.parts) or n > len(digest.parts)
-        or manifest.parts[n - 1] != digest.parts[n - 1]
+        n
+        for n in range(1, count + 1)
+        if n > len(manifest.parts) or n > len(digest.parts) or manifest.parts[n - 1] != digest.parts[n - 1]
     )
     ok = not bad and digest.size == manifest.size and digest.sha256 == manifest.sha256
-    return Verification(ok=ok, size_expected=manifest.size, size_actual=digest.size,
-                        sha256_expected=manifest.sha256, sha256_actual=digest.sha256,
-                        bad_parts=bad, checked_parts=tuple(range(1, len(manifest.parts) + 1)))
+    return Verification(
+        ok=ok,
+        size_expected=manifest.size,
+        size_actual=digest.size,
+        sha256_expected=manifest.sha256,
+        sha256_actual=digest.sha256,
+        bad_parts=bad,
+        checked_parts=tuple(range(1, len(manifest.parts) + 1)),
+    )
 
 
 def verify_range(source: BinaryIO, manifest: Manifest, start: int, end: int) -> Verification:
@@ -78,8 +84,12 @@ def verify_range(source: BinaryIO, manifest: Manifest, start: int, end: int) -> 
     numbers = tuple(range(first, first + wanted))
     digests = hasher.digests() if got else []
     bad = tuple(
-        n for i, n in enumerate(numbers)
-        if i >= len(digests) or digests[i].hex() != manifest.parts[n - 1]
+        n for i, n in enumerate(numbers) if i >= len(digests) or digests[i].hex() != manifest.parts[n - 1]
     )
-    return Verification(ok=not bad and got == end - start, size_expected=end - start,
-                        size_actual=got, bad_parts=bad, checked_parts=numbers)
+    return Verification(
+        ok=not bad and got == end - start,
+        size_expected=end - start,
+        size_actual=got,
+        bad_parts=bad,
+        checked_parts=numbers,
+    )

@@ -53,12 +53,25 @@ class Car:
         digest = copy_and_hash(src, dst, MIN_PART_SIZE)
         st = os.stat(src)
         return self.journal.add_spooled(
-            source_key=json.dumps(["CAM1", name, size, st.st_mtime_ns]), device_serial="CAM1",
-            volume_root=str(camera), relpath=name, size=size, mtime_ns=st.st_mtime_ns, profile="generic-dcim",
-            spool_path=str(dst), sha256=digest.sha256, manifest_json=Manifest.from_digest(digest).dumps(),
-            metadata_json={"officer_id": officer, "camera_start": "2026-11-24T20:00:00+00:00",
-                           "original_name": name, "probe": {"duration_seconds": 3.0}},
-            flags_json=["event"] if event else [], clock_offset_seconds=2.5)
+            source_key=json.dumps(["CAM1", name, size, st.st_mtime_ns]),
+            device_serial="CAM1",
+            volume_root=str(camera),
+            relpath=name,
+            size=size,
+            mtime_ns=st.st_mtime_ns,
+            profile="generic-dcim",
+            spool_path=str(dst),
+            sha256=digest.sha256,
+            manifest_json=Manifest.from_digest(digest).dumps(),
+            metadata_json={
+                "officer_id": officer,
+                "camera_start": "2026-11-24T20:00:00+00:00",
+                "original_name": name,
+                "probe": {"duration_seconds": 3.0},
+            },
+            flags_json=["event"] if event else [],
+            clock_offset_seconds=2.5,
+        )
 
     def client(self, timeout: float = 30.0) -> ServerClient:
         return ServerClient(self.server_url, self.server.device_token, timeout=timeout)
@@ -66,9 +79,13 @@ class Car:
     def uploader(self, **kwargs) -> Uploader:
         client = self.client(kwargs.pop("timeout", 30.0))
         key_path = self.spool / "server-key.pem"
-        return Uploader(self.journal, client,
-                        lambda: pinned_key(key_path, lambda: client.receipt_key()["public_key_pem"]),
-                        stop=kwargs.pop("stop", threading.Event()), **kwargs)
+        return Uploader(
+            self.journal,
+            client,
+            lambda: pinned_key(key_path, lambda: client.receipt_key()["public_key_pem"]),
+            stop=kwargs.pop("stop", threading.Event()),
+            **kwargs,
+        )
 
 
 @pytest.fixture

@@ -20,10 +20,18 @@ def test_stop_mid_upload_then_restart_finishes(tmp_path, server):
     dock.mkdir()
     token = tmp_path / "token"
     token.write_text(server.device_token)
-    settings = load_settings(mount_roots=[dock], spool_dir=tmp_path / "spool", quiet_seconds=0.2,
-                             rescan_seconds=0.3, min_free_bytes=0, server_url=server.url,
-                             device_token_file=token, upload_poll_seconds=0.2, thumbnails=False,
-                             bandwidth_limit_bps=4_000_000)  # ~4.5 s of upload: stop lands mid-way
+    settings = load_settings(
+        mount_roots=[dock],
+        spool_dir=tmp_path / "spool",
+        quiet_seconds=0.2,
+        rescan_seconds=0.3,
+        min_free_bytes=0,
+        server_url=server.url,
+        device_token_file=token,
+        upload_poll_seconds=0.2,
+        thumbnails=False,
+        bandwidth_limit_bps=4_000_000,
+    )  # ~4.5 s of upload: stop lands mid-way
     profiles = load_profiles()
     agent = Agent(settings, profiles=profiles, use_watchdog=False)
     agent.start()

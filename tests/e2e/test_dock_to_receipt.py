@@ -35,10 +35,18 @@ def test_ten_clips_docked_to_receipt_release_and_clean_spool(tmp_path, server, s
     dock.mkdir()
     token = tmp_path / "token"
     token.write_text(server.device_token)
-    settings = load_settings(mount_roots=[dock], spool_dir=tmp_path / "spool", quiet_seconds=0.2,
-                             rescan_seconds=0.3, min_free_bytes=0, server_url=server.url,
-                             device_token_file=token, vehicle_id="V17", spool_grace_seconds=0,
-                             upload_poll_seconds=0.3)
+    settings = load_settings(
+        mount_roots=[dock],
+        spool_dir=tmp_path / "spool",
+        quiet_seconds=0.2,
+        rescan_seconds=0.3,
+        min_free_bytes=0,
+        server_url=server.url,
+        device_token_file=token,
+        vehicle_id="V17",
+        spool_grace_seconds=0,
+        upload_poll_seconds=0.3,
+    )
     staged = simulate_camera(profile, tmp_path / "staging" / "CAM", clips=10, seconds=1.0, seed=5)
     camera_clips = [staged.root / c.relpath for c in staged.clips]
     sums = {hashlib.sha256(p.read_bytes()).hexdigest() for p in camera_clips}
@@ -46,8 +54,16 @@ def test_ten_clips_docked_to_receipt_release_and_clean_spool(tmp_path, server, s
     agent.start()
     try:
         (tmp_path / "staging" / "CAM").rename(dock / "CAM")
-        rows = wait_until(lambda: (r := agent.journal.clips()) and len(r) == 10 and all(
-            x.state == "RELEASED" and x.spool_removed_at for x in r) and r, 120, "ten released clips")
+        rows = wait_until(
+            lambda: (
+                (r := agent.journal.clips())
+                and len(r) == 10
+                and all(x.state == "RELEASED" and x.spool_removed_at for x in r)
+                and r
+            ),
+            120,
+            "ten released clips",
+        )
     finally:
         agent.stop()
     assert {r.sha256 for r in rows} == sums

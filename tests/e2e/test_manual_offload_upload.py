@@ -19,10 +19,25 @@ def test_manual_offload_uploads_and_releases_per_profile(tmp_path, server):
     token = tmp_path / "token"
     token.write_text(server.device_token)
     config = tmp_path / "agent.toml"
-    config.write_text(f'spool_dir = "{tmp_path / "spool"}"\nserver_url = "{server.url}"\n'
-                      f'device_token_file = "{token}"\nspool_grace_seconds = 0\n')
-    done = subprocess.run([EXE, "offload", str(volume.root), "--spool", str(tmp_path / "spool"),
-                           "--config", str(config), "--json"], capture_output=True, text=True, timeout=300)
+    config.write_text(
+        f'spool_dir = "{tmp_path / "spool"}"\nserver_url = "{server.url}"\n'
+        f'device_token_file = "{token}"\nspool_grace_seconds = 0\n'
+    )
+    done = subprocess.run(
+        [
+            EXE,
+            "offload",
+            str(volume.root),
+            "--spool",
+            str(tmp_path / "spool"),
+            "--config",
+            str(config),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert summary["upload"]["uploaded"] == 3 and summary["upload"]["waiting"] == []
@@ -32,6 +47,7 @@ def test_manual_offload_uploads_and_releases_per_profile(tmp_path, server):
         assert not (volume.root / clip.relpath).exists()
         moved = list((volume.root / profile.release_move_to).rglob(Path(clip.relpath).name))
         assert len(moved) == 1, f"{clip.relpath} was not moved to {profile.release_move_to}"
-    status = subprocess.run([EXE, "status", "--spool", str(tmp_path / "spool")], capture_output=True,
-                            text=True, timeout=60)
+    status = subprocess.run(
+        [EXE, "status", "--spool", str(tmp_path / "spool")], capture_output=True, text=True, timeout=60
+    )
     assert "RELEASED 3" in status.stdout

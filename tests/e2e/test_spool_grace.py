@@ -18,11 +18,13 @@ def test_spool_copy_removed_only_after_the_grace_period(tmp_path, server):
     clip_id = car.spooled_clip("GRACE.MP4", 4000)
     token = tmp_path / "token"
     token.write_text(server.device_token)
-    settings = load_settings(spool_dir=car.spool, server_url=server.url, device_token_file=token,
-                             spool_grace_seconds=3600)
+    settings = load_settings(
+        spool_dir=car.spool, server_url=server.url, device_token_file=token, spool_grace_seconds=3600
+    )
     clock = {"now": None}
-    service = UploadService(settings, car.journal, RuntimeStatus(), stop=threading.Event(), docked=dict,
-                            now=lambda: clock["now"])
+    service = UploadService(
+        settings, car.journal, RuntimeStatus(), stop=threading.Event(), docked=dict, now=lambda: clock["now"]
+    )
     try:
         assert service.uploader.run_once() == 1
         row = car.journal.get(clip_id)

@@ -15,8 +15,11 @@ def stored_sha256(store, key: str, version: str | None = None) -> str:
 
 
 def test_spooled_clips_are_uploaded_receipted_and_searchable(car, server, store):
-    ids = [car.spooled_clip("A.MP4", 2 * MIN_PART_SIZE + 1234), car.spooled_clip("B.MP4", 1000, event=True),
-           car.spooled_clip("C.MP4", 0)]
+    ids = [
+        car.spooled_clip("A.MP4", 2 * MIN_PART_SIZE + 1234),
+        car.spooled_clip("B.MP4", 1000, event=True),
+        car.spooled_clip("C.MP4", 0),
+    ]
     up = car.uploader()
     try:
         assert up.run_once() == 3

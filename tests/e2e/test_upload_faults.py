@@ -52,8 +52,16 @@ def test_agent_killed_mid_upload_ten_times(tmp_path, server, store):
     token = tmp_path / "token"
     token.write_text(server.device_token)
     # A car-like 5 MB/s limit makes the ~70 MB take ~14 s, so all ten kills land mid-upload.
-    cmd = [sys.executable, "-m", "tests.e2e.upload_worker", str(car.spool), server.url, str(token),
-           str(camera), str(5_000_000)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tests.e2e.upload_worker",
+        str(car.spool),
+        server.url,
+        str(token),
+        str(camera),
+        str(5_000_000),
+    ]
     rng = random.Random(1234)
     kills = 0
     while kills < 10:
@@ -93,6 +101,7 @@ def _outage(proxy: FaultProxy, plan: list[tuple[str, float]]) -> threading.Threa
             proxy.mode = mode
             time.sleep(seconds)
         proxy.mode = "pass"
+
     t = threading.Thread(target=run, daemon=True)
     t.start()
     return t
@@ -112,6 +121,7 @@ def test_store_unreachable_for_a_while(tmp_path, proxied_store):
         up.close()
     outage.join()
     from tests.support.s3server import s3_client
+
     assert_each_stored_once(car, server, (s3_client(server.s3_endpoint), server.bucket))
     assert car.journal.events(kinds=("upload_retry", "upload_error")), "the outage was never noticed"
 
@@ -145,6 +155,7 @@ def test_stalled_connection_mid_part(tmp_path, proxied_store):
 
     class StallsMidPart(TokenBucket):
         """Stalls the store's connection once 3 MiB of part bodies have gone out."""
+
         sent = 0
 
         def consume(self, n):
@@ -160,6 +171,7 @@ def test_stalled_connection_mid_part(tmp_path, proxied_store):
         up.close()
     up.bucket.stalled.join()
     from tests.support.s3server import s3_client
+
     assert_each_stored_once(car, server, (s3_client(server.s3_endpoint), server.bucket))
     retries = car.journal.events(kinds=("upload_retry", "upload_error"))
     assert any("part" in e["message"] and "Timeout" in e["message"] for e in retries), retries

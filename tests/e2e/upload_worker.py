@@ -32,8 +32,16 @@ def main(spool: str, url: str, token_file: str, camera: str, limit: str | None =
     def let_go(row):
         release(journal, row, volume_root=Path(camera), serial_key="CAM1", key=key(), profile=PROFILE)
 
-    up = Uploader(journal, client, key, part_concurrency=3, clip_concurrency=2, stop=threading.Event(),
-                  on_receipt=let_go, bucket=TokenBucket(float(limit)) if limit else None)
+    up = Uploader(
+        journal,
+        client,
+        key,
+        part_concurrency=3,
+        clip_concurrency=2,
+        stop=threading.Event(),
+        on_receipt=let_go,
+        bucket=TokenBucket(float(limit)) if limit else None,
+    )
     for row in journal.clips("RECEIPTED"):  # receipted before a crash, not yet released
         let_go(row)
     while journal.clips("SPOOLED", "REGISTERED", "UPLOADED"):

@@ -23,8 +23,9 @@ def profiles():
     return load_profiles()
 
 
-def simulate(profiles, out: Path, *, profile: str = "generic-dcim-bodycam", clips: int = 3,
-             seconds: float = 0.5, **kw):
+def simulate(
+    profiles, out: Path, *, profile: str = "generic-dcim-bodycam", clips: int = 3, seconds: float = 0.5, **kw
+):
     from edge_agent.simulator import simulate_camera
     from firmware_profiles import get_profile
 
@@ -65,8 +66,15 @@ def agent_env() -> dict:
 
 
 def run_cli(*args, check: bool = False, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "edge_agent.cli", *map(str, args)], capture_output=True,
-                          text=True, env=agent_env(), cwd=REPO, timeout=timeout, check=check)
+    return subprocess.run(
+        [sys.executable, "-m", "edge_agent.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=agent_env(),
+        cwd=REPO,
+        timeout=timeout,
+        check=check,
+    )
 
 
 def wait_for(predicate, timeout: float = 60.0, interval: float = 0.05):

@@ -19,9 +19,14 @@ def agent_factory(tmp_path, profiles):
     agents = []
 
     def make(**kw) -> Agent:
-        settings = AgentSettings(mount_roots=[tmp_path / "media"], spool_dir=tmp_path / "spool",
-                                 quiet_seconds=kw.pop("quiet_seconds", 0.3), rescan_seconds=0.3,
-                                 min_free_bytes=0, **kw)
+        settings = AgentSettings(
+            mount_roots=[tmp_path / "media"],
+            spool_dir=tmp_path / "spool",
+            quiet_seconds=kw.pop("quiet_seconds", 0.3),
+            rescan_seconds=0.3,
+            min_free_bytes=0,
+            **kw,
+        )
         (tmp_path / "media").mkdir(exist_ok=True)
         agent = Agent(settings, profiles=profiles)
         agents.append(agent)
@@ -93,8 +98,17 @@ def test_a_clip_still_being_written_waits_until_quiet(tmp_path, profiles, agent_
 
 def test_bad_volume_cases_are_reported_in_status(tmp_path, profiles, agent_factory):
     staging = tmp_path / "staging" / "CAM"
-    sim = simulate(profiles, staging, clips=2, seconds=0.3, seed=2, truncated=1, odd_names=True,
-                   symlink_out=True, fifo=True)
+    sim = simulate(
+        profiles,
+        staging,
+        clips=2,
+        seconds=0.3,
+        seed=2,
+        truncated=1,
+        odd_names=True,
+        symlink_out=True,
+        fifo=True,
+    )
     agent = agent_factory()
     os.rename(staging, tmp_path / "media" / "CAM")
     total = len(sim.clips)
@@ -173,7 +187,7 @@ def test_camera_pulled_mid_copy_is_retried_when_docked_again(tmp_path, profiles,
     agent.offloader.writer = os.write
     os.rename(away, docked)  # docked again
     assert wait_for(lambda: agent.journal.counts()["SPOOLED"] == 2, timeout=60), agent.journal.counts()
-    assert [r.id for r in agent.journal.clips()][:len(rows)] == [r.id for r in rows]  # the same rows
+    assert [r.id for r in agent.journal.clips()][: len(rows)] == [r.id for r in rows]  # the same rows
     for row in agent.journal.clips():
         assert row.sha256 == sha256sum(docked / row.relpath)
     assert len(agent.journal.clips()) == len(sim.clips)

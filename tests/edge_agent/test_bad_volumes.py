@@ -24,8 +24,14 @@ def _setup(tmp_path: Path, **kw):
     spool = Spool(tmp_path / "spool")
     journal = Journal(spool.root / "journal.sqlite")
     status = RuntimeStatus()
-    return journal, spool, status, Offloader(journal, spool, min_free_bytes=kw.pop("min_free_bytes", 0),
-                                             status=status, thumbnails=False, **kw)
+    return (
+        journal,
+        spool,
+        status,
+        Offloader(
+            journal, spool, min_free_bytes=kw.pop("min_free_bytes", 0), status=status, thumbnails=False, **kw
+        ),
+    )
 
 
 def _volume(root: Path) -> DockedVolume:
@@ -47,7 +53,9 @@ def test_symlinks_out_of_the_volume_are_not_followed(tmp_path):
     scan = scan_volume(vol)
     assert [f.relpath for f in scan.files] == ["DCIM/real.mp4"]
     assert {(s.relpath, s.reason) for s in scan.skipped} == {
-        ("DCIM/link.mp4", "symlink (not followed)"), ("escape", "symlink (not followed)")}
+        ("DCIM/link.mp4", "symlink (not followed)"),
+        ("escape", "symlink (not followed)"),
+    }
     journal, spool, status, off = _setup(tmp_path)
     off.offload(_volume(vol), scan.files)
     assert [r.relpath for r in journal.clips("SPOOLED")] == ["DCIM/real.mp4"]
@@ -113,8 +121,9 @@ def test_ten_thousand_small_files(tmp_path):
     outcomes = off.offload(_volume(vol), scan.files)
     assert len(outcomes) == 10_000
     assert journal.counts()["SPOOLED"] == 10_000
-    row = journal.by_source_key(source_key("SN-TEST", next(f for f in scan.files
-                                                           if f.relpath == "DCIM/107MEDIA/F00123.mp4")))
+    row = journal.by_source_key(
+        source_key("SN-TEST", next(f for f in scan.files if f.relpath == "DCIM/107MEDIA/F00123.mp4"))
+    )
     assert Path(row.spool_path).read_bytes() == b"7/123"
     assert off.plan(_volume(vol), scan_volume(vol).files) == []  # a re-dock finds nothing new
     assert "clips: SPOOLED 10000" in render(build_status(spool.root))

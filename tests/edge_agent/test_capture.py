@@ -25,8 +25,12 @@ def _frames(path: Path) -> int:
 
 def test_the_service_journals_each_closed_segment_and_the_partial_one_at_stop(tmp_path, profiles):
     (tmp_path / "media").mkdir()
-    settings = AgentSettings(mount_roots=[tmp_path / "media"], spool_dir=tmp_path / "spool", min_free_bytes=0,
-                             uvc_devices=[UvcDevice(name="front", source="test", segment_seconds=1.0)])
+    settings = AgentSettings(
+        mount_roots=[tmp_path / "media"],
+        spool_dir=tmp_path / "spool",
+        min_free_bytes=0,
+        uvc_devices=[UvcDevice(name="front", source="test", segment_seconds=1.0)],
+    )
     agent = Agent(settings, profiles=profiles)
     agent.start()
     try:
@@ -47,9 +51,26 @@ def test_the_service_journals_each_closed_segment_and_the_partial_one_at_stop(tm
 @pytest.mark.slow
 def test_a_capture_killed_mid_segment_is_kept_hashed_and_flagged_after_restart(tmp_path):
     spool = tmp_path / "spool"
-    proc = subprocess.Popen([sys.executable, "-m", "edge_agent.cli", "record-uvc", "--spool", str(spool),
-                             "--name", "rear", "--segment-seconds", "30", "--seconds", "60"],
-                            cwd=REPO, env=agent_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "edge_agent.cli",
+            "record-uvc",
+            "--spool",
+            str(spool),
+            "--name",
+            "rear",
+            "--segment-seconds",
+            "30",
+            "--seconds",
+            "60",
+        ],
+        cwd=REPO,
+        env=agent_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     out_dir = spool / "uvc" / "rear"
     recording = lambda: [p for p in out_dir.glob("*.recording") if p.stat().st_size > 100_000]  # noqa: E731
     try:

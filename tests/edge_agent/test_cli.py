@@ -14,8 +14,23 @@ from tests.edge_agent.conftest import fingerprint, run_cli, sha256sum
 
 def test_simulate_then_offload_json_then_status(tmp_path):
     cam, spool = tmp_path / "cam", tmp_path / "spool"
-    sim = run_cli("simulate-camera", "--profile", "generic-dcim-bodycam", "--out", cam, "--clips", 3,
-                  "--seconds", 0.5, "--truncated", 1, "--symlink-out", "--fifo", "--seed", 7)
+    sim = run_cli(
+        "simulate-camera",
+        "--profile",
+        "generic-dcim-bodycam",
+        "--out",
+        cam,
+        "--clips",
+        3,
+        "--seconds",
+        0.5,
+        "--truncated",
+        1,
+        "--symlink-out",
+        "--fifo",
+        "--seed",
+        7,
+    )
     assert sim.returncode == 0, sim.stderr
     before = fingerprint(cam)
     out = run_cli("offload", cam, "--spool", spool, "--json")
@@ -67,8 +82,10 @@ def test_offload_of_a_missing_folder_is_a_clear_error(tmp_path):
 
 def test_settings_from_file_then_environment(tmp_path, monkeypatch):
     cfg = tmp_path / "agent.toml"
-    cfg.write_text(f'spool_dir = "{tmp_path}/spool"\nmount_roots = ["/media", "/mnt/cams"]\n'
-                   'quiet_seconds = 7\n[[uvc_devices]]\nname = "front"\nsource = "/dev/video0"\n')
+    cfg.write_text(
+        f'spool_dir = "{tmp_path}/spool"\nmount_roots = ["/media", "/mnt/cams"]\n'
+        'quiet_seconds = 7\n[[uvc_devices]]\nname = "front"\nsource = "/dev/video0"\n'
+    )
     monkeypatch.setenv("EVIDENCE_AGENT_QUIET_SECONDS", "2.5")
     settings = load_settings(cfg)
     assert settings.spool_dir == tmp_path / "spool"

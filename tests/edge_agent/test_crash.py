@@ -40,8 +40,14 @@ def _start(mode: str, vol: Path, spool: Path, cfg: Path) -> subprocess.Popen:
         cmd = ["offload", str(vol), "--spool", str(spool), "--json"]
     else:
         cmd = ["run", "--config", str(cfg)]
-    return subprocess.Popen([sys.executable, "-m", "edge_agent.cli", *cmd], cwd=REPO, env=agent_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "edge_agent.cli", *cmd],
+        cwd=REPO,
+        env=agent_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.mark.slow
@@ -56,8 +62,10 @@ def test_sigkill_during_offload_never_loses_or_doubles_a_clip(tmp_path, profiles
     added += 12
     spool = tmp_path / "spool"
     cfg = tmp_path / "agent.toml"
-    cfg.write_text(f'mount_roots = ["{vol.parent}"]\nspool_dir = "{spool}"\nquiet_seconds = 0.2\n'
-                   "rescan_seconds = 0.2\nmin_free_bytes = 0\n")
+    cfg.write_text(
+        f'mount_roots = ["{vol.parent}"]\nspool_dir = "{spool}"\nquiet_seconds = 0.2\n'
+        "rescan_seconds = 0.2\nmin_free_bytes = 0\n"
+    )
     kills = mid_copy = 0
     while kills < KILLS:
         with Journal(spool / "journal.sqlite") as j:
@@ -82,9 +90,14 @@ def test_sigkill_during_offload_never_loses_or_doubles_a_clip(tmp_path, profiles
     clips_on_camera = sorted(str(p.relative_to(vol)) for p in vol.rglob("*.MP4"))
 
     if mode == "offload":
-        proc = subprocess.run([sys.executable, "-m", "edge_agent.cli", "offload", str(vol), "--spool",
-                               str(spool), "--json"], cwd=REPO, env=agent_env(), capture_output=True,
-                              text=True, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-m", "edge_agent.cli", "offload", str(vol), "--spool", str(spool), "--json"],
+            cwd=REPO,
+            env=agent_env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert proc.returncode == 0, proc.stderr[-2000:]
         summary = json.loads(proc.stdout)
         assert sorted(c["path"] for c in summary["clips"]) == clips_on_camera
@@ -109,8 +122,9 @@ def test_sigkill_during_offload_never_loses_or_doubles_a_clip(tmp_path, profiles
         for row in rows:
             assert row.state == "SPOOLED"
             assert row.sha256 == sha256sum(vol / row.relpath) == sha256sum(Path(row.spool_path))
-            claimed |= {Path(row.spool_path).name} | {Path(s["spool_path"]).name
-                                                      for s in row.metadata["sidecar_copies"]}
+            claimed |= {Path(row.spool_path).name} | {
+                Path(s["spool_path"]).name for s in row.metadata["sidecar_copies"]
+            }
             if row.metadata.get("thumbnail"):
                 claimed.add(Path(row.metadata["thumbnail"]).name)
         assert journal.integrity_problems() == []

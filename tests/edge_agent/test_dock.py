@@ -25,9 +25,11 @@ def test_mount_table_and_plain_folders_both_count_as_docked(tmp_path):
     (media / "plain").mkdir()
     (media / ".hidden").mkdir()
     mounts = tmp_path / "mounts"
-    mounts.write_text(f"/dev/sdb1 {media}/usb\\040stick vfat rw 0 0\n"
-                      f"/dev/sdc1 {media}/alice/CAM01 exfat rw 0 0\n"
-                      "/dev/sda1 / ext4 rw 0 0\n")
+    mounts.write_text(
+        f"/dev/sdb1 {media}/usb\\040stick vfat rw 0 0\n"
+        f"/dev/sdc1 {media}/alice/CAM01 exfat rw 0 0\n"
+        "/dev/sda1 / ext4 rw 0 0\n"
+    )
     assert Path(f"{media}/usb stick") in read_mount_points(mounts)
     assert find_volumes([media], mounts) == {media / "usb stick", media / "alice" / "CAM01", media / "plain"}
 
@@ -37,12 +39,19 @@ def test_watcher_attaches_scans_waits_for_quiet_and_detaches(tmp_path):
     media.mkdir()
     clock = Clock()
     events = []
-    watcher = DockWatcher([media], on_attach=lambda r: events.append(("attach", r.name)),
-                          on_detach=lambda r: events.append(("detach", r.name)),
-                          on_scan=lambda r, ready, waiting, res: events.append(
-                              ("scan", sorted(f.relpath for f in ready), sorted(f.relpath for f in waiting))),
-                          quiet_seconds=5, rescan_seconds=2, clock=clock, mounts_file=tmp_path / "none",
-                          use_watchdog=False)
+    watcher = DockWatcher(
+        [media],
+        on_attach=lambda r: events.append(("attach", r.name)),
+        on_detach=lambda r: events.append(("detach", r.name)),
+        on_scan=lambda r, ready, waiting, res: events.append(
+            ("scan", sorted(f.relpath for f in ready), sorted(f.relpath for f in waiting))
+        ),
+        quiet_seconds=5,
+        rescan_seconds=2,
+        clock=clock,
+        mounts_file=tmp_path / "none",
+        use_watchdog=False,
+    )
     watcher.poll_once()
     assert events == []
     cam = media / "cam"
@@ -101,9 +110,15 @@ def test_quiet_tracker_restarts_the_wait_on_any_change(tmp_path):
 
 def test_watcher_thread_stops_on_its_event(tmp_path):
     (tmp_path / "media").mkdir()
-    watcher = DockWatcher([tmp_path / "media"], on_attach=lambda r: None, on_detach=lambda r: None,
-                          on_scan=lambda *a: None, quiet_seconds=1, rescan_seconds=30,
-                          mounts_file=tmp_path / "none")
+    watcher = DockWatcher(
+        [tmp_path / "media"],
+        on_attach=lambda r: None,
+        on_detach=lambda r: None,
+        on_scan=lambda *a: None,
+        quiet_seconds=1,
+        rescan_seconds=30,
+        mounts_file=tmp_path / "none",
+    )
     watcher.start()
     watcher.stop()
     watcher.join(10)

@@ -23,12 +23,23 @@ def test_transition_sets_fields_and_survives_reopen(tmp_path):
     path = tmp_path / "j.sqlite"
     with Journal(path) as journal:
         cid = _discover(journal)
-        journal.transition(cid, "DISCOVERED", "SPOOLED", spool_path="/s/1.mp4", sha256="ab" * 32,
-                           manifest_json={"size": 3}, flags_json=["truncated"])
+        journal.transition(
+            cid,
+            "DISCOVERED",
+            "SPOOLED",
+            spool_path="/s/1.mp4",
+            sha256="ab" * 32,
+            manifest_json={"size": 3},
+            flags_json=["truncated"],
+        )
     with Journal(path) as journal:
         row = journal.get(cid)
-        assert (row.state, row.spool_path, row.flags, row.manifest) == ("SPOOLED", "/s/1.mp4", ["truncated"],
-                                                                       {"size": 3})
+        assert (row.state, row.spool_path, row.flags, row.manifest) == (
+            "SPOOLED",
+            "/s/1.mp4",
+            ["truncated"],
+            {"size": 3},
+        )
         assert journal.counts()["SPOOLED"] == 1
 
 

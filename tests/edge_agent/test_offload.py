@@ -52,8 +52,16 @@ def test_truncated_clip_is_offloaded_with_its_true_hash_and_flagged(tmp_path, pr
 
 
 def test_sidecars_metadata_and_clock_offset_are_journaled(tmp_path, profiles):
-    sim = simulate(profiles, tmp_path / "cam", profile="json-sidecar-bodycam", clips=2, seed=5,
-                   clock_offset=-42.0, officer_id="B777", device_serial="SN42")
+    sim = simulate(
+        profiles,
+        tmp_path / "cam",
+        profile="json-sidecar-bodycam",
+        clips=2,
+        seed=5,
+        clock_offset=-42.0,
+        officer_id="B777",
+        device_serial="SN42",
+    )
     journal, spool, volume, outcomes = _offload(tmp_path, profiles, sim.root)
     assert abs(volume.clock_offset_seconds - (-42.0)) < 5  # measured at dock time against our clock
     for row in journal.clips():

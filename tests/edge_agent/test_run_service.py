@@ -16,11 +16,18 @@ def test_run_offloads_a_docked_camera_and_status_shows_it_live(tmp_path, profile
     media, spool = tmp_path / "media", tmp_path / "spool"
     media.mkdir()
     cfg = tmp_path / "agent.toml"
-    cfg.write_text(f'mount_roots = ["{media}"]\nspool_dir = "{spool}"\nrescan_seconds = 0.3\n'
-                   "min_free_bytes = 0\n")
+    cfg.write_text(
+        f'mount_roots = ["{media}"]\nspool_dir = "{spool}"\nrescan_seconds = 0.3\nmin_free_bytes = 0\n'
+    )
     env = agent_env() | {"EVIDENCE_AGENT_QUIET_SECONDS": "0.3"}
-    proc = subprocess.Popen([sys.executable, "-m", "edge_agent.cli", "run", "--config", str(cfg)], cwd=REPO,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "edge_agent.cli", "run", "--config", str(cfg)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         sim = simulate(profiles, tmp_path / "staging" / "CAM9", clips=3, seed=9, device_serial="SN9")
         os.rename(sim.root, media / "CAM9")
@@ -29,8 +36,9 @@ def test_run_offloads_a_docked_camera_and_status_shows_it_live(tmp_path, profile
             out = run_cli("status", "--spool", spool, "--json")
             return json.loads(out.stdout) if out.returncode == 0 and out.stdout.startswith("{") else {}
 
-        live = wait_for(lambda: (s := status()).get("counts", {}).get("SPOOLED") == 3 and s["docked"] and s,
-                        timeout=90)
+        live = wait_for(
+            lambda: (s := status()).get("counts", {}).get("SPOOLED") == 3 and s["docked"] and s, timeout=90
+        )
         assert live, proc.stderr.read() if proc.poll() is not None else "not spooled in time"
         [vol] = live["docked"]
         assert vol["device_serial"] == "SN9" and vol["profile"] == "generic-dcim-bodycam"

@@ -35,9 +35,18 @@ FAST = {"preset": "ultrafast", "bitrate": 400_000}
 def record(out_dir: Path, *, segment_seconds: float, opener=open_input, **kwargs):
     source, input_format, options = test_source(320, 240, 15)
     segments = []
-    recorder = UvcRecorder(source=source, input_format=input_format, options=options, out_dir=out_dir,
-                           segment_seconds=segment_seconds, on_segment=segments.append,
-                           name_prefix="car7", opener=opener, **FAST, **kwargs)
+    recorder = UvcRecorder(
+        source=source,
+        input_format=input_format,
+        options=options,
+        out_dir=out_dir,
+        segment_seconds=segment_seconds,
+        on_segment=segments.append,
+        name_prefix="car7",
+        opener=opener,
+        **FAST,
+        **kwargs,
+    )
     recorder.start()
     recorder.join(120)
     assert not recorder.is_alive(), "recorder thread did not end"
@@ -72,8 +81,8 @@ def top_level_boxes(path: Path) -> list[str]:
     data = path.read_bytes()
     boxes, offset = [], 0
     while offset + 8 <= len(data):
-        size = int.from_bytes(data[offset:offset + 4], "big")
-        boxes.append(data[offset + 4:offset + 8].decode("latin-1"))
+        size = int.from_bytes(data[offset : offset + 4], "big")
+        boxes.append(data[offset + 4 : offset + 8].decode("latin-1"))
         if size < 8:
             break
         offset += size
@@ -140,8 +149,7 @@ def test_two_minute_capture_gives_four_hashed_fragmented_segments(tmp_path):
 
 def test_stop_mid_segment_keeps_a_decodable_partial_segment(tmp_path):
     stop = threading.Event()
-    recorder, segments = record(tmp_path, segment_seconds=30, stop=stop,
-                                opener=Interrupting(12, stop=stop))
+    recorder, segments = record(tmp_path, segment_seconds=30, stop=stop, opener=Interrupting(12, stop=stop))
 
     assert recorder.end_reason == "stopped"
     [segment] = segments
@@ -168,9 +176,16 @@ def test_unplugged_device_closes_and_keeps_the_segment(tmp_path):
 
 def test_end_of_stream_is_a_device_gone_partial_segment(tmp_path):
     segments = []
-    recorder = UvcRecorder(source="testsrc2=size=160x120:rate=15:duration=4", input_format="lavfi",
-                           options={}, out_dir=tmp_path, segment_seconds=30, on_segment=segments.append,
-                           name_prefix="eos", **FAST)
+    recorder = UvcRecorder(
+        source="testsrc2=size=160x120:rate=15:duration=4",
+        input_format="lavfi",
+        options={},
+        out_dir=tmp_path,
+        segment_seconds=30,
+        on_segment=segments.append,
+        name_prefix="eos",
+        **FAST,
+    )
     recorder.start()
     recorder.join(60)
     [segment] = segments
@@ -182,8 +197,22 @@ def test_end_of_stream_is_a_device_gone_partial_segment(tmp_path):
 @pytest.mark.slow
 def test_sigkill_mid_segment_leaves_a_recoverable_hashed_partial_segment(tmp_path):
     # Paced to the wall clock (as a real camera is) so the kill lands inside the second segment.
-    command = [sys.executable, "-m", "edge_agent.uvc_cli", "record", "--out", str(tmp_path), "--test-source",
-               "--realtime", "--segment-seconds", "4", "--preset", "ultrafast", "--bitrate", "400000"]
+    command = [
+        sys.executable,
+        "-m",
+        "edge_agent.uvc_cli",
+        "record",
+        "--out",
+        str(tmp_path),
+        "--test-source",
+        "--realtime",
+        "--segment-seconds",
+        "4",
+        "--preset",
+        "ultrafast",
+        "--bitrate",
+        "400000",
+    ]
     proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
@@ -211,7 +240,8 @@ def test_sigkill_mid_segment_leaves_a_recoverable_hashed_partial_segment(tmp_pat
     [segment] = recover_partial_segments(tmp_path)
     assert segment.path.name == left_open.name.removesuffix(RECORDING_SUFFIX) and not left_open.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [Path(closed_before["path"]).name, segment.path.name])
+        [Path(closed_before["path"]).name, segment.path.name]
+    )
     assert segment.partial and segment.reason.startswith("recovered after a crash")
     assert segment.digest.size == size_at_crash
     assert_hashed(segment)
@@ -246,8 +276,9 @@ def test_finalize_never_overwrites_a_segment(tmp_path):
 
 
 def test_a_source_that_cannot_be_opened_is_reported(tmp_path):
-    recorder, segments = record(tmp_path, segment_seconds=10,
-                                opener=lambda *a: open_input("nosuchfilter=x", "lavfi", {}))
+    recorder, segments = record(
+        tmp_path, segment_seconds=10, opener=lambda *a: open_input("nosuchfilter=x", "lavfi", {})
+    )
     assert segments == [] and recorder.error and recorder.status()["error"] == recorder.error
 
 
@@ -255,9 +286,17 @@ def test_device_like_timestamps_and_pixel_format(tmp_path):
     # V4L2 gives packed YUYV frames stamped in microseconds from the kernel's monotonic clock.
     source = "testsrc2=size=320x240:rate=30,format=yuyv422,settb=1/1000000,setpts=PTS+8123456789012"
     segments = []
-    recorder = UvcRecorder(source=source, input_format="lavfi", options={}, out_dir=tmp_path,
-                           segment_seconds=5, on_segment=segments.append, name_prefix="v4l2",
-                           max_seconds=10, **FAST)
+    recorder = UvcRecorder(
+        source=source,
+        input_format="lavfi",
+        options={},
+        out_dir=tmp_path,
+        segment_seconds=5,
+        on_segment=segments.append,
+        name_prefix="v4l2",
+        max_seconds=10,
+        **FAST,
+    )
     recorder.start()
     recorder.join(60)
     assert [(s.partial, s.frames) for s in segments] == [(False, 150), (False, 150)]
@@ -295,9 +334,17 @@ def test_a_slow_on_segment_never_holds_up_the_capture(tmp_path):
         release.wait(60)
 
     source, input_format, options = test_source(320, 240, 15)
-    recorder = UvcRecorder(source=source, input_format=input_format, options=options, out_dir=tmp_path,
-                           segment_seconds=10, on_segment=slow_journal, name_prefix="slow",
-                           max_seconds=40, **FAST)
+    recorder = UvcRecorder(
+        source=source,
+        input_format=input_format,
+        options=options,
+        out_dir=tmp_path,
+        segment_seconds=10,
+        on_segment=slow_journal,
+        name_prefix="slow",
+        max_seconds=40,
+        **FAST,
+    )
     recorder.start()
     try:
         deadline = time.monotonic() + 60
@@ -317,9 +364,17 @@ def test_a_camera_clock_leap_does_not_distort_segment_lengths(tmp_path, leap):
     # At frame 75 (5 s) the camera's timestamps jump (a USB reset restarts its clock).
     source = rf"testsrc2=size=160x120:rate=15,setpts='PTS+if(gte(N\,75)\,{leap}/TB\,0)'"
     segments = []
-    recorder = UvcRecorder(source=source, input_format="lavfi", options={}, out_dir=tmp_path,
-                           segment_seconds=4, on_segment=segments.append, name_prefix="leap",
-                           max_seconds=12, **FAST)
+    recorder = UvcRecorder(
+        source=source,
+        input_format="lavfi",
+        options={},
+        out_dir=tmp_path,
+        segment_seconds=4,
+        on_segment=segments.append,
+        name_prefix="leap",
+        max_seconds=12,
+        **FAST,
+    )
     recorder.start()
     recorder.join(60)
     assert [(s.partial, s.frames) for s in segments] == [(False, 60)] * 3
@@ -331,8 +386,8 @@ def test_a_camera_clock_leap_does_not_distort_segment_lengths(tmp_path, leap):
 def box_offsets(path: Path, kind: str) -> list[int]:
     data, offsets, offset = path.read_bytes(), [], 0
     while offset + 8 <= len(data):
-        size = int.from_bytes(data[offset:offset + 4], "big")
-        if data[offset + 4:offset + 8] == kind.encode():
+        size = int.from_bytes(data[offset : offset + 4], "big")
+        if data[offset + 4 : offset + 8] == kind.encode():
             offsets.append(offset)
         if size < 8:
             break

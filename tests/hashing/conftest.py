@@ -19,4 +19,5 @@ def make_file(tmp_path):
         path.write_bytes(pattern(size, seed))
         os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
         return path
+
     return _make

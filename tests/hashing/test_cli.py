@@ -11,8 +11,9 @@ import pytest
 
 from hashing import MIN_PART_SIZE
 
-EXE = shutil.which("evidence-hash") or str(__import__("pathlib").Path(__import__("sys").executable).parent
-                                           / "evidence-hash")
+EXE = shutil.which("evidence-hash") or str(
+    __import__("pathlib").Path(__import__("sys").executable).parent / "evidence-hash"
+)
 
 
 def run(*args):

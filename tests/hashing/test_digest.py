@@ -30,8 +30,9 @@ def expected_parts(data: bytes, part_size: int) -> list[str]:
 
 
 def openssl_sha256(path) -> str:
-    out = subprocess.run(["openssl", "dgst", "-sha256", "-r", str(path)], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["openssl", "dgst", "-sha256", "-r", str(path)], check=True, capture_output=True, text=True
+    ).stdout
     return out.split()[0]
 
 

@@ -131,8 +131,11 @@ def test_not_a_regular_file(tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     with pytest.raises(SourceUnreadableError, match="not a regular file"):
-        copy_and_hash(fifo, tmp_path / "dst", opener=lambda p: open(os.open(p, os.O_RDONLY | os.O_NONBLOCK),
-                                                                        "rb", buffering=0))
+        copy_and_hash(
+            fifo,
+            tmp_path / "dst",
+            opener=lambda p: open(os.open(p, os.O_RDONLY | os.O_NONBLOCK), "rb", buffering=0),
+        )
     assert not (tmp_path / "dst").exists()
 
 

@@ -14,13 +14,25 @@ def test_composite_equals_the_store_after_multipart_upload(make_file, s3, bucket
     with open(path, "rb") as fh:
         for number, part_hex in enumerate(digest.parts, start=1):
             body = fh.read(digest.part_size)
-            resp = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload["UploadId"], PartNumber=number,
-                                  Body=body, ChecksumAlgorithm="SHA256",
-                                  ChecksumSHA256=part_checksum_b64(part_hex))
-            parts.append({"PartNumber": number, "ETag": resp["ETag"],
-                          "ChecksumSHA256": resp.get("ChecksumSHA256", part_checksum_b64(part_hex))})
-    s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload["UploadId"],
-                                 MultipartUpload={"Parts": parts})
+            resp = s3.upload_part(
+                Bucket=bucket,
+                Key=key,
+                UploadId=upload["UploadId"],
+                PartNumber=number,
+                Body=body,
+                ChecksumAlgorithm="SHA256",
+                ChecksumSHA256=part_checksum_b64(part_hex),
+            )
+            parts.append(
+                {
+                    "PartNumber": number,
+                    "ETag": resp["ETag"],
+                    "ChecksumSHA256": resp.get("ChecksumSHA256", part_checksum_b64(part_hex)),
+                }
+            )
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key=key, UploadId=upload["UploadId"], MultipartUpload={"Parts": parts}
+    )
 
     got = s3.get_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
     assert got["ChecksumSHA256"] == digest.s3_composite

@@ -11,9 +11,15 @@ TOKEN = "Zk3pQ9_secret-token_value"
 
 def test_access_log_line_has_no_share_token():
     # uvicorn.access formats: '%s - "%s %s HTTP/%s" %d'
-    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-                               ("127.0.0.1:5000", "GET", f"/review/{TOKEN}/clips/c1/stream?x=1", "1.1", 206),
-                               None)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", f"/review/{TOKEN}/clips/c1/stream?x=1", "1.1", 206),
+        None,
+    )
     assert RedactShareTokens().filter(record)
     line = record.getMessage()
     assert TOKEN not in line
@@ -21,8 +27,9 @@ def test_access_log_line_has_no_share_token():
 
 
 def test_other_paths_are_untouched():
-    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, "%s %s", ("GET", "/portal/clips"),
-                               None)
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, "%s %s", ("GET", "/portal/clips"), None
+    )
     RedactShareTokens().filter(record)
     assert record.getMessage() == "GET /portal/clips"
 

@@ -69,9 +69,14 @@ def chromium() -> Path:
             pytest.skip("Chromium is missing and there is no apt-get to install it")
         try:
             for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-                done = subprocess.run(cmd, capture_output=True, text=True, timeout=900,
-                                      stdin=subprocess.DEVNULL,
-                                      env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+                done = subprocess.run(
+                    cmd,
+                    capture_output=True,
+                    text=True,
+                    timeout=900,
+                    stdin=subprocess.DEVNULL,
+                    env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+                )
                 if done.returncode != 0:
                     pytest.skip(f"cannot install Chromium ({' '.join(cmd)}): {done.stderr.strip()[-300:]}")
         except (OSError, subprocess.TimeoutExpired) as exc:

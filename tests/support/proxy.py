@@ -71,8 +71,10 @@ class FaultProxy:
             try:
                 client.recv(65536)
                 body = b'{"detail": "injected outage"}'
-                head = (b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
-                        b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body))
+                head = (
+                    b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
+                    b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body)
+                )
                 client.sendall(head + body)
             except OSError:
                 pass
@@ -84,8 +86,10 @@ class FaultProxy:
             self._reset(client)
             return
         budget = [64 * 1024] if mode == "reset" else [None]
-        pumps = [threading.Thread(target=self._pump, args=(client, upstream, budget), daemon=True),
-                 threading.Thread(target=self._pump, args=(upstream, client, [None]), daemon=True)]
+        pumps = [
+            threading.Thread(target=self._pump, args=(client, upstream, budget), daemon=True),
+            threading.Thread(target=self._pump, args=(upstream, client, [None]), daemon=True),
+        ]
         for p in pumps:
             p.start()
         for p in pumps:

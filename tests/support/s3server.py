@@ -22,9 +22,14 @@ REGION = "us-east-1"
 def s3_client(endpoint: str):
     assert endpoint.startswith(f"http://{LOOPBACK}:"), "tests only ever talk to loopback"
     return boto3.client(
-        "s3", endpoint_url=endpoint, region_name=REGION,
-        config=Config(s3={"addressing_style": "path"}, request_checksum_calculation="when_required",
-                      response_checksum_validation="when_required"),
+        "s3",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        config=Config(
+            s3={"addressing_style": "path"},
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+        ),
         **CREDENTIALS,
     )
 

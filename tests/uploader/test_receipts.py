@@ -11,8 +11,15 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from edge_agent.receipts import ReceiptError, load_key, pinned_key, verify_receipt
 
-BODY = {"clip_id": "c1", "sha256": "ab" * 32, "size": 10, "object_key": "k", "version_id": "v",
-        "stored_at": "2026-11-24T00:00:00+00:00", "device_id": "d"}
+BODY = {
+    "clip_id": "c1",
+    "sha256": "ab" * 32,
+    "size": 10,
+    "object_key": "k",
+    "version_id": "v",
+    "stored_at": "2026-11-24T00:00:00+00:00",
+    "device_id": "d",
+}
 
 
 def sign(key, body):
@@ -30,16 +37,22 @@ def server_key():
 
 
 def test_valid_receipt(server_key):
-    body = verify_receipt(sign(server_key, BODY), load_key(pem(server_key)), clip_id="c1",
-                          sha256="ab" * 32, size=10)
+    body = verify_receipt(
+        sign(server_key, BODY), load_key(pem(server_key)), clip_id="c1", sha256="ab" * 32, size=10
+    )
     assert body == BODY
 
 
 @pytest.mark.parametrize(("field", "value"), [("sha256", "cd" * 32), ("size", 11), ("clip_id", "c2")])
 def test_receipt_for_other_bytes_is_refused(server_key, field, value):
     with pytest.raises(ReceiptError, match=field):
-        verify_receipt(sign(server_key, {**BODY, field: value}), load_key(pem(server_key)),
-                       clip_id="c1", sha256="ab" * 32, size=10)
+        verify_receipt(
+            sign(server_key, {**BODY, field: value}),
+            load_key(pem(server_key)),
+            clip_id="c1",
+            sha256="ab" * 32,
+            size=10,
+        )
 
 
 def test_edited_receipt_or_other_key_is_refused(server_key):
@@ -49,8 +62,9 @@ def test_edited_receipt_or_other_key_is_refused(server_key):
         verify_receipt(receipt, load_key(pem(server_key)), clip_id="c1", sha256="ab" * 32, size=10)
     impostor = Ed25519PrivateKey.generate()
     with pytest.raises(ReceiptError, match="signature"):
-        verify_receipt(sign(impostor, BODY), load_key(pem(server_key)), clip_id="c1",
-                       sha256="ab" * 32, size=10)
+        verify_receipt(
+            sign(impostor, BODY), load_key(pem(server_key)), clip_id="c1", sha256="ab" * 32, size=10
+        )
 
 
 def test_key_is_pinned_on_first_use(server_key, tmp_path):

@@ -38,14 +38,29 @@ def receipted(tmp_path, signer):
     journal = Journal(tmp_path / "spool" / "journal.sqlite")
     spool_copy = tmp_path / "spool" / "copy.mp4"
     spool_copy.write_bytes(clip.read_bytes())
-    clip_id = journal.add_spooled(source_key="k1", device_serial=SERIAL, volume_root=str(camera),
-                                  relpath="DCIM/CLIP0001.MP4", size=st.st_size, mtime_ns=st.st_mtime_ns,
-                                  spool_path=str(spool_copy), sha256=digest.sha256,
-                                  manifest_json=Manifest.from_digest(digest).dumps())
+    clip_id = journal.add_spooled(
+        source_key="k1",
+        device_serial=SERIAL,
+        volume_root=str(camera),
+        relpath="DCIM/CLIP0001.MP4",
+        size=st.st_size,
+        mtime_ns=st.st_mtime_ns,
+        spool_path=str(spool_copy),
+        sha256=digest.sha256,
+        manifest_json=Manifest.from_digest(digest).dumps(),
+    )
 
     def receipt(key=signer, **overrides):
-        body = {"clip_id": "srv-1", "sha256": digest.sha256, "size": digest.size, "object_key": "k",
-                "version_id": "v1", "stored_at": "2026-11-24T00:00:00+00:00", "device_id": "d", **overrides}
+        body = {
+            "clip_id": "srv-1",
+            "sha256": digest.sha256,
+            "size": digest.size,
+            "object_key": "k",
+            "version_id": "v1",
+            "stored_at": "2026-11-24T00:00:00+00:00",
+            "device_id": "d",
+            **overrides,
+        }
         data = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
         return {"receipt": body, "signature": base64.b64encode(key.sign(data)).decode(), "key_id": "k"}
 
@@ -55,15 +70,22 @@ def receipted(tmp_path, signer):
         journal.transition(clip_id, "UPLOADED", "RECEIPTED", receipt_json=receipt(**overrides))
         return journal.get(clip_id)
 
-    yield SimpleNamespace(camera=camera, clip=clip, journal=journal, to_receipted=to_receipted,
-                          key=signer.public_key())
+    yield SimpleNamespace(
+        camera=camera, clip=clip, journal=journal, to_receipted=to_receipted, key=signer.public_key()
+    )
     journal.close()
 
 
 def test_delete_after_every_check(receipted):
     row = receipted.to_receipted()
-    out = release(receipted.journal, row, volume_root=receipted.camera, serial_key=SERIAL,
-                  key=receipted.key, profile=profile("delete"))
+    out = release(
+        receipted.journal,
+        row,
+        volume_root=receipted.camera,
+        serial_key=SERIAL,
+        key=receipted.key,
+        profile=profile("delete"),
+    )
     assert out.released and out.action == "delete"
     assert not receipted.clip.exists()
     after = receipted.journal.get(row.id)
@@ -72,15 +94,25 @@ def test_delete_after_every_check(receipted):
 
 def test_move_and_keep(receipted, tmp_path):
     row = receipted.to_receipted()
-    out = release(receipted.journal, row, volume_root=receipted.camera, serial_key=SERIAL,
-                  key=receipted.key, profile=profile("move", move_to="OFFLOADED"))
+    out = release(
+        receipted.journal,
+        row,
+        volume_root=receipted.camera,
+        serial_key=SERIAL,
+        key=receipted.key,
+        profile=profile("move", move_to="OFFLOADED"),
+    )
     assert out.action == "move" and (receipted.camera / "OFFLOADED" / "DCIM" / "CLIP0001.MP4").exists()
     assert not receipted.clip.exists()
 
 
 def refused(receipted, row, **kwargs):
-    args = {"volume_root": receipted.camera, "serial_key": SERIAL, "key": receipted.key,
-            "profile": profile("delete")} | kwargs
+    args = {
+        "volume_root": receipted.camera,
+        "serial_key": SERIAL,
+        "key": receipted.key,
+        "profile": profile("delete"),
+    } | kwargs
     out = release(receipted.journal, row, **args)
     assert not out.released and out.action == "refused"
     assert receipted.clip.exists(), "the camera copy must stay"
