@@ -256,7 +256,9 @@ def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
 
 
 def _source_error(path: Path, exc: OSError) -> HashingError:
-    if isinstance(exc, FileNotFoundError) or exc.errno in _VANISHED_ERRNOS:
+    if isinstance(exc, FileNotFoundError):
+        return SourceVanishedError(f"{path}: no such file (missing, or removed while reading)")
+    if exc.errno in _VANISHED_ERRNOS:
         return SourceVanishedError(f"{path}: source went away while reading ({exc})")
     return SourceUnreadableError(f"{path}: cannot read source ({exc})")
 

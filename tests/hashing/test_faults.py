@@ -122,7 +122,7 @@ def test_unreadable_source(make_file, tmp_path):
 
 
 def test_missing_source(tmp_path):
-    with pytest.raises(SourceVanishedError):
+    with pytest.raises(SourceVanishedError, match="no such file"):
         copy_and_hash(tmp_path / "gone.mp4", tmp_path / "dst.mp4")
     assert not (tmp_path / "dst.mp4").exists()
 
