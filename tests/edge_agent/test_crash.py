@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from edge_agent.journal import Journal
+from edge_agent.runtime_status import load_saved
 from tests.edge_agent.conftest import REPO, agent_env, fingerprint, sha256sum, simulate, wait_for
 
 KILLS = 20
@@ -109,7 +110,11 @@ def test_sigkill_during_offload_never_loses_or_doubles_a_clip(tmp_path, profiles
             with Journal(spool / "journal.sqlite") as j:
                 return j.counts()["SPOOLED"] == len(clips_on_camera)
 
+        def running():  # this process saved its status: its SIGTERM handler is in place
+            return (load_saved(spool) or {}).get("pid") == proc.pid
+
         done = wait_for(all_spooled, timeout=300, interval=0.2)
+        assert wait_for(running, timeout=60, interval=0.05), "the agent never reported itself running"
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
         assert done and proc.returncode == 0, err[-2000:]
