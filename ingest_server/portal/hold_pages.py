@@ -54,17 +54,16 @@ def place(
     clip = _checked(request, session, user, clip_id, csrf)
     if not matter.strip() or not reason.strip():
         raise PortalError(422, "Say what for", "Name the matter and the reason for the hold.")
-    params = {"clip_id": clip.id, "matter": matter.strip(), "reason": reason.strip()}
-    done = links.change(
+    message = links.place_hold(
         ctx,
         session,
-        kind="hold_place",
-        params=params,
+        clip_id=clip.id,
+        matter=matter.strip(),
+        reason=reason.strip(),
         principal=user,
-        description=f"hold clip {clip.id} for {params['matter']}",
         source=source_address(request),
     )
-    return _back(clip.id, "hold placed" if done.applied else done.message)
+    return _back(clip.id, message)
 
 
 @router.post("/{hold_id}/release", name="portal.clip_hold_release")
@@ -81,14 +80,7 @@ def release(
     clip = _checked(request, session, user, clip_id, csrf)
     if not reason.strip():
         raise PortalError(422, "Give a reason", "Say why the hold is released; it is kept in the audit log.")
-    params = {"hold_id": hold_id[:32], "reason": reason.strip()}
-    done = links.change(
-        ctx,
-        session,
-        kind="hold_release",
-        params=params,
-        principal=user,
-        description=f"release hold {params['hold_id']}: {params['reason']}",
-        source=source_address(request),
+    message = links.release_hold(
+        ctx, session, hold_id=hold_id, reason=reason.strip(), principal=user, source=source_address(request)
     )
-    return _back(clip.id, "hold released" if done.applied else done.message)
+    return _back(clip.id, message)

@@ -84,3 +84,50 @@ def change(ctx, session: Session, *, kind: str, params: dict, description: str, 
         f"This change shortens retention ({shortens}): it waits for a second custodian's "
         f"approval (change request {outcome.request.id}, see Approvals).",
     )
+
+
+# The four guarded changes the console offers, described once for the clip page
+# and the report page. Each returns the message shown after the redirect.
+
+
+def link_clip(
+    ctx, session: Session, *, unlink: bool, clip_id: str, report, reason: str, principal, source
+) -> str:
+    params = {"clip_id": clip_id, "report_id": report.id, "reason": reason}
+    verb, word = ("unlink", "from") if unlink else ("link", "to")
+    done = change(
+        ctx,
+        session,
+        kind=verb,
+        params=params,
+        principal=principal,
+        description=f"{verb} clip {clip_id} {word} report {report.number}: {reason}",
+        source=source,
+    )
+    return f"clip {verb}ed" if done.applied else done.message
+
+
+def place_hold(ctx, session: Session, *, clip_id: str, matter: str, reason: str, principal, source) -> str:
+    done = change(
+        ctx,
+        session,
+        kind="hold_place",
+        params={"clip_id": clip_id, "matter": matter, "reason": reason},
+        principal=principal,
+        description=f"hold clip {clip_id} for {matter}",
+        source=source,
+    )
+    return "hold placed" if done.applied else done.message
+
+
+def release_hold(ctx, session: Session, *, hold_id: str, reason: str, principal, source) -> str:
+    done = change(
+        ctx,
+        session,
+        kind="hold_release",
+        params={"hold_id": hold_id[:32], "reason": reason},
+        principal=principal,
+        description=f"release hold {hold_id[:32]}: {reason}",
+        source=source,
+    )
+    return "hold released" if done.applied else done.message

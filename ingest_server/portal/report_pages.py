@@ -89,24 +89,7 @@ def report_link(
     clip_id: Annotated[str, Form(max_length=64)] = "",
     reason: Reason = "",
 ):
-    _may(request, user, WRITE)
-    check_csrf(request, csrf)
-    found = links.report(session, report_id)
-    params = {
-        "clip_id": clip_id.strip(),
-        "report_id": found.id,
-        "reason": reason.strip() or "no reason given",
-    }
-    done = links.change(
-        ctx,
-        session,
-        kind="link",
-        params=params,
-        principal=user,
-        description=f"link clip {params['clip_id']} to report {found.number}: {params['reason']}",
-        source=source_address(request),
-    )
-    return _back(found.id, "clip linked" if done.applied else done.message)
+    return _link(request, ctx, session, user, report_id, csrf, clip_id, reason, unlink=False)
 
 
 @router.post("/reports/{report_id}/unlink", name="portal.report_unlink")
@@ -120,24 +103,24 @@ def report_unlink(
     clip_id: Annotated[str, Form(max_length=64)] = "",
     reason: Reason = "",
 ):
+    return _link(request, ctx, session, user, report_id, csrf, clip_id, reason, unlink=True)
+
+
+def _link(request, ctx, session, user, report_id, csrf, clip_id, reason, *, unlink: bool):
     _may(request, user, WRITE)
     check_csrf(request, csrf)
     found = links.report(session, report_id)
-    params = {
-        "clip_id": clip_id.strip(),
-        "report_id": found.id,
-        "reason": reason.strip() or "no reason given",
-    }
-    done = links.change(
+    message = links.link_clip(
         ctx,
         session,
-        kind="unlink",
-        params=params,
+        unlink=unlink,
+        clip_id=clip_id.strip(),
+        report=found,
+        reason=reason.strip() or "no reason given",
         principal=user,
-        description=f"unlink clip {params['clip_id']} from report {found.number}: {params['reason']}",
         source=source_address(request),
     )
-    return _back(found.id, "clip unlinked" if done.applied else done.message)
+    return _back(found.id, message)
 
 
 @router.post("/reports/{report_id}/holds", name="portal.hold_place")
@@ -155,21 +138,16 @@ def hold_place(
     _may(request, user, WRITE)
     check_csrf(request, csrf)
     found = links.report(session, report_id)
-    params = {
-        "clip_id": clip_id.strip(),
-        "matter": matter.strip() or found.number,
-        "reason": reason.strip() or "no reason given",
-    }
-    done = links.change(
+    message = links.place_hold(
         ctx,
         session,
-        kind="hold_place",
-        params=params,
+        clip_id=clip_id.strip(),
+        matter=matter.strip() or found.number,
+        reason=reason.strip() or "no reason given",
         principal=user,
-        description=f"hold clip {params['clip_id']} for {params['matter']}",
         source=source_address(request),
     )
-    return _back(found.id, "hold placed" if done.applied else done.message)
+    return _back(found.id, message)
 
 
 @router.post("/reports/{report_id}/holds/{hold_id}/release", name="portal.hold_release")
@@ -186,17 +164,15 @@ def hold_release(
     _may(request, user, WRITE)
     check_csrf(request, csrf)
     found = links.report(session, report_id)
-    params = {"hold_id": hold_id[:32], "reason": reason.strip() or "no reason given"}
-    done = links.change(
+    message = links.release_hold(
         ctx,
         session,
-        kind="hold_release",
-        params=params,
+        hold_id=hold_id,
+        reason=reason.strip() or "no reason given",
         principal=user,
-        description=f"release hold {params['hold_id']}: {params['reason']}",
         source=source_address(request),
     )
-    return _back(found.id, "hold released" if done.applied else done.message)
+    return _back(found.id, message)
 
 
 @router.get("/reports/{report_id}/package.zip", name="portal.report_package")
