@@ -21,12 +21,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hashing import manifest as manifest_io
 from hashing import part_checksum_b64
-from ingest_server.audit import service as audit
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import REJECTED, STORED, UPLOADING, VERIFYING, Clip
 from ingest_server.context import ServerContext
 from ingest_server.linking.service import after_clip_stored
 from ingest_server.uploads.errors import UploadRefused
+from ingest_server.uploads.events import clip_event
 
 
 def _check_part_list(clip: Clip, parts: list[tuple[int, str]]) -> None:
@@ -63,14 +63,12 @@ def _assemble(
             f"{error.get('Message')}); re-register to see which parts it holds",
         ) from exc
     clip.state, clip.version_id = VERIFYING, version_id
-    audit.append(
+    clip_event(
         session,
-        component="uploads",
-        event_type="clip.assembled",
-        actor=device.label,
+        device,
+        clip,
+        "clip.assembled",
         outcome="success",
-        object_type="clip",
-        object_id=clip.id,
         source=source,
         detail={"upload_id": clip.upload_id, "version_id": version_id},
     )
@@ -113,14 +111,12 @@ def _reject(
         "it was removed and the clip is not stored"
     )
     clip.state, clip.upload_id, clip.rejection = REJECTED, None, detail
-    audit.append(
+    clip_event(
         session,
-        component="uploads",
-        event_type="clip.rejected",
-        actor=device.label,
+        device,
+        clip,
+        "clip.rejected",
         outcome="failure",
-        object_type="clip",
-        object_id=clip.id,
         source=source,
         detail={"expected": expected, "actual": actual, "removed_version": clip.version_id},
     )
@@ -149,14 +145,12 @@ def _store(ctx: ServerContext, session: Session, clip: Clip, device: Principal, 
     signed = ctx.signer.sign(receipt)
     clip.state, clip.stored_at, clip.retain_until, clip.upload_id = STORED, now, until, None
     clip.receipt_json = json.dumps(signed, sort_keys=True)
-    audit.append(
+    clip_event(
         session,
-        component="uploads",
-        event_type="clip.stored",
-        actor=device.label,
+        device,
+        clip,
+        "clip.stored",
         outcome="success",
-        object_type="clip",
-        object_id=clip.id,
         source=source,
         detail={
             "sha256": clip.sha256,

@@ -23,12 +23,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hashing import Manifest, part_checksum_b64, part_range
 from hashing import manifest as manifest_io
-from ingest_server.audit import service as audit
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import STORED, UPLOADING, VERIFYING, Clip, assert_mutable
 from ingest_server.context import ServerContext
 from ingest_server.types import new_id
 from ingest_server.uploads.errors import UploadRefused
+from ingest_server.uploads.events import clip_event
 from ingest_server.uploads.schemas import MetadataIn
 
 _SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
@@ -199,14 +199,12 @@ def register(
                 source=source,
                 _retry=False,
             )
-        audit.append(
+        clip_event(
             session,
-            component="uploads",
-            event_type="clip.registered",
-            actor=device.label,
+            device,
+            clip,
+            "clip.registered",
             outcome="success",
-            object_type="clip",
-            object_id=clip.id,
             source=source,
             detail={
                 "sha256": manifest.sha256,
