@@ -204,7 +204,13 @@ def record_uvc(
 
 
 def main() -> None:
-    app()
+    from firmware_profiles import ProfileError
+
+    try:
+        app()
+    except ProfileError as exc:  # a user's mistake (unknown or broken profile), not a crash
+        err.print(f"[red]error:[/red] {exc}")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -103,3 +103,13 @@ def test_settings_refuse_a_raw_token_and_unknown_keys(tmp_path):
     cfg.write_text('spool_dri = "/typo"\n')
     with pytest.raises(ValidationError, match="spool_dri"):
         load_settings(cfg)
+
+
+def test_an_unknown_profile_is_a_clear_error_not_a_traceback(tmp_path):
+    for args in (
+        ["simulate-camera", "--profile", "nope", "--out", str(tmp_path / "cam")],
+        ["offload", str(tmp_path), "--spool", str(tmp_path / "spool"), "--profile", "nope"],
+    ):
+        out = run_cli(*args)
+        assert out.returncode == 2, out.stderr
+        assert "unknown profile 'nope'" in out.stderr and "Traceback" not in out.stderr
