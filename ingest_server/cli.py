@@ -11,6 +11,7 @@ import getpass
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from ingest_server import migrate
 from ingest_server.auth import service as auth_service
@@ -41,6 +42,13 @@ def _sessions(settings: Settings):
         migrate.check(engine)
     except migrate.NotMigratedError as exc:
         typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except OperationalError as exc:  # e.g. a data folder that does not exist yet
+        typer.echo(
+            f"error: cannot open the database ({exc.orig}); run 'evidence-server migrate' first, "
+            "or check EVIDENCE_SERVER_DATABASE_URL / EVIDENCE_SERVER_DATA_DIR",
+            err=True,
+        )
         raise typer.Exit(2) from exc
     return make_sessionmaker(engine)
 

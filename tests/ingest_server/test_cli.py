@@ -86,3 +86,10 @@ def test_disable_revokes_a_device_token(env, s3_endpoint, monkeypatch):
         assert client.get("/api/v1/me", headers=me).status_code == 401
     assert _run("disable", "car-00").exit_code == 1
     assert _run("disable", "x", "--kind", "printer").exit_code == 2
+
+
+def test_a_data_folder_that_does_not_exist_yet_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVIDENCE_SERVER_DATA_DIR", str(tmp_path / "not-yet"))
+    result = _run("enroll-device", "car-1")
+    assert result.exit_code == 2
+    assert "cannot open the database" in result.output and "evidence-server migrate" in result.output
