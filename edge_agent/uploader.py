@@ -73,8 +73,10 @@ class Uploader:
         bucket: TokenBucket | None = None,
         stop: threading.Event | None = None,
         on_receipt: Callable[[ClipRow], None] | None = None,
+        attempts: int = 8,
     ):
         self.journal = journal
+        self.attempts = attempts  # per network step, before the clip waits for the next round
         self.client = client
         self._key = key_provider
         self.vehicle_id = vehicle_id
@@ -121,7 +123,11 @@ class Uploader:
 
     def _retry(self, op, what: str):
         return with_retries(
-            op, stop=self.stop, what=what, on_retry=lambda msg: self.journal.record_event("upload_retry", msg)
+            op,
+            stop=self.stop,
+            what=what,
+            attempts=self.attempts,
+            on_retry=lambda msg: self.journal.record_event("upload_retry", msg),
         )
 
     def advance(self, row: ClipRow) -> bool:

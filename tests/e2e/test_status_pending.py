@@ -9,8 +9,7 @@ from tests.e2e.conftest import Car
 def test_status_shows_the_oldest_unreceipted_clip_and_its_error(tmp_path, server):
     car = Car(tmp_path, server, server_url="http://127.0.0.1:9")  # nothing listens there
     car.spooled_clip("WAITING.MP4", 1000)
-    up = car.uploader(timeout=1.0)
-    up._retry = lambda op, what: op()  # one attempt, so the failure is recorded at once
+    up = car.uploader(timeout=1.0, attempts=1)  # one attempt, so the failure is recorded at once
     try:
         assert up.run_once() == 0
     finally:
