@@ -124,7 +124,6 @@ def upload_1gib(report, base: Path) -> None:
 
 def dock_to_receipt(report, base: Path) -> None:
     from edge_agent.agent import Agent
-    from edge_agent.config import load_settings
 
     camera = base / "staging" / "CAM"
     clips = camera / "DCIM" / "100MEDIA"
@@ -136,18 +135,8 @@ def dock_to_receipt(report, base: Path) -> None:
     dock.mkdir()
     with moto_server() as endpoint:
         server = ServerProcess(base / "server-dock", endpoint).prepare().start()
-        token = base / "token"
-        token.write_text(server.device_token)
-        settings = load_settings(
-            mount_roots=[dock],
-            spool_dir=base / "spool-dock",
-            quiet_seconds=0.5,
-            rescan_seconds=0.5,
-            min_free_bytes=0,
-            server_url=server.url,
-            device_token_file=token,
-            upload_poll_seconds=0.2,
-            thumbnails=False,
+        settings = server.agent_settings(
+            base, dock=dock, quiet_seconds=0.5, rescan_seconds=0.5, thumbnails=False
         )
         agent = Agent(settings, use_watchdog=True)
         agent.start()

@@ -163,6 +163,26 @@ class ServerProcess:
             stop_process(self.proc)
             self.proc = None
 
+    def agent_settings(self, root: Path, *, dock: Path, **overrides):
+        """Settings of an agent that docks under `dock`, spools under `root/spool` and uploads to this
+        server with its device token (written to a file, as on a car). Short waits, for tests."""
+        from edge_agent.config import load_settings
+
+        token = root / "device-token"
+        token.write_text(self.device_token + "\n")
+        os.chmod(token, 0o600)
+        defaults = {
+            "mount_roots": [dock],
+            "spool_dir": root / "spool",
+            "quiet_seconds": 0.2,
+            "rescan_seconds": 0.3,
+            "min_free_bytes": 0,
+            "upload_poll_seconds": 0.2,
+            "server_url": self.url,
+            "device_token_file": token,
+        }
+        return load_settings(**(defaults | overrides))
+
     def custodian(self) -> httpx.Client:
         return httpx.Client(
             base_url=self.url, headers={"Authorization": f"Bearer {self.custodian_token}"}, timeout=60

@@ -6,7 +6,6 @@ import random
 import time
 
 from edge_agent.agent import Agent
-from edge_agent.config import load_settings
 from firmware_profiles import load_profiles
 
 
@@ -18,20 +17,8 @@ def test_stop_mid_upload_then_restart_finishes(tmp_path, server):
     for i in range(3):
         (camera / f"CLIP{i:04d}.MP4").write_bytes(rng.randbytes(6 * 1024 * 1024))
     dock.mkdir()
-    token = tmp_path / "token"
-    token.write_text(server.device_token)
-    settings = load_settings(
-        mount_roots=[dock],
-        spool_dir=tmp_path / "spool",
-        quiet_seconds=0.2,
-        rescan_seconds=0.3,
-        min_free_bytes=0,
-        server_url=server.url,
-        device_token_file=token,
-        upload_poll_seconds=0.2,
-        thumbnails=False,
-        bandwidth_limit_bps=4_000_000,
-    )  # ~4.5 s of upload: stop lands mid-way
+    # ~4.5 s of upload at this limit: the stop lands mid-way
+    settings = server.agent_settings(tmp_path, dock=dock, thumbnails=False, bandwidth_limit_bps=4_000_000)
     profiles = load_profiles()
     agent = Agent(settings, profiles=profiles, use_watchdog=False)
     agent.start()

@@ -14,7 +14,6 @@ import os
 import time
 
 from edge_agent.agent import Agent
-from edge_agent.config import load_settings
 from edge_agent.simulator import simulate_camera
 from edge_agent.status import build_status, render
 from firmware_profiles import get_profile, load_profiles
@@ -33,19 +32,8 @@ def test_ten_clips_docked_to_receipt_release_and_clean_spool(tmp_path, server, s
     profile = get_profile("xml-gps-bodycam", profiles)  # release = delete, full re-hash first
     dock = tmp_path / "dock"
     dock.mkdir()
-    token = tmp_path / "token"
-    token.write_text(server.device_token)
-    settings = load_settings(
-        mount_roots=[dock],
-        spool_dir=tmp_path / "spool",
-        quiet_seconds=0.2,
-        rescan_seconds=0.3,
-        min_free_bytes=0,
-        server_url=server.url,
-        device_token_file=token,
-        vehicle_id="V17",
-        spool_grace_seconds=0,
-        upload_poll_seconds=0.3,
+    settings = server.agent_settings(
+        tmp_path, dock=dock, vehicle_id="V17", spool_grace_seconds=0, upload_poll_seconds=0.3
     )
     staged = simulate_camera(profile, tmp_path / "staging" / "CAM", clips=10, seconds=1.0, seed=5)
     camera_clips = [staged.root / c.relpath for c in staged.clips]
