@@ -78,9 +78,12 @@ def release(
     reason: Reason = "",
 ):
     clip = _checked(request, session, user, clip_id, csrf)
-    if not reason.strip():
-        raise PortalError(422, "Give a reason", "Say why the hold is released; it is kept in the audit log.")
     message = links.release_hold(
-        ctx, session, hold_id=hold_id, reason=reason.strip(), principal=user, source=source_address(request)
+        ctx,
+        session,
+        hold_id=hold_id,
+        reason=links.reason_given(reason, "release this hold"),
+        principal=user,
+        source=source_address(request),
     )
     return _back(clip.id, message)

@@ -86,6 +86,13 @@ def change(ctx, session: Session, *, kind: str, params: dict, description: str, 
     )
 
 
+def reason_given(reason: str, what: str) -> str:
+    """Links, unlinks and holds are made with a reason (it goes in the audit log)."""
+    if not reason.strip():
+        raise PortalError(422, "Give a reason", f"Say why you {what}; it is kept in the audit log.")
+    return reason.strip()
+
+
 # The four guarded changes the console offers, described once for the clip page
 # and the report page. Each returns the message shown after the redirect.
 

@@ -116,7 +116,7 @@ def _link(request, ctx, session, user, report_id, csrf, clip_id, reason, *, unli
         unlink=unlink,
         clip_id=clip_id.strip(),
         report=found,
-        reason=reason.strip() or "no reason given",
+        reason=links.reason_given(reason, "unlink this clip" if unlink else "link this clip"),
         principal=user,
         source=source_address(request),
     )
@@ -143,7 +143,7 @@ def hold_place(
         session,
         clip_id=clip_id.strip(),
         matter=matter.strip() or found.number,
-        reason=reason.strip() or "no reason given",
+        reason=links.reason_given(reason, "place this hold"),
         principal=user,
         source=source_address(request),
     )
@@ -168,7 +168,7 @@ def hold_release(
         ctx,
         session,
         hold_id=hold_id,
-        reason=reason.strip() or "no reason given",
+        reason=links.reason_given(reason, "release this hold"),
         principal=user,
         source=source_address(request),
     )

@@ -190,3 +190,20 @@ def test_search_clips_by_report(client, people, stored):
     one = client.get("/portal/clips", params={"report": "UOF-2026-0042", "officer": "B5678"})
     assert "1 clip(s)" in one.text and "B5678" in one.text
     assert client.get("/portal/clips", params={"report": "UOF-0000"}).status_code == 404
+
+
+def test_links_unlinks_and_holds_on_the_report_page_need_a_reason(client, people, stored):
+    report_id = _report(client, people)
+    sign_in(client)
+    first = next(iter(stored))
+    before = client.get(f"/portal/reports/{report_id}").text
+    for path, data in [
+        ("unlink", {"clip_id": first}),
+        ("link", {"clip_id": first}),
+        ("holds", {"clip_id": first, "matter": "State v. Doe"}),
+    ]:
+        done = client.post(
+            f"/portal/reports/{report_id}/{path}", data={"csrf": csrf(client), "reason": " ", **data}
+        )
+        assert done.status_code == 422 and "Give a reason" in done.text, path
+    assert client.get(f"/portal/reports/{report_id}").text.count("<video") == before.count("<video")
