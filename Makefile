@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test bench lint clean demo
+.PHONY: install test bench lint typecheck arch clean demo
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-test: $(STAMP)
-	$(BIN)/ruff check .
+# Style, types and the import contracts first (seconds), then the tests.
+test: lint typecheck arch
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The whole chain on this machine; ONCE=1 runs to completion and verifies every clip.
@@ -30,5 +30,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy on the packages listed in pyproject.toml [tool.mypy] (docs/typing.md: the plan for the rest).
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# The import contracts in pyproject.toml [tool.importlinter] (docs/architecture-checks.md).
+arch: $(STAMP)
+	$(BIN)/lint-imports --no-cache
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache demo-data bench-data test-artifacts
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache demo-data bench-data test-artifacts

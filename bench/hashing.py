@@ -1,4 +1,4 @@
-"""Hashing benchmarks (DESIGN.md section 6) on a 2 GiB file in the page cache.
+"""Hashing benchmarks on a 2 GiB file in the page cache; each goal is a ratio to an anchor.
 
 Anchors, measured in the same run and alternated with our runs:
 `openssl dgst -sha256` (hashing is the limit) and `cp` then `sha256sum`.

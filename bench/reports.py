@@ -44,7 +44,7 @@ BACKENDS = os.environ.get("EVIDENCE_BENCH_LINK_BACKENDS", "sqlite,postgresql").s
 OFFICERS, VEHICLES = 1000, 500
 YEAR = datetime(2026, 1, 1, tzinfo=UTC)
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
-NO_TARGET = "DESIGN §6: search p99 at 1M clips, no number set; reported for comparison"
+NO_TARGET = "no target set for search p99 at 1M clips; reported for comparison"
 COLUMNS = (
     "id",
     "device_id",

@@ -1,4 +1,4 @@
-"""Ingest server benchmarks (DESIGN §6): register + complete round trip p50 / p99
+"""Ingest server benchmarks (no target set): register + complete round trip p50 / p99
 over real HTTP (uvicorn + moto on 127.0.0.1, SQLite), and search p99 with 1M clips
 in the index.
 
@@ -32,7 +32,7 @@ from tests.support.s3server import free_port, moto_server
 
 ROUND_TRIPS = int(os.environ.get("EVIDENCE_BENCH_ROUND_TRIPS", "200"))
 INDEX_CLIPS = int(os.environ.get("EVIDENCE_BENCH_CLIPS", "1000000"))
-NO_TARGET = "DESIGN §6 sets no number: reported for comparison"
+NO_TARGET = "no target set: reported for comparison"
 
 
 def _pct(values: list[float], q: float) -> float:

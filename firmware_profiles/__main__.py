@@ -15,6 +15,7 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from firmware_profiles.errors import ProfileError
 from firmware_profiles.loader import check_profile_files, load_profiles
@@ -28,23 +29,22 @@ def _show(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def _list(args, out) -> int:
+def _list(args: argparse.Namespace, out: TextIO) -> int:
     for p in load_profiles(args.profile_dir):
         print(f"{p.name:28} {p.kind:12} {p.source_file}", file=out)
     return 0
 
 
-def _check(args, out) -> int:
+def _check(args: argparse.Namespace, out: TextIO) -> int:
     results = check_profile_files(args.paths)
     for path, error in results:
         print(f"error {error}" if error else f"ok    {path}", file=out)
     return 1 if not results or any(error for _, error in results) else 0
 
 
-def _inspect(args, out) -> int:
+def _inspect(args: argparse.Namespace, out: TextIO) -> int:
     profiles = load_profiles(args.profile_dir)
-    usb = tuple(int(x, 16) for x in args.usb.split(":")) if args.usb else None
-    result = explain_volume_match(args.volume, profiles, label=args.label, usb_ids=usb)
+    result = explain_volume_match(args.volume, profiles, label=args.label, usb_ids=args.usb)
     if result is None:
         print(f"no profile matches {args.volume}", file=out)
         return 1
@@ -76,8 +76,19 @@ def _inspect(args, out) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None, out=sys.stdout) -> int:
-    parser = argparse.ArgumentParser(prog="python -m firmware_profiles", description=__doc__.split("\n")[0])
+def _usb_ids(text: str) -> tuple[int, int]:
+    """`--usb VID:PID` (hex) as two numbers; anything else is a usage error, not a traceback."""
+    try:
+        vendor, product = (int(part, 16) for part in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not VID:PID in hex, e.g. 1d6b:0104") from None
+    return vendor, product
+
+
+def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m firmware_profiles", description=(__doc__ or "").split("\n")[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("list", "inspect"):
         cmd = sub.add_parser(name)
@@ -85,7 +96,7 @@ def main(argv: list[str] | None = None, out=sys.stdout) -> int:
         if name == "inspect":
             cmd.add_argument("volume", type=Path)
             cmd.add_argument("--label", help="file-system label (default: looked up)")
-            cmd.add_argument("--usb", help="USB ids as VID:PID in hex, e.g. 1d6b:0104")
+            cmd.add_argument("--usb", type=_usb_ids, help="USB ids as VID:PID in hex, e.g. 1d6b:0104")
             cmd.add_argument("--clips", type=int, default=5, help="how many clips to show")
     sub.add_parser("check").add_argument("paths", nargs="+", help="profile files or folders")
     args = parser.parse_args(argv)

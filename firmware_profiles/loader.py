@@ -166,7 +166,7 @@ def _allowed_fields(loc: tuple) -> list[str]:
     return sorted(model.model_fields) if model else []
 
 
-def _model_in(annotation) -> type[BaseModel] | None:
+def _model_in(annotation: object) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     origin = typing.get_origin(annotation)

@@ -97,6 +97,7 @@ def read_volume_info(profile: Profile, root: Path, *, label: str | None = None) 
 def _volume_value(root: Path, src: ValueSource, warnings: list[str]) -> str | None:
     if src.source == "constant":
         return src.value
+    assert src.path is not None  # the schema requires a path for source 'volume_file'
     try:
         return read_line_value(root, PurePosixPath(src.path), src.prefix)
     except SidecarError as exc:
@@ -170,10 +171,11 @@ class _ClipReader:
     def _value(self, src: ValueSource | None, what: str) -> str | None:
         if src is None:
             return None
-        if src.source == "filename":
-            return self.groups.get(src.key)
         if src.source in ("volume_file", "constant"):
             return _volume_value(self.root, src, self.meta.warnings)
+        assert src.key is not None  # the schema requires a key for sources 'filename' and 'sidecar'
+        if src.source == "filename":
+            return self.groups.get(src.key)
         name = self.profile.sidecar_spec(src.sidecar).name
         if name not in self.trees:
             return None  # already warned about the sidecar
@@ -184,7 +186,7 @@ class _ClipReader:
 
     def _time(self, src: TimeSource | None) -> datetime | None:
         text = self._value(src, "camera_start")
-        if text is None:
+        if text is None or src is None:
             return None
         try:
             return parse_time(text, src.format, src.timezone)
@@ -194,7 +196,9 @@ class _ClipReader:
 
     def _flag(self, src: FlagSource | None) -> bool:
         text = self._value(src, "event")
-        return text is not None and text.strip().casefold() in {v.casefold() for v in src.true_values}
+        if text is None or src is None:
+            return False
+        return text.strip().casefold() in {v.casefold() for v in src.true_values}
 
     def _gps(self, src: GpsSource) -> list[tuple[datetime, float, float]]:
         name = self.profile.sidecar_spec(src.sidecar).name

@@ -163,13 +163,13 @@ class Profile(StrictModel):
             raise ValueError("release_move_to: required for release='move' and only allowed with it")
         if self.release_move_to is not None:
             check_relative(self.release_move_to, "release_move_to: folder")
-            self._check_moved_clips_are_not_clips()
+            self._check_moved_clips_are_not_clips(self.release_move_to)
         self._check_references()
         return self
 
-    def _check_moved_clips_are_not_clips(self) -> None:
+    def _check_moved_clips_are_not_clips(self, release_move_to: str) -> None:
         """A clip moved on release must not look like a new clip (it would be offloaded again)."""
-        folder = PurePosixPath(self.release_move_to)
+        folder = PurePosixPath(release_move_to)
         for glob in self.clips.globs if self.clips else []:
             probe = re.sub(r"\[[^\]]*\]", "0", glob.rsplit("/", 1)[-1]).replace("*", "x").replace("?", "0")
             for candidate in (folder / probe, folder / "x" / probe, folder / "x" / "x" / probe):

@@ -172,7 +172,7 @@ def read_csv_row(root: Path, relpath: PurePosixPath, spec: SidecarSpec, clip_nam
         key = None
     with _INDEX_LOCK:
         rows = _INDEX_CACHE.get(key) if key else None
-        if rows is not None:
+        if rows is not None and key is not None:
             _INDEX_CACHE.move_to_end(key)
     if rows is None:
         rows = parse_csv_index(read_volume_file(root, relpath), spec)

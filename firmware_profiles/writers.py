@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from firmware_profiles.globs import safe_relpath
-from firmware_profiles.profile import Profile
+from firmware_profiles.profile import ClipLayout, Profile
 from firmware_profiles.schema import SidecarSpec
 from firmware_profiles.sources import FlagSource, TimeSource, ValueSource
 from firmware_profiles.timefmt import format_time
@@ -80,6 +80,7 @@ class VolumeWriter:
         if profile.kind != "mass_storage" or profile.clips is None:
             raise ValueError(f"profile {profile.name} is {profile.kind}: only mass_storage is written")
         self.profile = profile
+        self._layout: ClipLayout = profile.clips
         self._docs: dict[PurePosixPath, tuple[str, dict]] = {}  # json/xml sidecar documents
         self._clips: list[PurePosixPath] = []
         self._rows: dict[PurePosixPath, list[dict[str, str]]] = {}  # csv index rows per index file
@@ -94,6 +95,7 @@ class VolumeWriter:
         values = {"seq": facts.seq, "when": when}
         for _, src, value in self._values(facts):
             if src.source == "filename":
+                assert src.key is not None  # the schema requires a key for source 'filename'
                 values[src.key] = value
         try:
             name = PurePosixPath(spec.template.format(**values))
@@ -136,8 +138,10 @@ class VolumeWriter:
         self._clips.append(relpath)
         for _, src, value in self._values(facts):
             if src.source == "sidecar":
+                assert src.key is not None  # the schema requires a key for source 'sidecar'
                 self._sidecar_set(relpath, src.sidecar, src.key, value)
             elif src.source == "volume_file":
+                assert src.path is not None  # the schema requires a path for source 'volume_file'
                 self._volume.setdefault(PurePosixPath(src.path), {})[src.prefix] = str(value)
         gps = self.profile.metadata.gps
         if gps is not None and facts.gps:
@@ -155,6 +159,7 @@ class VolumeWriter:
         spec = self.profile.sidecar_spec(name)
         path = self.profile.sidecar_path(spec, relpath)
         if spec.format == "csv_index":
+            assert spec.key_column is not None  # the schema requires it for csv_index sidecars
             rows = self._rows.setdefault(path, [])
             if not rows or rows[-1][spec.key_column] != relpath.name:
                 rows.append({spec.key_column: relpath.name})
@@ -202,4 +207,4 @@ class VolumeWriter:
         return buf.getvalue()
 
     def _csv_spec(self) -> SidecarSpec:
-        return next(s for s in self.profile.clips.sidecars if s.format == "csv_index")
+        return next(s for s in self._layout.sidecars if s.format == "csv_index")

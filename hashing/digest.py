@@ -16,6 +16,9 @@ from dataclasses import dataclass
 
 from hashing.parts import part_count
 
+# What the hashers accept: bytes, or a view of them (the pipeline hands out memoryviews).
+BytesLike = bytes | bytearray | memoryview
+
 
 def composite_checksum(part_digests: Sequence[bytes]) -> str:
     """S3's composite SHA-256 of a multipart object, with its "-N" suffix."""
@@ -55,7 +58,7 @@ class WholeHasher:
         self._h = hashlib.sha256()
         self.size = 0
 
-    def update(self, data) -> None:
+    def update(self, data: BytesLike) -> None:
         self._h.update(data)
         self.size += len(data)
 
@@ -74,7 +77,7 @@ class PartHasher:
         self._current = hashlib.sha256()
         self._filled = 0
 
-    def update(self, data) -> None:
+    def update(self, data: BytesLike) -> None:
         view = memoryview(data)
         while len(view):
             room = self.part_size - self._filled
@@ -120,7 +123,7 @@ class StreamHasher:
     def size(self) -> int:
         return self._whole.size
 
-    def update(self, data) -> None:
+    def update(self, data: BytesLike) -> None:
         self._whole.update(data)
         self._parts.update(data)
 

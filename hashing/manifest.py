@@ -10,8 +10,10 @@ composite recomputed from the parts.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from hashing.digest import Digest, composite_checksum
 from hashing.errors import ManifestError
@@ -73,7 +75,7 @@ def loads(text: str | bytes) -> Manifest:
     return from_dict(data)
 
 
-def from_dict(data) -> Manifest:
+def from_dict(data: Any) -> Manifest:
     validate(data)
     return Manifest(
         size=data["size"],
@@ -86,7 +88,7 @@ def from_dict(data) -> Manifest:
     )
 
 
-def load(path) -> Manifest:
+def load(path: str | os.PathLike[str]) -> Manifest:
     try:
         with open(path, "rb") as fh:
             text = fh.read()
@@ -95,11 +97,11 @@ def load(path) -> Manifest:
     return loads(text)
 
 
-def _is_int(value) -> bool:
+def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def validate(data) -> None:
+def validate(data: object) -> None:
     if not isinstance(data, dict):
         raise ManifestError("manifest must be a JSON object")
     missing = _FIELDS - data.keys()

@@ -29,6 +29,7 @@ import ctypes
 import ctypes.util
 import errno
 import fcntl
+import io
 import mmap
 import os
 import queue
@@ -36,7 +37,6 @@ import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
 
 from hashing.digest import Digest, PartHasher, WholeHasher, make_digest
 from hashing.errors import (
@@ -62,7 +62,7 @@ Writer = Callable[[int, memoryview], int]  # os.write's shape: (fd, data) -> byt
 _VANISHED_ERRNOS = {errno.ENODEV, errno.ENXIO, errno.ENOENT, errno.ESTALE, errno.EIO}
 
 
-def _load_sync_file_range():
+def _load_sync_file_range() -> Callable[[int, int, int, int], int] | None:
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
         fn = libc.sync_file_range
@@ -188,6 +188,7 @@ class _WindowedWriter:
         self._started = self._waited = self.offset
 
     def _sync(self, start: int, length: int, flags: int) -> None:
+        assert _sync_file_range is not None  # called only where it is available
         if _sync_file_range(self.fd, start, length, flags) != 0:
             err = ctypes.get_errno()
             if err not in (errno.EINVAL, errno.ESPIPE, errno.ENOSYS):  # not supported here
@@ -195,7 +196,7 @@ class _WindowedWriter:
 
 
 def _pump(
-    source: BinaryIO,
+    source: io.RawIOBase,
     part_size: int,
     *,
     limit: int | None,
@@ -247,7 +248,7 @@ def _pump(
     return make_digest(whole, parts)
 
 
-def _open_source(path: Path) -> BinaryIO:
+def _open_source(path: Path) -> io.RawIOBase:
     return open(path, "rb", buffering=0)
 
 
@@ -268,7 +269,7 @@ def hash_file(
     part_size: int | None = None,
     *,
     progress: Progress | None = None,
-    opener: Callable[[Path], BinaryIO] = _open_source,
+    opener: Callable[[Path], io.RawIOBase] = _open_source,
     buffer_size: int = BUFFER_SIZE,
     buffer_count: int = BUFFER_COUNT,
 ) -> Digest:
@@ -303,7 +304,7 @@ def copy_and_hash(
     part_size: int | None = None,
     *,
     progress: Progress | None = None,
-    opener: Callable[[Path], BinaryIO] = _open_source,
+    opener: Callable[[Path], io.RawIOBase] = _open_source,
     writer: Writer = os.write,
     buffer_size: int = BUFFER_SIZE,
     buffer_count: int = BUFFER_COUNT,
@@ -406,7 +407,7 @@ def _check_unchanged(path: Path, before: os.stat_result, after: os.stat_result, 
         raise SourceChangedError(f"{path}: source was replaced while copying")
 
 
-def _advise_sequential(source: BinaryIO) -> None:
+def _advise_sequential(source: io.RawIOBase) -> None:
     try:
         os.posix_fadvise(source.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
     except (AttributeError, OSError, ValueError):

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 
 class ProgressBar:
     """Call with the bytes done so far; draws at most ten times a second on a TTY."""
 
-    def __init__(self, total: int, label: str, stream: TextIO | None = None, clock=time.monotonic):
+    def __init__(
+        self,
+        total: int,
+        label: str,
+        stream: TextIO | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.total = total
         self.label = label
         self.stream = stream or sys.stderr

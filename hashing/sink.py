@@ -12,10 +12,14 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hashing.digest import Digest, StreamHasher
 from hashing.parts import DEFAULT_PART_SIZE
 from hashing.pipeline import fsync_dir
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 
 class HashingWriter(io.RawIOBase):
@@ -51,7 +55,7 @@ class HashingWriter(io.RawIOBase):
             raise io.UnsupportedOperation("HashingWriter is written front to back only")
         return target
 
-    def write(self, data) -> int:
+    def write(self, data: ReadableBuffer) -> int:
         if self.closed:
             raise ValueError("write to a closed HashingWriter")
         view = memoryview(data).cast("B")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from hashing.digest import PartHasher
 from hashing.manifest import Manifest
@@ -39,7 +39,7 @@ class Verification:
         return "MISMATCH: " + "; ".join(lines)
 
 
-def verify_file(path: str | os.PathLike, manifest: Manifest, **hash_kwargs) -> Verification:
+def verify_file(path: str | os.PathLike[str], manifest: Manifest, **hash_kwargs: Any) -> Verification:
     """Re-hash the whole file with the manifest's part size and compare everything."""
     digest = hash_file(path, manifest.part_size, **hash_kwargs)
     count = max(len(manifest.parts), len(digest.parts))

@@ -18,12 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from retention.facts import Decision, utc
-
-if TYPE_CHECKING:
-    from retention.diff import PolicyDiff
 
 APPROVER_ROLE = "custodian"
 
@@ -45,6 +42,13 @@ def is_shortening(old: Decision, new: Decision) -> bool:
     if new.retain_at_least_until < old.retain_at_least_until:
         return True
     return old.legal_hold and not new.legal_hold
+
+
+class Shortening(Protocol):
+    """What a policy change needs from its dry run (`retention.diff.PolicyDiff`): does it shorten anything."""
+
+    @property
+    def shortens(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -70,11 +74,13 @@ class RetentionChange:
     shortens: bool
 
     @classmethod
-    def for_clip(cls, id: str, requested_by: Person, description: str, old: Decision, new: Decision):
+    def for_clip(
+        cls, id: str, requested_by: Person, description: str, old: Decision, new: Decision
+    ) -> RetentionChange:
         return cls(id, requested_by, description, is_shortening(old, new))
 
     @classmethod
-    def for_policy(cls, id: str, requested_by: Person, description: str, diff: PolicyDiff):
+    def for_policy(cls, id: str, requested_by: Person, description: str, diff: Shortening) -> RetentionChange:
         return cls(id, requested_by, description, diff.shortens)
 
 

@@ -71,7 +71,9 @@ def _release_term(name: str, rule: Category, report: ReportFacts) -> _Term:
     )
 
 
-def _category_terms(name: str, clip: ClipFacts, reports, policy: Policy, now: datetime) -> list[_Term]:
+def _category_terms(
+    name: str, clip: ClipFacts, reports: tuple[ReportFacts, ...], policy: Policy, now: datetime
+) -> list[_Term]:
     rule = policy.categories.get(name)
     if rule is None:
         return [

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import overload
 
 
 def require_aware(name: str, value: datetime | None) -> None:
@@ -26,6 +27,12 @@ def require_aware(name: str, value: datetime | None) -> None:
         raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
 
 
+@overload
+def utc(name: str, value: datetime) -> datetime: ...
+@overload
+def utc(name: str, value: None) -> None: ...
+@overload
+def utc(name: str, value: datetime | None) -> datetime | None: ...
 def utc(name: str, value: datetime | None) -> datetime | None:
     """`value` checked to be aware and converted to UTC (None stays None)."""
     require_aware(name, value)

@@ -3,7 +3,7 @@
 A policy is a TOML file (the shipped default is `retention/policy.toml`) read into
 a strict pydantic model. Unknown keys are errors, every field has a title and a
 description, every category cites its source, and no period is under the 90-day
-floor (DOMAIN.md: POST's 2015 policy asks at least 90 days for every recording).
+floor (POST's 2015 policy asks at least 90 days for every recording).
 `load_policy` turns every problem into one `PolicyError` naming the file and the
 field (`categories.non_evidentiary.days: ...`). Reading the file is the only I/O
 of the `retention` package.
@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 FLOOR_DAYS = 90
-FLOOR_SOURCE = "DOMAIN.md: POST 2015 policy, at least 90 days for every recording"
+FLOOR_SOURCE = "POST 2015 policy, at least 90 days for every recording"
 DEFAULT_POLICY_PATH = Path(__file__).with_name("policy.toml")
 
 CategoryName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -91,7 +91,7 @@ class Category(BaseModel):
     )
     source: str = Field(
         title="Source",
-        description="The law, policy or finding behind this period, e.g. 'DOMAIN.md: POST 2015 policy, ...'.",
+        description="The law, policy or finding behind this period, e.g. 'POST 2015 policy, ...'.",
     )
 
     @field_validator("days")

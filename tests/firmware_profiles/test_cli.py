@@ -47,3 +47,25 @@ def test_list_includes_extra_folders(tmp_path):
     assert code == 0 and "x-cam" in out and "generic-uvc-dashcam" in out
     code, out = run("list", "--profile-dir", str(tmp_path / "missing"))
     assert code == 1 and "profile folder does not exist" in out
+
+
+def test_inspect_refuses_usb_ids_that_are_not_vid_pid(tmp_path, capsys):
+    for bad in ("1d6b", "1d6b:0104:1", "zz:0104"):
+        try:
+            main(["inspect", str(tmp_path), "--usb", bad], out=io.StringIO())
+        except SystemExit as exc:
+            assert exc.code == 2
+        else:
+            raise AssertionError(f"--usb {bad} was accepted")
+        err = capsys.readouterr().err
+        assert f"argument --usb: {bad!r} is not VID:PID in hex, e.g. 1d6b:0104" in err
+        assert "Traceback" not in err
+
+
+def test_inspect_matches_by_usb_ids(tmp_path):
+    blank = tmp_path / "blank"  # no marker file: only the USB ids can match
+    blank.mkdir()
+    code, out = run("inspect", str(blank), "--usb", "1D6B:0104", "--clips", "0")
+    assert code == 0
+    assert out.startswith("matched: profile csv-index-bodycam (rule 1: usb_product=260, usb_vendor=7531)")
+    assert run("inspect", str(blank), "--usb", "1d6b:0105")[0] == 1

@@ -20,7 +20,7 @@ def edited(version: str, **categories) -> object:
         if rule is None:
             del data["categories"][name]
         else:
-            data["categories"][name] = {"title": name, "source": "DOMAIN.md: test", **rule}
+            data["categories"][name] = {"title": name, "source": "a test rule", **rule}
     return parse_policy(data)
 
 
