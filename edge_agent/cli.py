@@ -23,7 +23,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from edge_agent.config import AgentSettings, UvcDevice, load_settings
+from edge_agent.core.config import AgentSettings, UvcDevice, load_settings
 
 app = typer.Typer(
     add_completion=False,
@@ -48,7 +48,7 @@ def run(
     root: list[Path] | None = typer.Option(None, help="Override the mount roots (repeatable)."),
 ) -> None:
     """Run the agent service until SIGTERM or SIGINT."""
-    from edge_agent.agent import Agent
+    from edge_agent.service import Agent
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings(config, spool_dir=spool, mount_roots=root or None)
@@ -75,7 +75,7 @@ def offload(
 ) -> None:
     """Offload every clip of PATH into the spool now, hashing each at its first read (and upload them
     when the config names a server)."""
-    from edge_agent.manual import manual_offload
+    from edge_agent.manual.offload import manual_offload
 
     if not path.is_dir():
         err.print(f"[red]{path} is not a folder[/red]")
@@ -91,7 +91,7 @@ def offload(
     )
     settings = _settings(config, spool_dir=spool) if config else None
     if upload and code in (0, 1) and settings and settings.server_url and settings.device_token_file:
-        from edge_agent.manual_upload import manual_upload
+        from edge_agent.manual.upload import manual_upload
 
         summary["upload"] = manual_upload(
             path, settings, profile_name=profile, progress_factory=None if as_json else _bars
@@ -139,7 +139,7 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Docked volumes, clips per state, bytes per second, errors and quarantined clips."""
-    from edge_agent.status import build_status, render
+    from edge_agent.status_report import build_status, render
 
     spool_dir = spool or _settings(config).spool_dir
     result = build_status(spool_dir)
@@ -164,7 +164,7 @@ def simulate_camera_cmd(
     profile_dir: list[Path] | None = typer.Option(None),
 ) -> None:
     """Write a simulated camera volume in a profile's layout (real H.264 clips, sidecars, clock)."""
-    from edge_agent.manual import simulate
+    from edge_agent.manual.offload import simulate
 
     simulate(
         profile,
@@ -193,7 +193,7 @@ def record_uvc(
     seconds: float | None = typer.Option(None, help="Stop after this many seconds."),
 ) -> None:
     """Record a dashcam into the spool; each closed segment becomes a journaled clip."""
-    from edge_agent.manual import record
+    from edge_agent.manual.offload import record
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -17,7 +17,7 @@ import sys
 import threading
 from pathlib import Path
 
-from edge_agent.uvc import Segment, UvcRecorder, recover_partial_segments, test_source
+from edge_agent.capture.recorder import Segment, UvcRecorder, recover_partial_segments, test_source
 
 
 def segment_json(segment: Segment) -> str:

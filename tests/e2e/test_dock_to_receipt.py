@@ -13,9 +13,9 @@ import json
 import os
 import time
 
-from edge_agent.agent import Agent
+from edge_agent.service import Agent
 from edge_agent.simulator import simulate_camera
-from edge_agent.status import build_status, render
+from edge_agent.status_report import build_status, render
 from firmware_profiles import get_profile, load_profiles
 
 

@@ -8,9 +8,9 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from edge_agent.agent import Agent
-from edge_agent.config import AgentSettings
-from edge_agent.status import build_status, render
+from edge_agent.service import Agent
+from edge_agent.core.config import AgentSettings
+from edge_agent.status_report import build_status, render
 from tests.edge_agent.conftest import fingerprint, sha256sum, simulate, wait_for
 
 
@@ -126,7 +126,7 @@ def test_bad_volume_cases_are_reported_in_status(tmp_path, profiles, agent_facto
 
 
 def test_a_clip_waits_for_its_sidecar_to_be_quiet(tmp_path, profiles):
-    from edge_agent.scan import QuietTracker, scan_volume
+    from edge_agent.dock.scan import QuietTracker, scan_volume
 
     sim = simulate(profiles, tmp_path / "media" / "CAM", profile="json-sidecar-bodycam", clips=1, seed=3)
     settings = AgentSettings(mount_roots=[tmp_path / "media"], spool_dir=tmp_path / "spool", min_free_bytes=0)

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.journal import Journal
-from edge_agent.offload import Offloader, SpoolFull, VolumeGone
-from edge_agent.runtime_status import RuntimeStatus
-from edge_agent.scan import scan_volume, source_key
-from edge_agent.spool import Spool
-from edge_agent.status import build_status, render
-from edge_agent.volume import AnyVideoProfile, DockedVolume
+from edge_agent.core.journal import Journal
+from edge_agent.offload.offloader import Offloader, SpoolFull, VolumeGone
+from edge_agent.core.live_status import RuntimeStatus
+from edge_agent.dock.scan import scan_volume, source_key
+from edge_agent.core.spool import Spool
+from edge_agent.status_report import build_status, render
+from edge_agent.dock.volume import AnyVideoProfile, DockedVolume
 from tests.edge_agent.conftest import fingerprint, sha256sum
 
 
@@ -210,7 +210,7 @@ def test_unreadable_clip_is_quarantined_after_its_attempts(tmp_path, monkeypatch
     def eio(path):
         raise OSError(errno.EACCES, "Permission denied", str(path))
 
-    monkeypatch.setattr("edge_agent.scan.open_no_follow", eio)
+    monkeypatch.setattr("edge_agent.dock.scan.open_no_follow", eio)
     journal, spool, status, off = _setup(tmp_path, max_attempts=2)
     states = [off.offload(_volume(vol), scan_volume(vol).files)[0].state for _ in range(2)]
     assert states == ["DISCOVERED", "QUARANTINED"]

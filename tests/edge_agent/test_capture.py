@@ -10,11 +10,11 @@ from pathlib import Path
 import av
 import pytest
 
-from edge_agent.agent import Agent
-from edge_agent.capture import recover_device
-from edge_agent.config import AgentSettings, UvcDevice
-from edge_agent.journal import Journal
-from edge_agent.spool import Spool
+from edge_agent.service import Agent
+from edge_agent.capture.journaling import recover_device
+from edge_agent.core.config import AgentSettings, UvcDevice
+from edge_agent.core.journal import Journal
+from edge_agent.core.spool import Spool
 from tests.edge_agent.conftest import REPO, agent_env, sha256sum, wait_for
 
 

@@ -8,7 +8,7 @@ import os
 import pytest
 from pydantic import ValidationError
 
-from edge_agent.config import load_settings
+from edge_agent.core.config import load_settings
 from tests.edge_agent.conftest import fingerprint, run_cli, sha256sum
 
 

@@ -6,8 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
-from edge_agent.dock import DockWatcher, find_volumes, read_mount_points
-from edge_agent.scan import QuietTracker, scan_volume
+from edge_agent.dock.watcher import DockWatcher, find_volumes, read_mount_points
+from edge_agent.dock.scan import QuietTracker, scan_volume
 
 
 class Clock:

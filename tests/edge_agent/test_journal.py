@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from edge_agent.journal import Journal, JournalError
+from edge_agent.core.journal import Journal, JournalError
 
 
 def _discover(journal: Journal, key: str = "k1") -> int:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import cv2
 
-from edge_agent.journal import Journal
-from edge_agent.offload import Offloader
-from edge_agent.scan import scan_volume
-from edge_agent.spool import Spool
-from edge_agent.status import build_status, render
-from edge_agent.volume import prepare_volume
+from edge_agent.core.journal import Journal
+from edge_agent.offload.offloader import Offloader
+from edge_agent.dock.scan import scan_volume
+from edge_agent.core.spool import Spool
+from edge_agent.status_report import build_status, render
+from edge_agent.dock.volume import prepare_volume
 from hashing import manifest as manifest_mod
 from tests.edge_agent.conftest import fingerprint, sha256sum, simulate
 
@@ -133,7 +133,7 @@ def test_register_metadata_keeps_raw_and_corrected_times(tmp_path, profiles):
     import base64
     from datetime import datetime, timedelta
 
-    from edge_agent.clip_metadata import register_metadata
+    from edge_agent.upload.clip_metadata import register_metadata
 
     sim = simulate(profiles, tmp_path / "cam", clips=1, seed=6, device_serial="SN6", clock_offset=120)
     journal, spool, volume, outcomes = _offload(tmp_path, profiles, sim.root)

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 
-from edge_agent.journal import Journal
+from edge_agent.core.journal import Journal
 from tests.edge_agent.conftest import REPO, agent_env, run_cli, sha256sum, simulate, wait_for
 
 

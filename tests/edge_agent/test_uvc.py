@@ -24,8 +24,8 @@ import av
 import pytest
 
 from edge_agent import uvc_cli
-from edge_agent.uvc import UvcRecorder, open_input, recover_partial_segments, test_source
-from edge_agent.uvc_segment import RECORDING_SUFFIX, finalize, parse_started_at, segment_name
+from edge_agent.capture.recorder import UvcRecorder, open_input, recover_partial_segments, test_source
+from edge_agent.capture.segment import RECORDING_SUFFIX, finalize, parse_started_at, segment_name
 from hashing import HashingWriter, hash_file
 
 REPO = Path(__file__).resolve().parents[2]
@@ -314,7 +314,7 @@ def test_a_full_disk_closes_and_keeps_what_was_written(tmp_path, monkeypatch):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
             return super().write(data)
 
-    monkeypatch.setattr("edge_agent.uvc_segment.HashingWriter", FullDisk)
+    monkeypatch.setattr("edge_agent.capture.segment.HashingWriter", FullDisk)
     recorder, segments = record(tmp_path, segment_seconds=30, max_seconds=120)
 
     [segment] = segments

@@ -7,8 +7,8 @@ import random
 import httpx
 import pytest
 
-from edge_agent.bandwidth import TokenBucket
-from edge_agent.server_client import ServerClient
+from edge_agent.upload.bandwidth import TokenBucket
+from edge_agent.upload.server_client import ServerClient
 
 
 class FakeClock:

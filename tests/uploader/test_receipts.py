@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from edge_agent.receipts import ReceiptError, load_key, pinned_key, verify_receipt
+from edge_agent.core.receipts import ReceiptError, load_key, pinned_key, verify_receipt
 
 BODY = {
     "clip_id": "c1",

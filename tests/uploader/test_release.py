@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from edge_agent.journal import Journal
-from edge_agent.release import release
+from edge_agent.core.journal import Journal
+from edge_agent.release.camera_copy import release
 from hashing import MIN_PART_SIZE, Manifest, hash_file
 
 SERIAL = "CAM-7"

@@ -18,13 +18,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from edge_agent.bandwidth import TokenBucket, Unlimited
-from edge_agent.clip_metadata import register_metadata
-from edge_agent.journal import ClipRow, Journal, JournalError
-from edge_agent.receipts import ReceiptError, verify_receipt
-from edge_agent.retry import Stopped, with_retries
-from edge_agent.server_client import ChecksumRefused, ServerClient, ServerError
-from edge_agent.upload_parts import PartLedger
+from edge_agent.upload.bandwidth import TokenBucket, Unlimited
+from edge_agent.upload.clip_metadata import register_metadata
+from edge_agent.core.journal import ClipRow, Journal, JournalError
+from edge_agent.core.receipts import ReceiptError, verify_receipt
+from edge_agent.upload.retry import Stopped, with_retries
+from edge_agent.upload.server_client import ChecksumRefused, ServerClient, ServerError
+from edge_agent.upload.part_ledger import PartLedger
 from hashing import verify_file
 from hashing.manifest import loads as manifest_from_json
 

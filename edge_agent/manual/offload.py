@@ -13,13 +13,13 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
-from edge_agent.config import UvcDevice
-from edge_agent.journal import Journal
-from edge_agent.offload import ClipOutcome, Offloader, SpoolFull, VolumeGone
-from edge_agent.runtime_status import RuntimeStatus
-from edge_agent.scan import scan_volume, source_key
-from edge_agent.spool import Spool
-from edge_agent.volume import prepare_volume
+from edge_agent.core.config import UvcDevice
+from edge_agent.core.journal import Journal
+from edge_agent.offload.offloader import ClipOutcome, Offloader, SpoolFull, VolumeGone
+from edge_agent.core.live_status import RuntimeStatus
+from edge_agent.dock.scan import scan_volume, source_key
+from edge_agent.core.spool import Spool
+from edge_agent.dock.volume import prepare_volume
 
 
 def manual_offload(
@@ -177,8 +177,8 @@ def record(
     spool_dir: Path, device: UvcDevice, *, seconds: float | None, stop: threading.Event, profile_dirs=()
 ) -> Iterator[dict]:
     """Record until `seconds`, an unplug or `stop`; yields one summary per journaled segment."""
-    from edge_agent.capture import journal_segment, recover_device, source_for
-    from edge_agent.uvc import UvcRecorder
+    from edge_agent.capture.journaling import journal_segment, recover_device, source_for
+    from edge_agent.capture.recorder import UvcRecorder
 
     spool = Spool(spool_dir)
     out_dir = spool.root / "uvc" / device.name

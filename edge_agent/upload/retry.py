@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from edge_agent.server_client import ServerError
+from edge_agent.upload.server_client import ServerError
 
 T = TypeVar("T")
 

@@ -23,12 +23,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from edge_agent.journal import HELD_STATES, Journal
-from edge_agent.probe import probe_clip, write_thumbnail
-from edge_agent.runtime_status import RuntimeStatus
-from edge_agent.scan import SourceFile, open_no_follow, opener_expecting, source_key
-from edge_agent.spool import Spool
-from edge_agent.volume import DockedVolume
+from edge_agent.core.journal import HELD_STATES, Journal
+from edge_agent.core.media_probe import probe_clip, write_thumbnail
+from edge_agent.core.live_status import RuntimeStatus
+from edge_agent.dock.scan import SourceFile, open_no_follow, opener_expecting, source_key
+from edge_agent.core.spool import Spool
+from edge_agent.dock.volume import DockedVolume
 from hashing import (
     DestinationError,
     Manifest,

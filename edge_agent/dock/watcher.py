@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from edge_agent.scan import QuietTracker, ScanResult, SourceFile, scan_volume
+from edge_agent.dock.scan import QuietTracker, ScanResult, SourceFile, scan_volume
 
 log = logging.getLogger(__name__)
 

@@ -22,14 +22,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from edge_agent.config import AgentSettings
-from edge_agent.dock import DockWatcher
-from edge_agent.journal import Journal
-from edge_agent.offload import Offloader, SpoolFull, VolumeGone
-from edge_agent.runtime_status import RuntimeStatus
-from edge_agent.scan import ScanResult, SourceFile
-from edge_agent.spool import Spool
-from edge_agent.volume import DockedVolume, prepare_volume
+from edge_agent.core.config import AgentSettings
+from edge_agent.dock.watcher import DockWatcher
+from edge_agent.core.journal import Journal
+from edge_agent.offload.offloader import Offloader, SpoolFull, VolumeGone
+from edge_agent.core.live_status import RuntimeStatus
+from edge_agent.dock.scan import ScanResult, SourceFile
+from edge_agent.core.spool import Spool
+from edge_agent.dock.volume import DockedVolume, prepare_volume
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class Agent:
         self.recorders: list = []
         self.upload = None
         if settings.server_url and settings.device_token_file:
-            from edge_agent.upload_service import UploadService
+            from edge_agent.upload.loop import UploadService
 
             self.upload = UploadService(
                 settings,
@@ -109,7 +109,7 @@ class Agent:
                 report.unclaimed[:5],
             )
         if self.settings.uvc_devices:
-            from edge_agent.capture import start_recorders
+            from edge_agent.capture.journaling import start_recorders
 
             self.recorders = start_recorders(
                 self.settings, self.journal, self.status, self.spool, self.profiles, self.stop_event

@@ -1,7 +1,7 @@
 """UVC dashcam segments into the journal: each closed segment is a SPOOLED clip.
 
 Segments are recorded straight into the spool (`<spool>/uvc/<device name>/`) and
-hashed while written (edge_agent.uvc), so a closed segment needs no copy: it is
+hashed while written (edge_agent.capture.recorder), so a closed segment needs no copy: it is
 journaled with its manifest, PyAV facts and thumbnail, flagged "partial_segment"
 when it ended early (stop, unplug, crash). At start, segments a crash left open
 are recovered (`recover_partial_segments`), and closed segments whose journal row
@@ -15,11 +15,11 @@ import logging
 import threading
 from pathlib import Path
 
-from edge_agent.config import AgentSettings, UvcDevice
-from edge_agent.journal import Journal
-from edge_agent.probe import probe_clip, write_thumbnail
-from edge_agent.runtime_status import RuntimeStatus
-from edge_agent.spool import Spool
+from edge_agent.core.config import AgentSettings, UvcDevice
+from edge_agent.core.journal import Journal
+from edge_agent.core.media_probe import probe_clip, write_thumbnail
+from edge_agent.core.live_status import RuntimeStatus
+from edge_agent.core.spool import Spool
 from hashing import Digest, Manifest, hash_file
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def journal_segment(
 
 def recover_device(journal: Journal, spool: Spool, device: UvcDevice, out_dir: Path) -> list[int]:
     """Journal what a crash left: open segments (kept as partial) and closed ones never journaled."""
-    from edge_agent.uvc import recover_partial_segments
+    from edge_agent.capture.recorder import recover_partial_segments
 
     ids = []
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -118,7 +118,7 @@ def recover_device(journal: Journal, spool: Spool, device: UvcDevice, out_dir: P
 
 def source_for(device: UvcDevice, profiles) -> tuple[str, str, dict, float, dict]:
     """(source, input_format, options, segment_seconds, encoder kwargs) for a configured device."""
-    from edge_agent.uvc import test_source
+    from edge_agent.capture.recorder import test_source
 
     capture = None
     if device.profile:
@@ -154,7 +154,7 @@ def start_recorders(
     profiles,
     stop: threading.Event,
 ) -> list:
-    from edge_agent.uvc import UvcRecorder
+    from edge_agent.capture.recorder import UvcRecorder
 
     recorders = []
     for device in settings.uvc_devices:

@@ -32,8 +32,8 @@ from pathlib import Path
 
 import av
 
-from edge_agent.uvc_recover import recover_partial_segments
-from edge_agent.uvc_segment import EncodeSettings, Segment, SegmentWriter
+from edge_agent.capture.recovery import recover_partial_segments
+from edge_agent.capture.segment import EncodeSettings, Segment, SegmentWriter
 
 __all__ = ["Segment", "UvcRecorder", "open_input", "recover_partial_segments", "test_source"]
 

@@ -13,7 +13,7 @@ import base64
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from edge_agent.journal import ClipRow
+from edge_agent.core.journal import ClipRow
 
 
 def _parse(value: str | None) -> datetime | None:

@@ -19,13 +19,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from edge_agent.bandwidth import TokenBucket
-from edge_agent.journal import ClipRow, Journal
-from edge_agent.receipts import pinned_key
-from edge_agent.release import release
-from edge_agent.runtime_status import RuntimeStatus
-from edge_agent.server_client import ServerClient
-from edge_agent.uploader import PENDING, Uploader
+from edge_agent.upload.bandwidth import TokenBucket
+from edge_agent.core.journal import ClipRow, Journal
+from edge_agent.core.receipts import pinned_key
+from edge_agent.release.camera_copy import release
+from edge_agent.core.live_status import RuntimeStatus
+from edge_agent.upload.server_client import ServerClient
+from edge_agent.upload.uploader import PENDING, Uploader
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from edge_agent.journal_schema import ALLOWED, COLUMNS, HELD_STATES, SCHEMA, SETTABLE, STATES, ClipRow
+from edge_agent.core.journal_schema import ALLOWED, COLUMNS, HELD_STATES, SCHEMA, SETTABLE, STATES, ClipRow
 
 __all__ = ["ALLOWED", "COLUMNS", "HELD_STATES", "STATES", "ClipRow", "Journal", "JournalError", "now_iso"]
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from edge_agent.journal import ClipRow, Journal
-from edge_agent.receipts import ReceiptError, verify_receipt
+from edge_agent.core.journal import ClipRow, Journal
+from edge_agent.core.receipts import ReceiptError, verify_receipt
 from hashing import fsync_dir, hash_file
 from hashing.parts import part_count, part_range
 

@@ -13,12 +13,12 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from edge_agent.config import AgentSettings
-from edge_agent.journal import Journal
-from edge_agent.runtime_status import RuntimeStatus
-from edge_agent.upload_service import UploadService
-from edge_agent.uploader import PENDING
-from edge_agent.volume import prepare_volume
+from edge_agent.core.config import AgentSettings
+from edge_agent.core.journal import Journal
+from edge_agent.core.live_status import RuntimeStatus
+from edge_agent.upload.loop import UploadService
+from edge_agent.upload.uploader import PENDING
+from edge_agent.dock.volume import prepare_volume
 
 ROUNDS = 3  # a clip still failing after three rounds of retries waits for the service
 

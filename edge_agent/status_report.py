@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from edge_agent.journal import Journal
-from edge_agent.runtime_status import load_saved
+from edge_agent.core.journal import Journal
+from edge_agent.core.live_status import load_saved
 
 ATTENTION = (
     "skipped",

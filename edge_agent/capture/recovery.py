@@ -21,7 +21,7 @@ from pathlib import Path
 
 import av
 
-from edge_agent.uvc_segment import RECORDING_SUFFIX, Segment, finalize, parse_started_at
+from edge_agent.capture.segment import RECORDING_SUFFIX, Segment, finalize, parse_started_at
 from hashing import fsync_dir, hash_file
 
 log = logging.getLogger(__name__)

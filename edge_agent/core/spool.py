@@ -110,7 +110,7 @@ class Spool:
 
     def claimed_names(self, journal) -> tuple[set[str], set[int]]:
         """(file names claimed by held rows, ids of DISCOVERED rows) from the journal."""
-        from edge_agent.journal import HELD_STATES
+        from edge_agent.core.journal import HELD_STATES
 
         names: set[str] = set()
         for row in journal.clips(*HELD_STATES, "QUARANTINED"):
