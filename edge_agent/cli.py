@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
+from edge_agent.core.clip_state import ClipState
 from edge_agent.core.config import AgentSettings, UvcDevice, load_settings
 
 app = typer.Typer(
@@ -105,7 +106,7 @@ def offload(
             flags = f" [{', '.join(c['flags'])}]" if c["flags"] else ""
             err.print(
                 f"{c['state']:<11} {c['sha256'] or '-':<64} {c['path']!r}{flags}"
-                + (f"  ({c['error']})" if c["error"] and c["state"] == "DISCOVERED" else "")
+                + (f"  ({c['error']})" if c["error"] and c["state"] == ClipState.DISCOVERED else "")
             )
         for s in summary["skipped"]:
             err.print(f"skipped     {s['relpath']!r}: {s['reason']}")

@@ -23,13 +23,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from edge_agent.core.config import AgentSettings
-from edge_agent.dock.watcher import DockWatcher
 from edge_agent.core.journal import Journal
-from edge_agent.offload.offloader import Offloader, SpoolFull, VolumeGone
 from edge_agent.core.live_status import RuntimeStatus
-from edge_agent.dock.scan import ScanResult, SourceFile
 from edge_agent.core.spool import Spool
+from edge_agent.dock.scan import ScanResult, SourceFile
 from edge_agent.dock.volume import DockedVolume, prepare_volume
+from edge_agent.dock.watcher import DockWatcher
+from edge_agent.offload.offloader import Offloader, SpoolFull, VolumeGone
 
 log = logging.getLogger(__name__)
 

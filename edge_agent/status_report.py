@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from edge_agent.core.clip_state import ClipState
 from edge_agent.core.journal import Journal
 from edge_agent.core.live_status import load_saved
 
@@ -51,7 +52,7 @@ def build_status(spool_dir: Path, events: int = 20) -> dict:
                 "attempts": r.attempts,
                 "error": r.error,
             }
-            for r in journal.clips("DISCOVERED")
+            for r in journal.clips(ClipState.DISCOVERED)
             if r.attempts
         ]
         flagged = [
@@ -69,7 +70,7 @@ def build_status(spool_dir: Path, events: int = 20) -> dict:
             "paused": live.get("paused"),
             "quarantined": [
                 {"id": r.id, "relpath": r.relpath, "reason": r.quarantine_reason}
-                for r in journal.clips("QUARANTINED")
+                for r in journal.clips(ClipState.QUARANTINED)
             ],
             "retrying": retrying,
             "flagged": flagged,
@@ -82,7 +83,7 @@ def build_status(spool_dir: Path, events: int = 20) -> dict:
 
 
 def _oldest_unreceipted(journal: Journal) -> dict | None:
-    pending = journal.clips("DISCOVERED", "SPOOLED", "REGISTERED", "UPLOADED")
+    pending = journal.clips(ClipState.DISCOVERED, ClipState.SPOOLED, ClipState.REGISTERED, ClipState.UPLOADED)
     oldest = min(pending, key=lambda r: r.created_at, default=None)
     if oldest is None:
         return None

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from edge_agent.core.config import AgentSettings, UvcDevice
 from edge_agent.core.journal import Journal
-from edge_agent.core.media_probe import probe_clip, write_thumbnail
 from edge_agent.core.live_status import RuntimeStatus
+from edge_agent.core.media_probe import probe_clip, write_thumbnail
 from edge_agent.core.spool import Spool
 from hashing import Digest, Manifest, hash_file
 

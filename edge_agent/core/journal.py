@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from edge_agent.core.clip_state import ClipState
 from edge_agent.core.journal_schema import ALLOWED, COLUMNS, HELD_STATES, SCHEMA, SETTABLE, STATES, ClipRow
 
 __all__ = ["ALLOWED", "COLUMNS", "HELD_STATES", "STATES", "ClipRow", "Journal", "JournalError", "now_iso"]
@@ -96,7 +97,7 @@ class Journal:
                 if unknown:
                     raise JournalError(f"unknown journal column(s): {', '.join(sorted(unknown))}")
                 cols = ["state", "created_at", "updated_at", *fields]
-                vals = ["DISCOVERED", stamp, stamp, *fields.values()]
+                vals = [ClipState.DISCOVERED, stamp, stamp, *fields.values()]
                 db.execute(
                     f"INSERT INTO clips ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
                     "ON CONFLICT(source_key) DO NOTHING",
@@ -121,7 +122,7 @@ class Journal:
             db.execute(
                 f"INSERT INTO clips ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
                 "ON CONFLICT(source_key) DO NOTHING",
-                ["SPOOLED", stamp, stamp, *fields.values()],
+                [ClipState.SPOOLED, stamp, stamp, *fields.values()],
             )
             got = db.execute("SELECT id FROM clips WHERE source_key = ?", (fields["source_key"],))
             return got.fetchone()[0]

@@ -12,21 +12,24 @@ import dataclasses
 import json
 from dataclasses import dataclass
 
-STATES = ("DISCOVERED", "SPOOLED", "REGISTERED", "UPLOADED", "RECEIPTED", "RELEASED", "QUARANTINED")
-HELD_STATES = ("SPOOLED", "REGISTERED", "UPLOADED", "RECEIPTED", "RELEASED")  # the spool holds a copy
+from edge_agent.core.clip_state import HELD_STATES, STATES, ClipState
+
+__all__ = ["ALLOWED", "COLUMNS", "HELD_STATES", "SCHEMA", "SETTABLE", "STATES", "ClipRow", "ClipState"]
+
 ALLOWED = {
-    ("DISCOVERED", "SPOOLED"),
-    ("DISCOVERED", "QUARANTINED"),
-    ("QUARANTINED", "DISCOVERED"),
-    ("SPOOLED", "REGISTERED"),
-    ("REGISTERED", "UPLOADED"),
-    ("UPLOADED", "RECEIPTED"),
-    ("RECEIPTED", "RELEASED"),
-    ("SPOOLED", "QUARANTINED"),
-    ("REGISTERED", "QUARANTINED"),
-    ("UPLOADED", "QUARANTINED"),
-    ("REGISTERED", "SPOOLED"),
-    ("UPLOADED", "SPOOLED"),  # the server refused the bytes at completion; the verified copy is resent
+    (ClipState.DISCOVERED, ClipState.SPOOLED),
+    (ClipState.DISCOVERED, ClipState.QUARANTINED),
+    (ClipState.QUARANTINED, ClipState.DISCOVERED),
+    (ClipState.SPOOLED, ClipState.REGISTERED),
+    (ClipState.REGISTERED, ClipState.UPLOADED),
+    (ClipState.UPLOADED, ClipState.RECEIPTED),
+    (ClipState.RECEIPTED, ClipState.RELEASED),
+    (ClipState.SPOOLED, ClipState.QUARANTINED),
+    (ClipState.REGISTERED, ClipState.QUARANTINED),
+    (ClipState.UPLOADED, ClipState.QUARANTINED),
+    (ClipState.REGISTERED, ClipState.SPOOLED),
+    # the server refused the bytes at completion; the verified copy is resent
+    (ClipState.UPLOADED, ClipState.SPOOLED),
 }
 
 SCHEMA = f"""
@@ -59,9 +62,9 @@ CREATE TABLE IF NOT EXISTS clips (
     released_at TEXT,
     release_action TEXT,
     spool_removed_at TEXT,
-    CHECK (state IN ('DISCOVERED', 'QUARANTINED')
+    CHECK (state IN ({ClipState.DISCOVERED.value!r}, {ClipState.QUARANTINED.value!r})
            OR (spool_path IS NOT NULL AND sha256 IS NOT NULL AND manifest_json IS NOT NULL)),
-    CHECK (state != 'QUARANTINED' OR quarantine_reason IS NOT NULL)
+    CHECK (state != {ClipState.QUARANTINED.value!r} OR quarantine_reason IS NOT NULL)
 );
 CREATE INDEX IF NOT EXISTS clips_state ON clips(state);
 CREATE INDEX IF NOT EXISTS clips_device ON clips(device_serial);
@@ -87,7 +90,7 @@ class ClipRow:
     size: int | None
     mtime_ns: int | None
     profile: str | None
-    state: str
+    state: ClipState
     spool_path: str | None
     sha256: str | None
     manifest_json: str | None
@@ -105,6 +108,9 @@ class ClipRow:
     released_at: str | None
     release_action: str | None
     spool_removed_at: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", ClipState(self.state))  # SQLite gives the bare string
 
     @property
     def flags(self) -> list[str]:

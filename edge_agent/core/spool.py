@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+from edge_agent.core.clip_state import HELD_STATES, ClipState
 from hashing import Digest, copy_and_hash, fsync_dir, hash_file
 from hashing.pipeline import Writer
 
@@ -110,16 +111,15 @@ class Spool:
 
     def claimed_names(self, journal) -> tuple[set[str], set[int]]:
         """(file names claimed by held rows, ids of DISCOVERED rows) from the journal."""
-        from edge_agent.core.journal import HELD_STATES
 
         names: set[str] = set()
-        for row in journal.clips(*HELD_STATES, "QUARANTINED"):
+        for row in journal.clips(*HELD_STATES, ClipState.QUARANTINED):
             for p in [row.spool_path, row.metadata.get("thumbnail")] + [
                 s.get("spool_path") for s in row.metadata.get("sidecar_copies", [])
             ]:
                 if p:
                     names.add(Path(p).name)
-        pending = {row.id for row in journal.clips("DISCOVERED")}
+        pending = {row.id for row in journal.clips(ClipState.DISCOVERED)}
         return names, pending
 
     def recover(self, journal) -> RecoveryReport:

@@ -13,13 +13,14 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
+from edge_agent.core.clip_state import ClipState
 from edge_agent.core.config import UvcDevice
 from edge_agent.core.journal import Journal
-from edge_agent.offload.offloader import ClipOutcome, Offloader, SpoolFull, VolumeGone
 from edge_agent.core.live_status import RuntimeStatus
-from edge_agent.dock.scan import scan_volume, source_key
 from edge_agent.core.spool import Spool
+from edge_agent.dock.scan import scan_volume, source_key
 from edge_agent.dock.volume import prepare_volume
+from edge_agent.offload.offloader import ClipOutcome, Offloader, SpoolFull, VolumeGone
 
 
 def manual_offload(
@@ -89,7 +90,7 @@ def manual_offload(
                 finally:
                     status.save(spool.root)
                 if bars:
-                    keep = outcome.state != "SPOOLED" or len(todo) < 30
+                    keep = outcome.state != ClipState.SPOOLED or len(todo) < 30
                     bars.update(task, completed=f.size or 1, visible=keep)
                 base += f.size
         finally:
@@ -111,7 +112,7 @@ def manual_offload(
                     "quarantine_reason": row.quarantine_reason if row else None,
                 }
             )
-        if code == 0 and any(c["state"] == "DISCOVERED" for c in clips):
+        if code == 0 and any(c["state"] == ClipState.DISCOVERED for c in clips):
             code = 1
         status.save(spool.root)
         summary = {

@@ -13,12 +13,12 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from edge_agent.core.clip_state import UPLOAD_PENDING, ClipState
 from edge_agent.core.config import AgentSettings
 from edge_agent.core.journal import Journal
 from edge_agent.core.live_status import RuntimeStatus
-from edge_agent.upload.loop import UploadService
-from edge_agent.upload.uploader import PENDING
 from edge_agent.dock.volume import prepare_volume
+from edge_agent.upload.loop import UploadService
 
 ROUNDS = 3  # a clip still failing after three rounds of retries waits for the service
 
@@ -71,13 +71,13 @@ def manual_upload(
         finally:
             if bars:
                 bars.stop()
-        for row in journal.clips("RECEIPTED"):
+        for row in journal.clips(ClipState.RECEIPTED):
             service.release_if_possible(row)
         service.clean_spool()
         service.join()
         waiting = [
             {"id": r.id, "relpath": r.relpath, "state": r.state, "error": r.error}
-            for r in journal.clips(*PENDING)
+            for r in journal.clips(*UPLOAD_PENDING)
         ]
         return {
             "server": settings.server_url,
@@ -86,7 +86,7 @@ def manual_upload(
             "waiting": waiting,
             "released": [
                 {"relpath": r.relpath, "action": r.release_action}
-                for r in journal.clips("RELEASED")
+                for r in journal.clips(ClipState.RELEASED)
                 if r.volume_root == str(volume.root)
             ],
             "counts": journal.counts(),

@@ -23,11 +23,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from edge_agent.core.journal import HELD_STATES, Journal
-from edge_agent.core.media_probe import probe_clip, write_thumbnail
+from edge_agent.core.clip_state import HELD_STATES, ClipState
+from edge_agent.core.journal import Journal
 from edge_agent.core.live_status import RuntimeStatus
-from edge_agent.dock.scan import SourceFile, open_no_follow, opener_expecting, source_key
+from edge_agent.core.media_probe import probe_clip, write_thumbnail
 from edge_agent.core.spool import Spool
+from edge_agent.dock.scan import SourceFile, open_no_follow, opener_expecting, source_key
 from edge_agent.dock.volume import DockedVolume
 from hashing import (
     DestinationError,
@@ -94,7 +95,7 @@ class Offloader:
             if not volume.profile.is_clip(f.posix):
                 continue
             key = source_key(volume.serial_key, f)
-            if states.get(key) in (*HELD_STATES, "QUARANTINED"):
+            if states.get(key) in (*HELD_STATES, ClipState.QUARANTINED):
                 continue
             sidecars = [by_rel[p] for p in volume.profile.sidecars_for(f.posix) if p in by_rel]
             rows.append(
@@ -142,7 +143,7 @@ class Offloader:
         self, volume: DockedVolume, clip_id: int, f: SourceFile, sidecars: list[SourceFile], progress=None
     ) -> ClipOutcome:
         row = self.journal.get(clip_id)
-        if row.state != "DISCOVERED":
+        if row.state != ClipState.DISCOVERED:
             return ClipOutcome(
                 clip_id, f.relpath, row.state, row.sha256, row.flags, spool_path=row.spool_path
             )
@@ -187,9 +188,11 @@ class Offloader:
             outcome = self._failed(clip_id, f, str(exc), "source")
             if self.journal.get(clip_id).attempts >= self.max_attempts:
                 reason = f"unreadable after {self.max_attempts} attempts: {exc}"
-                self.journal.transition(clip_id, "DISCOVERED", "QUARANTINED", quarantine_reason=reason)
+                self.journal.transition(
+                    clip_id, ClipState.DISCOVERED, ClipState.QUARANTINED, quarantine_reason=reason
+                )
                 self.journal.record_event("quarantined", reason, f.relpath)
-                outcome.state = "QUARANTINED"
+                outcome.state = ClipState.QUARANTINED
             return outcome
         except (SourceError, OSError) as exc:  # vanished, short, or the volume's files went away
             self._failed(clip_id, f, f"volume removed mid-copy, retry on next dock: {exc}", "source")
@@ -240,8 +243,8 @@ class Offloader:
         manifest = Manifest.from_digest(digest)
         self.journal.transition(
             clip_id,
-            "DISCOVERED",
-            "SPOOLED",
+            ClipState.DISCOVERED,
+            ClipState.SPOOLED,
             spool_path=str(dst),
             sha256=digest.sha256,
             manifest_json=manifest.dumps(),
@@ -258,7 +261,7 @@ class Offloader:
                     f.relpath,
                 )
         return ClipOutcome(
-            clip_id, f.relpath, "SPOOLED", digest.sha256, flags, spool_path=str(dst), size=digest.size
+            clip_id, f.relpath, ClipState.SPOOLED, digest.sha256, flags, spool_path=str(dst), size=digest.size
         )
 
     def _pause(self, reason: str) -> None:
@@ -269,4 +272,4 @@ class Offloader:
     def _failed(self, clip_id: int, f: SourceFile, reason: str, kind: str) -> ClipOutcome:
         self.journal.note_failure(clip_id, reason)
         self.journal.record_event(kind, reason, f.relpath)
-        return ClipOutcome(clip_id, f.relpath, "DISCOVERED", error=reason)
+        return ClipOutcome(clip_id, f.relpath, ClipState.DISCOVERED, error=reason)

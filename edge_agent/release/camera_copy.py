@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from edge_agent.core.clip_state import ClipState
 from edge_agent.core.journal import ClipRow, Journal
 from edge_agent.core.receipts import ReceiptError, verify_receipt
 from hashing import fsync_dir, hash_file
@@ -65,7 +66,7 @@ def _part_sha256(path: Path, number: int, size: int, part_size: int) -> str:
 
 def check_release(row: ClipRow, *, volume_root: Path, serial_key: str, key, full_rehash: bool) -> Path:
     """Every proof release needs; returns the camera file's path or raises NotProven."""
-    if row.state != "RECEIPTED" or not row.receipt_json:
+    if row.state != ClipState.RECEIPTED or not row.receipt_json:
         raise NotProven(f"clip is {row.state}, not RECEIPTED")
     manifest = row.manifest
     try:
@@ -150,7 +151,11 @@ def release(
         action = "keep"
         reason = f"kept on camera (profile says keep); {receipt_note}"
     journal.transition(
-        row.id, "RECEIPTED", "RELEASED", released_at=now().isoformat(), release_action=f"{action}: {reason}"
+        row.id,
+        ClipState.RECEIPTED,
+        ClipState.RELEASED,
+        released_at=now().isoformat(),
+        release_action=f"{action}: {reason}",
     )
     journal.record_event("released", f"clip {row.id}: {reason}", row.relpath)
     log.info("clip %s released: %s", row.id, reason)

@@ -19,13 +19,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from edge_agent.upload.bandwidth import TokenBucket
+from edge_agent.core.clip_state import UPLOAD_PENDING, ClipState
 from edge_agent.core.journal import ClipRow, Journal
+from edge_agent.core.live_status import RuntimeStatus
 from edge_agent.core.receipts import pinned_key
 from edge_agent.release.camera_copy import release
-from edge_agent.core.live_status import RuntimeStatus
+from edge_agent.upload.bandwidth import TokenBucket
 from edge_agent.upload.server_client import ServerClient
-from edge_agent.upload.uploader import PENDING, Uploader
+from edge_agent.upload.uploader import Uploader
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ class UploadService:
         while not self.stop.is_set():
             try:
                 self.uploader.run_once()
-                for row in self.journal.clips("RECEIPTED"):
+                for row in self.journal.clips(ClipState.RECEIPTED):
                     self.release_if_possible(row)
                 self.clean_spool()
             except Exception as exc:  # reported; the journal keeps every clip where it was
@@ -103,13 +104,13 @@ class UploadService:
         """Release a receipted clip now if its camera is docked; otherwise at its next dock."""
         with self._lock:
             row = self.journal.get(row.id)
-            if row.state != "RECEIPTED":
+            if row.state != ClipState.RECEIPTED:
                 return
             if row.kind == "segment":
                 self.journal.transition(
                     row.id,
-                    "RECEIPTED",
-                    "RELEASED",
+                    ClipState.RECEIPTED,
+                    ClipState.RELEASED,
                     released_at=self._now().isoformat(),
                     release_action="none: recorded into the spool, no camera copy",
                 )
@@ -128,7 +129,7 @@ class UploadService:
                     return
 
     def on_docked(self, volume) -> None:
-        for row in self.journal.clips("RECEIPTED"):
+        for row in self.journal.clips(ClipState.RECEIPTED):
             if row.device_serial == volume.serial_key:
                 self.release_if_possible(row)
 
@@ -138,7 +139,7 @@ class UploadService:
         """Remove spool copies whose receipt is older than the grace period. Returns clip ids."""
         grace = timedelta(seconds=self.settings.spool_grace_seconds)
         removed = []
-        for row in self.journal.clips("RECEIPTED", "RELEASED"):
+        for row in self.journal.clips(ClipState.RECEIPTED, ClipState.RELEASED):
             if row.spool_removed_at or not row.receipt_json:
                 continue
             stored_at = datetime.fromisoformat(json.loads(row.receipt_json)["receipt"]["stored_at"])
@@ -162,7 +163,7 @@ class UploadService:
     # -- status --------------------------------------------------------------------------------
 
     def update_status(self) -> None:
-        pending = self.journal.clips("DISCOVERED", *PENDING)
+        pending = self.journal.clips(ClipState.DISCOVERED, *UPLOAD_PENDING)
         oldest = min(pending, key=lambda r: r.created_at, default=None)
         age = None
         if oldest is not None:

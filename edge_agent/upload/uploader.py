@@ -18,18 +18,18 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from edge_agent.upload.bandwidth import TokenBucket, Unlimited
-from edge_agent.upload.clip_metadata import register_metadata
+from edge_agent.core.clip_state import UPLOAD_PENDING, ClipState
 from edge_agent.core.journal import ClipRow, Journal, JournalError
 from edge_agent.core.receipts import ReceiptError, verify_receipt
+from edge_agent.upload.bandwidth import TokenBucket, Unlimited
+from edge_agent.upload.clip_metadata import register_metadata
+from edge_agent.upload.part_ledger import PartLedger
 from edge_agent.upload.retry import Stopped, with_retries
 from edge_agent.upload.server_client import ChecksumRefused, ServerClient, ServerError
-from edge_agent.upload.part_ledger import PartLedger
 from hashing import verify_file
 from hashing.manifest import loads as manifest_from_json
 
 log = logging.getLogger(__name__)
-PENDING = ("SPOOLED", "REGISTERED", "UPLOADED")
 
 
 def priority(row: ClipRow) -> tuple:
@@ -93,7 +93,7 @@ class Uploader:
         self.ledger.close()
 
     def pending(self) -> list[ClipRow]:
-        return sorted(self.journal.clips(*PENDING), key=priority)
+        return sorted(self.journal.clips(*UPLOAD_PENDING), key=priority)
 
     def run_once(self) -> int:
         """Take every pending clip as far as it goes; returns how many got a receipt."""
@@ -134,9 +134,13 @@ class Uploader:
         """Move one clip as far as it goes. True when it ends RECEIPTED."""
         metadata = register_metadata(row, vehicle_id=self.vehicle_id)
         reg = self._retry(lambda: self.client.register(row.manifest, metadata), f"register clip {row.id}")
-        if row.state == "SPOOLED":
+        if row.state == ClipState.SPOOLED:
             self.journal.transition(
-                row.id, "SPOOLED", "REGISTERED", server_clip_id=reg["clip_id"], upload_id=reg.get("upload_id")
+                row.id,
+                ClipState.SPOOLED,
+                ClipState.REGISTERED,
+                server_clip_id=reg["clip_id"],
+                upload_id=reg.get("upload_id"),
             )
         elif row.upload_id != reg.get("upload_id") or row.server_clip_id != reg["clip_id"]:
             # The server started a fresh upload (e.g. after a refused completion): resend everything.
@@ -147,8 +151,8 @@ class Uploader:
         if reg.get("state") == "stored" and reg.get("receipt"):
             return self._accept(row, reg["receipt"])
         etags = self._send_parts(row, reg)
-        if row.state == "REGISTERED":
-            self.journal.transition(row.id, "REGISTERED", "UPLOADED")
+        if row.state == ClipState.REGISTERED:
+            self.journal.transition(row.id, ClipState.REGISTERED, ClipState.UPLOADED)
         parts = [{"part_number": n, "etag": etags[n]} for n in sorted(etags)]
         try:
             receipt = self._retry(
@@ -194,9 +198,11 @@ class Uploader:
         body = verify_receipt(
             receipt, self._key(), clip_id=row.server_clip_id, sha256=row.sha256, size=row.manifest["size"]
         )
-        if row.state == "REGISTERED":
-            self.journal.transition(row.id, "REGISTERED", "UPLOADED")
-        self.journal.transition(row.id, "UPLOADED", "RECEIPTED", receipt_json=receipt, error=None)
+        if row.state == ClipState.REGISTERED:
+            self.journal.transition(row.id, ClipState.REGISTERED, ClipState.UPLOADED)
+        self.journal.transition(
+            row.id, ClipState.UPLOADED, ClipState.RECEIPTED, receipt_json=receipt, error=None
+        )
         self.ledger.forget(row.id)
         log.info("clip %s receipted: sha256 %s stored as %s", row.id, body["sha256"], body["object_key"])
         if self.on_receipt:
@@ -209,12 +215,17 @@ class Uploader:
         self.ledger.forget(row.id)
         if check.ok:
             self.journal.transition(
-                row.id, "UPLOADED", "SPOOLED", error=f"refused by the server, resending: {exc}"
+                row.id,
+                ClipState.UPLOADED,
+                ClipState.SPOOLED,
+                error=f"refused by the server, resending: {exc}",
             )
             self.journal.record_event(
                 "upload_refused", f"clip {row.id}: {exc}; spool copy verified, resending"
             )
         else:
             reason = f"spool copy no longer matches its manifest ({check.describe()}); server said: {exc}"
-            self.journal.transition(row.id, "UPLOADED", "QUARANTINED", quarantine_reason=reason)
+            self.journal.transition(
+                row.id, ClipState.UPLOADED, ClipState.QUARANTINED, quarantine_reason=reason
+            )
             self.journal.record_event("quarantined", f"clip {row.id}: {reason}", row.spool_path)
