@@ -171,7 +171,7 @@ class Agent:
             note=None,
         )
         if self.upload is not None:  # clips receipted while this camera was away are released now
-            self.upload.on_docked(volume)
+            self.upload.releaser.on_docked(volume)
         return volume
 
     def _detach(self, root: Path) -> None:

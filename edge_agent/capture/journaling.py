@@ -18,7 +18,7 @@ from pathlib import Path
 from edge_agent.core.config import AgentSettings, UvcDevice
 from edge_agent.core.journal import Journal
 from edge_agent.core.live_status import RuntimeStatus
-from edge_agent.core.media_probe import probe_clip, write_thumbnail
+from edge_agent.core.media_probe import describe_spooled
 from edge_agent.core.spool import Spool
 from hashing import Digest, Manifest, hash_file
 
@@ -37,20 +37,17 @@ def journal_segment(
     thumbnails: bool = True,
 ) -> int:
     serial = device.device_serial or device.name
-    probe = probe_clip(path)
+    media = describe_spooled(path, thumb_path=path.with_suffix(".thumb.jpg") if thumbnails else None)
     metadata = {
-        "probe": probe.facts(),
+        "probe": media.facts,
         "original_name": path.name,
         "uvc": info,
-        "warnings": probe.problems,
+        "warnings": media.warnings,
         "sidecar_copies": [],
     }
-    if thumbnails and probe.frame is not None:
-        try:
-            metadata["thumbnail"] = str(write_thumbnail(probe.frame, path.with_suffix(".thumb.jpg")))
-        except (OSError, ValueError) as exc:
-            metadata["warnings"].append(f"no thumbnail: {exc}")
-    flags = (["partial_segment"] if partial else []) + probe.flags
+    if media.thumbnail:
+        metadata["thumbnail"] = media.thumbnail
+    flags = (["partial_segment"] if partial else []) + media.flags
     st = path.stat()
     return journal.add_spooled(
         source_key=json.dumps(["uvc", serial, path.name], separators=(",", ":")),

@@ -151,3 +151,31 @@ def write_thumbnail(frame: np.ndarray, dst: Path) -> Path:
     os.replace(tmp, dst)
     fsync_dir(dst.parent)
     return dst
+
+
+@dataclass(frozen=True)
+class SpooledMedia:
+    """What a spooled clip's journal row records about its media."""
+
+    facts: dict  # `Probe.facts()`: container, codecs, duration, size, rate, audio, problems
+    flags: list[str]  # "truncated", "unplayable"
+    problems: list[str]  # why it is flagged, in words
+    warnings: list[str]  # the problems, plus a thumbnail that could not be written
+    thumbnail: str | None  # path of the JPEG beside the spool copy, if one was written
+
+
+def describe_spooled(path: Path, *, thumb_path: Path | None) -> SpooledMedia:
+    """Probe a spool copy and write its thumbnail at `thumb_path` (None: no thumbnail).
+
+    The one step for every clip entering the spool (offloaded or recorded): it
+    never raises for bad media, and a thumbnail that cannot be written is a warning.
+    """
+    probe = probe_clip(path)
+    warnings = list(probe.problems)
+    thumbnail = None
+    if thumb_path is not None and probe.frame is not None:
+        try:
+            thumbnail = str(write_thumbnail(probe.frame, thumb_path))
+        except (OSError, ValueError) as exc:
+            warnings.append(f"no thumbnail: {exc}")
+    return SpooledMedia(probe.facts(), list(probe.flags), list(probe.problems), warnings, thumbnail)

@@ -1,10 +1,11 @@
 """The upload half of a manual `evidence-agent offload` when a server is configured.
 
 After the offload, every pending clip in the spool is uploaded with a progress
-bar (bytes sent against bytes to send), receipted clips of the volume just
-offloaded are released as its profile says (release.py checks everything
-first), and spool copies past their grace period are removed. The summary says
-how many clips were receipted and which still wait, with their last error.
+bar (bytes sent against bytes to send), in at most three of the service's upload
+rounds; then the service's own `after_upload` step releases receipted clips of
+the docked volume as its profile says and removes spool copies past their grace
+period. The summary says how many clips were receipted and which still wait,
+with their last error.
 """
 
 from __future__ import annotations
@@ -71,9 +72,7 @@ def manual_upload(
         finally:
             if bars:
                 bars.stop()
-        for row in journal.clips(ClipState.RECEIPTED):
-            service.release_if_possible(row)
-        service.clean_spool()
+        service.after_upload()
         service.join()
         waiting = [
             {"id": r.id, "relpath": r.relpath, "state": r.state, "error": r.error}

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from edge_agent.core.clip_state import HELD_STATES, ClipState
 from edge_agent.core.journal import Journal
 from edge_agent.core.live_status import RuntimeStatus
-from edge_agent.core.media_probe import probe_clip, write_thumbnail
+from edge_agent.core.media_probe import describe_spooled
 from edge_agent.core.spool import Spool
 from edge_agent.dock.scan import SourceFile, open_no_follow, opener_expecting, source_key
 from edge_agent.dock.volume import DockedVolume
@@ -224,22 +224,19 @@ class Offloader:
         return copies, warnings
 
     def _finish(self, volume, clip_id, f, dst, digest, sidecar_copies, warnings) -> ClipOutcome:
-        probe = probe_clip(dst)
+        media = describe_spooled(dst, thumb_path=self.spool.thumb_path(clip_id) if self.thumbnails else None)
         metadata = volume.clip_metadata(f.posix)
-        metadata["warnings"] = metadata.get("warnings", []) + warnings + probe.problems
+        metadata["warnings"] = metadata.get("warnings", []) + warnings + media.warnings
         metadata.update(
-            probe=probe.facts(),
+            probe=media.facts,
             sidecar_copies=sidecar_copies,
             original_name=f.relpath,
             label=volume.label,
             docked_at=volume.docked_at.isoformat(),
         )
-        if self.thumbnails and probe.frame is not None:
-            try:
-                metadata["thumbnail"] = str(write_thumbnail(probe.frame, self.spool.thumb_path(clip_id)))
-            except (OSError, ValueError) as exc:
-                metadata["warnings"].append(f"no thumbnail: {exc}")
-        flags = list(probe.flags) + (["event"] if metadata.get("event") else [])
+        if media.thumbnail:
+            metadata["thumbnail"] = media.thumbnail
+        flags = media.flags + (["event"] if metadata.get("event") else [])
         manifest = Manifest.from_digest(digest)
         self.journal.transition(
             clip_id,
@@ -257,7 +254,7 @@ class Offloader:
             if flag in flags:
                 self.journal.record_event(
                     flag,
-                    f"offloaded with its true hash but flagged {flag}: {'; '.join(probe.problems)}",
+                    f"offloaded with its true hash but flagged {flag}: {'; '.join(media.problems)}",
                     f.relpath,
                 )
         return ClipOutcome(

@@ -12,7 +12,6 @@ leaves the file alone and says why.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -23,8 +22,10 @@ from pathlib import Path
 
 from edge_agent.core.clip_state import ClipState
 from edge_agent.core.journal import ClipRow, Journal
+from edge_agent.core.profile import VolumeProfile
 from edge_agent.core.receipts import ReceiptError, verify_receipt
-from hashing import fsync_dir, hash_file
+from hashing import fsync_dir, verify_file, verify_range
+from hashing.manifest import loads as manifest_from_json
 from hashing.parts import part_count, part_range
 
 log = logging.getLogger(__name__)
@@ -49,33 +50,17 @@ def _source_path(volume_root: Path, row: ClipRow) -> Path:
     return path
 
 
-def _part_sha256(path: Path, number: int, size: int, part_size: int) -> str:
-    start, end = part_range(number, size, part_size)
-    h = hashlib.sha256()
-    with open(path, "rb", buffering=0) as fh:
-        fh.seek(start)
-        left = end - start
-        while left:
-            chunk = fh.read(min(left, 4 * 1024 * 1024))
-            if not chunk:
-                raise NotProven(f"{path}: shorter than at offload")
-            h.update(chunk)
-            left -= len(chunk)
-    return h.hexdigest()
-
-
 def check_release(row: ClipRow, *, volume_root: Path, serial_key: str, key, full_rehash: bool) -> Path:
     """Every proof release needs; returns the camera file's path or raises NotProven."""
     if row.state != ClipState.RECEIPTED or not row.receipt_json:
         raise NotProven(f"clip is {row.state}, not RECEIPTED")
-    manifest = row.manifest
     try:
         verify_receipt(
             json.loads(row.receipt_json),
             key,
             clip_id=row.server_clip_id,
             sha256=row.sha256,
-            size=manifest["size"],
+            size=row.manifest["size"],
         )
     except ReceiptError as exc:
         raise NotProven(f"receipt does not prove the upload: {exc}") from exc
@@ -93,17 +78,22 @@ def check_release(row: ClipRow, *, volume_root: Path, serial_key: str, key, full
             f"{path}: changed since offload (size {row.size} -> {st.st_size}, "
             f"mtime_ns {row.mtime_ns} -> {st.st_mtime_ns})"
         )
-    size, part_size, parts = manifest["size"], manifest["part_size"], manifest["parts"]
+    manifest = manifest_from_json(row.manifest_json)
     if full_rehash:
-        digest = hash_file(path, part_size)
-        if digest.sha256 != row.sha256:
-            raise NotProven(f"{path}: re-hash {digest.sha256} differs from offload {row.sha256}")
+        check = verify_file(path, manifest)
+        if not check.ok:
+            raise NotProven(f"{path}: re-hash differs from offload ({check.describe()})")
     else:
-        last = part_count(size, part_size)
-        for number in sorted({1, last}):
-            got = _part_sha256(path, number, size, part_size)
-            if got != parts[number - 1]:
-                raise NotProven(f"{path}: part {number} re-hashes to {got}, offload had {parts[number - 1]}")
+        for number in sorted({1, part_count(manifest.size, manifest.part_size)}):
+            start, end = part_range(number, manifest.size, manifest.part_size)
+            with open(path, "rb", buffering=0) as fh:
+                fh.seek(start)
+                check = verify_range(fh, manifest, start, end)
+            if not check.ok:
+                raise NotProven(
+                    f"{path}: part {number} re-hashes differently from offload, which had "
+                    f"{manifest.parts[number - 1]} ({check.describe()})"
+                )
     return path
 
 
@@ -114,7 +104,7 @@ def release(
     volume_root: Path,
     serial_key: str,
     key,
-    profile,
+    profile: VolumeProfile,
     now=lambda: datetime.now(UTC),
 ) -> ReleaseOutcome:
     """Apply the profile's release to one receipted clip, after `check_release`."""
@@ -124,20 +114,22 @@ def release(
             volume_root=volume_root,
             serial_key=serial_key,
             key=key,
-            full_rehash=bool(getattr(profile, "release_full_rehash", False)),
+            full_rehash=profile.release_full_rehash,
         )
     except (NotProven, OSError) as exc:
         reason = f"camera copy kept: {exc}"
         journal.record_event("release_refused", f"clip {row.id}: {reason}", row.relpath)
         log.warning("clip %s: %s", row.id, reason)
         return ReleaseOutcome(False, "refused", reason)
-    action = getattr(profile, "release", "keep")
+    action = profile.release  # read directly: a profile without `release` is an error, never "keep"
     receipt_note = f"receipt for sha256 {row.sha256} from server clip {row.server_clip_id}"
     if action == "delete":
         os.unlink(path)
         fsync_dir(path.parent)
         reason = f"deleted from camera after {receipt_note}"
     elif action == "move":
+        if not profile.release_move_to:
+            raise ValueError(f"profile {profile.name!r}: release 'move' without release_move_to")
         target_dir = Path(volume_root) / profile.release_move_to / path.parent.relative_to(volume_root)
         target_dir.mkdir(parents=True, exist_ok=True)
         target = target_dir / path.name
@@ -147,9 +139,10 @@ def release(
         fsync_dir(target_dir)
         fsync_dir(path.parent)
         reason = f"moved on camera to {target.relative_to(volume_root)} after {receipt_note}"
-    else:
-        action = "keep"
+    elif action == "keep":
         reason = f"kept on camera (profile says keep); {receipt_note}"
+    else:
+        raise ValueError(f"profile {profile.name!r}: release {action!r} is not 'delete', 'keep' or 'move'")
     journal.transition(
         row.id,
         ClipState.RECEIPTED,
