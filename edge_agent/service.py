@@ -10,6 +10,11 @@ crash. The live status is saved to `status.json` in the spool every second.
 When the spool is full the worker keeps its batch and retries every
 `rescan_seconds`; when a volume disappears mid-copy its batch is dropped and its
 clips are found again when it docks again.
+
+This module only wires threads to the packages' steps (`dock.volume.dock_volume`,
+`dock.batching.ready_batch`, `offload.offloader.Offloader.offload_batch`,
+`capture.journaling.start_recorders`, `upload.loop.UploadService`); a manual
+offload or upload calls the same steps.
 """
 
 from __future__ import annotations
@@ -22,21 +27,23 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from edge_agent.capture.journaling import start_recorders
 from edge_agent.core.config import AgentSettings
 from edge_agent.core.journal import Journal
 from edge_agent.core.live_status import RuntimeStatus
 from edge_agent.core.spool import Spool
+from edge_agent.dock.batching import ready_batch
 from edge_agent.dock.scan import ScanResult, SourceFile
-from edge_agent.dock.volume import DockedVolume, prepare_volume
+from edge_agent.dock.volume import DockedVolume, dock_volume, report_skips
 from edge_agent.dock.watcher import DockWatcher
 from edge_agent.offload.offloader import Offloader, SpoolFull, VolumeGone
+from edge_agent.upload.loop import UploadService
+from firmware_profiles import load_profiles
 
 log = logging.getLogger(__name__)
 
 
 def load_agent_profiles(profile_dirs) -> list:
-    from firmware_profiles import load_profiles
-
     return load_profiles(list(profile_dirs))
 
 
@@ -85,10 +92,8 @@ class Agent:
         )
         self._worker = threading.Thread(target=self._work, name="offload-worker", daemon=True)
         self.recorders: list = []
-        self.upload = None
+        self.upload: UploadService | None = None
         if settings.server_url and settings.device_token_file:
-            from edge_agent.upload.loop import UploadService
-
             self.upload = UploadService(
                 settings,
                 self.journal,
@@ -109,8 +114,6 @@ class Agent:
                 report.unclaimed[:5],
             )
         if self.settings.uvc_devices:
-            from edge_agent.capture.journaling import start_recorders
-
             self.recorders = start_recorders(
                 self.settings, self.journal, self.status, self.spool, self.profiles, self.stop_event
             )
@@ -151,25 +154,10 @@ class Agent:
         self._prepare(root)
 
     def _prepare(self, root: Path) -> DockedVolume | None:
-        volume = prepare_volume(root, self.profiles, now=self._now)
+        volume = dock_volume(root, self.profiles, status=self.status, now=self._now)
         if volume is None:
-            self.status.volume(
-                root,
-                state="unrecognised",
-                note="no firmware profile matches this volume; nothing is copied from it",
-            )
             return None
         self.volumes[root] = volume
-        self.status.volume(
-            root,
-            state="docked",
-            profile=volume.profile.name,
-            device_serial=volume.device_serial,
-            label=volume.label,
-            clock_offset_seconds=volume.clock_offset_seconds,
-            warnings=volume.warnings,
-            note=None,
-        )
         if self.upload is not None:  # clips receipted while this camera was away are released now
             self.upload.releaser.on_docked(volume)
         return volume
@@ -185,34 +173,17 @@ class Agent:
         self, root: Path, ready: list[SourceFile], waiting: list[SourceFile], result: ScanResult
     ) -> None:
         volume = self.volumes.get(root) or self._prepare(root)
-        self.status.skipped(root, result.skipped)
-        for s in result.skipped:
-            if (root, s.relpath, s.reason) not in self._reported_skips:
-                self._reported_skips.add((root, s.relpath, s.reason))
-                self._event("skipped", s.reason, f"{root}/{s.relpath}")
+        report_skips(
+            root, result.skipped, status=self.status, record_event=self._event, reported=self._reported_skips
+        )
         if volume is None:
             return
-        quiet = {f.posix for f in ready}
-        present = {f.posix for f in result.files}
-        # A clip goes with its sidecars: it waits until every sidecar present is quiet too.
-        clips = [
-            f
-            for f in ready
-            if volume.profile.is_clip(f.posix)
-            and all(p in quiet for p in volume.profile.sidecars_for(f.posix) if p in present)
-        ]
-        clip_paths = {f.posix for f in clips}
-        batch = clips + [f for f in ready if not volume.profile.is_clip(f.posix)]
+        batch = ready_batch(volume.profile, ready, result.files)
         self.status.volume(
-            root,
-            files=len(result.files),
-            clips_ready=len(clips),
-            clips_waiting=sum(
-                volume.profile.is_clip(f.posix) and f.posix not in clip_paths for f in result.files
-            ),
+            root, files=len(result.files), clips_ready=batch.clips_ready, clips_waiting=batch.clips_waiting
         )
         with self._lock:
-            self._pending[root] = batch
+            self._pending[root] = batch.files
         self._work_ready.set()
 
     # -- offload worker --------------------------------------------------------------------------
@@ -230,18 +201,19 @@ class Agent:
                 if volume is None:
                     continue
                 try:
-                    self.offloader.offload(volume, files)
+                    batch = self.offloader.offload_batch(volume, self.offloader.plan(volume, files))
+                    if isinstance(batch.error, SpoolFull):
+                        log.warning("%s", batch.error)
+                        break  # the batch stays pending; retried after rescan_seconds
+                    if isinstance(batch.error, VolumeGone):
+                        log.warning("volume %s went away mid-copy: %s", root, batch.error)
+                        with self._lock:
+                            self._pending.pop(root, None)
+                        continue
                     self.status.pause(None)
                     with self._lock:
                         if self._pending.get(root) is files:
                             del self._pending[root]
-                except SpoolFull as exc:
-                    log.warning("%s", exc)
-                    break  # the batch stays pending; retried after rescan_seconds
-                except VolumeGone as exc:
-                    log.warning("volume %s went away mid-copy: %s", root, exc)
-                    with self._lock:
-                        self._pending.pop(root, None)
                 except sqlite3.OperationalError as exc:  # the journal cannot commit (e.g. its disk is full)
                     log.error("journal cannot be written, offload paused: %s", exc)
                     self.status.pause(

@@ -13,8 +13,13 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from edge_agent.capture.factory import make_recorder, spec_for_device
+from edge_agent.capture.recorder import UvcRecorder
+from edge_agent.capture.recovery import recover_partial_segments
+from edge_agent.capture.segment import Segment
 from edge_agent.core.config import AgentSettings, UvcDevice
 from edge_agent.core.journal import Journal
 from edge_agent.core.live_status import RuntimeStatus
@@ -69,8 +74,6 @@ def journal_segment(
 
 def recover_device(journal: Journal, spool: Spool, device: UvcDevice, out_dir: Path) -> list[int]:
     """Journal what a crash left: open segments (kept as partial) and closed ones never journaled."""
-    from edge_agent.capture.recorder import recover_partial_segments
-
     ids = []
     out_dir.mkdir(parents=True, exist_ok=True)
     for seg in recover_partial_segments(out_dir):
@@ -113,53 +116,27 @@ def recover_device(journal: Journal, spool: Spool, device: UvcDevice, out_dir: P
     return ids
 
 
-def source_for(device: UvcDevice, profiles) -> tuple[str, str, dict, float, dict]:
-    """(source, input_format, options, segment_seconds, encoder kwargs) for a configured device."""
-    from edge_agent.capture.recorder import test_source
-
-    capture = None
-    if device.profile:
-        from firmware_profiles import get_profile
-
-        capture = get_profile(device.profile, profiles).capture
-    elif device.source != "test" and profiles:
-        from firmware_profiles import match_v4l2, v4l2_info
-
-        matched = match_v4l2(v4l2_info(device.source), profiles)  # by USB ids or card name
-        capture = matched.capture if matched else None
-    seconds = device.segment_seconds or (capture.segment_seconds if capture else 60.0)
-    if device.source == "test":
-        src, fmt, opts = test_source(realtime=True)
-        return src, fmt, opts, seconds, {}
-    if capture is None:
-        return device.source, "v4l2", {}, seconds, {}
-    opts = {"video_size": capture.video_size, "framerate": str(capture.framerate), **capture.options}
-    return (
-        device.source,
-        capture.input_format,
-        opts,
-        seconds,
-        {"codec": capture.codec, "bitrate": capture.bitrate},
-    )
-
-
-def start_recorders(
-    settings: AgentSettings,
+def start_journaled(
+    device: UvcDevice,
+    *,
     journal: Journal,
-    status: RuntimeStatus,
     spool: Spool,
-    profiles,
+    profiles: Sequence,
     stop: threading.Event,
-) -> list:
-    from edge_agent.capture.recorder import UvcRecorder
+    thumbnails: bool = True,
+    max_seconds: float | None = None,
+    on_journaled: Callable[[Segment, int], None] | None = None,
+) -> tuple[UvcRecorder, list[int]]:
+    """Recover the device's folder, then start recording it into the spool, each segment journaled.
 
-    recorders = []
-    for device in settings.uvc_devices:
-        out_dir = spool.root / "uvc" / device.name
-        recover_device(journal, spool, device, out_dir)
-        source, fmt, options, seconds, encoder = source_for(device, profiles)
+    Returns the running recorder and the list of journaled clip ids (the recovered
+    ones first; each closed segment is appended as it is journaled)."""
+    out_dir = spool.root / "uvc" / device.name
+    journaled = recover_device(journal, spool, device, out_dir)
+    lock = threading.Lock()
 
-        def on_segment(seg, device=device) -> None:
+    def on_segment(seg: Segment) -> None:
+        with lock:
             clip_id = journal_segment(
                 journal,
                 spool,
@@ -173,8 +150,37 @@ def start_recorders(
                     "started_at": seg.started_at.isoformat(),
                     "ended_at": seg.ended_at.isoformat(),
                 },
-                thumbnails=settings.thumbnails,
+                thumbnails=thumbnails,
             )
+            journaled.append(clip_id)
+        if on_journaled:
+            on_journaled(seg, clip_id)
+
+    recorder = make_recorder(
+        spec_for_device(device, profiles),
+        out_dir=out_dir,
+        name_prefix=device.name,
+        on_segment=on_segment,
+        stop=stop,
+        max_seconds=max_seconds,
+    )
+    recorder.start()
+    return recorder, journaled
+
+
+def start_recorders(
+    settings: AgentSettings,
+    journal: Journal,
+    status: RuntimeStatus,
+    spool: Spool,
+    profiles: Sequence,
+    stop: threading.Event,
+) -> list[UvcRecorder]:
+    """The service's recorders: one per configured device, its progress in the live status."""
+    recorders = []
+    for device in settings.uvc_devices:
+
+        def show(seg: Segment, clip_id: int, device: UvcDevice = device) -> None:
             status.uvc[device.name] = {
                 "last_segment": str(seg.path),
                 "clip_id": clip_id,
@@ -182,19 +188,16 @@ def start_recorders(
                 "reason": seg.reason,
             }
 
-        rec = UvcRecorder(
-            source=source,
-            input_format=fmt,
-            options=options,
-            out_dir=out_dir,
-            segment_seconds=seconds,
-            on_segment=on_segment,
-            name_prefix=device.name,
+        recorder, _ = start_journaled(
+            device,
+            journal=journal,
+            spool=spool,
+            profiles=profiles,
             stop=stop,
+            thumbnails=settings.thumbnails,
             max_seconds=device.max_seconds,
-            **encoder,
+            on_journaled=show,
         )
-        rec.start()
-        status.uvc[device.name] = {"source": device.source, "out_dir": str(out_dir)}
-        recorders.append(rec)
+        status.uvc[device.name] = {"source": device.source, "out_dir": str(recorder.out_dir)}
+        recorders.append(recorder)
     return recorders

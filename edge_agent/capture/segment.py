@@ -46,6 +46,19 @@ class Segment:
     frames: int
     reason: str
 
+    def as_dict(self) -> dict:
+        """The JSON-ready summary printed by `evidence-agent uvc record|recover`."""
+        return {
+            "path": str(self.path),
+            "sha256": self.digest.sha256,
+            "size": self.digest.size,
+            "partial": self.partial,
+            "frames": self.frames,
+            "reason": self.reason,
+            "started_at": self.started_at.isoformat(),
+            "ended_at": self.ended_at.isoformat(),
+        }
+
 
 @dataclass(frozen=True)
 class EncodeSettings:

@@ -13,7 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+
+from edge_agent.core.live_status import RuntimeStatus
+from edge_agent.core.profile import ReleaseAction, VolumeProfile
+from edge_agent.dock.scan import Skipped
+from firmware_profiles import match_volume, read_clip_metadata, read_volume_info, volume_label, volume_usb_ids
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".ts", ".mts", ".3gp"}
 
@@ -24,6 +28,9 @@ class AnyVideoProfile:
     name = "any-video"
     kind = "mass_storage"
     description = "Every file with a video extension; no sidecars, no metadata (manual offload only)."
+    release: ReleaseAction = "keep"  # nothing proves what such a folder is: its files stay
+    release_move_to: str | None = None
+    release_full_rehash = False
 
     def is_clip(self, relpath: PurePosixPath) -> bool:
         return relpath.suffix.lower() in VIDEO_SUFFIXES
@@ -35,7 +42,7 @@ class AnyVideoProfile:
 @dataclass
 class DockedVolume:
     root: Path
-    profile: Any  # firmware_profiles.Profile or AnyVideoProfile
+    profile: VolumeProfile  # firmware_profiles.Profile or AnyVideoProfile
     device_serial: str | None
     label: str | None = None
     clock_offset_seconds: float | None = None
@@ -51,8 +58,6 @@ class DockedVolume:
         """The profile's metadata for a clip as JSON-ready data; a bad sidecar gives warnings only."""
         if isinstance(self.profile, AnyVideoProfile):
             return {"warnings": [], "sidecars": []}
-        from firmware_profiles import read_clip_metadata
-
         try:
             meta = read_clip_metadata(self.profile, self.root, relpath)
         except Exception as exc:  # a broken sidecar never stops evidence from being offloaded
@@ -75,11 +80,9 @@ def prepare_volume(
     *,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     force_any: bool = False,
-    profile=None,
+    profile: VolumeProfile | None = None,
 ) -> DockedVolume | None:
     """Match `root` to a profile (or use `profile`) and read its serial and clock; None if nothing matches."""
-    from firmware_profiles import match_volume, read_volume_info, volume_label, volume_usb_ids
-
     root = Path(root)
     label, usb_ids = volume_label(root), volume_usb_ids(root)  # None for a plain folder
     if profile is None and profiles:
@@ -106,3 +109,50 @@ def prepare_volume(
         docked_at=docked,
         warnings=warnings,
     )
+
+
+def dock_volume(
+    root: Path,
+    profiles: Sequence,
+    *,
+    status: RuntimeStatus,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    force_any: bool = False,
+    profile: VolumeProfile | None = None,
+) -> DockedVolume | None:
+    """`prepare_volume`, shown in the live status: the step the service and a manual offload share."""
+    volume = prepare_volume(root, profiles, now=now, force_any=force_any, profile=profile)
+    if volume is None:
+        status.volume(
+            root,
+            state="unrecognised",
+            note="no firmware profile matches this volume; nothing is copied from it",
+        )
+        return None
+    status.volume(
+        root,
+        state="docked",
+        profile=volume.profile.name,
+        device_serial=volume.device_serial,
+        label=volume.label,
+        clock_offset_seconds=volume.clock_offset_seconds,
+        warnings=volume.warnings,
+        note=None,
+    )
+    return volume
+
+
+def report_skips(
+    root: Path,
+    skipped: Sequence[Skipped],
+    *,
+    status: RuntimeStatus,
+    record_event: Callable[[str, str, str], None],
+    reported: set[tuple[Path, str, str]],
+) -> None:
+    """Show what the scan skipped, and journal each skip once (`reported` remembers which were)."""
+    status.skipped(root, skipped)
+    for s in skipped:
+        if (root, s.relpath, s.reason) not in reported:
+            reported.add((root, s.relpath, s.reason))
+            record_event("skipped", s.reason, f"{root}/{s.relpath}")

@@ -61,6 +61,14 @@ class ClipOutcome:
     size: int = 0
 
 
+@dataclass
+class Batch:
+    """What one batch of a volume's clips came to: the clips offloaded, and why it stopped early."""
+
+    outcomes: list[ClipOutcome]
+    error: SpoolFull | VolumeGone | None = None  # None: every clip of the batch was handled
+
+
 def _is_enospc(exc: BaseException) -> bool:
     while exc is not None:
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -123,13 +131,33 @@ class Offloader:
         progress: Callable[[SourceFile, int], None] | None = None,
     ) -> list[ClipOutcome]:
         """Offload every pending clip of `files`; stops early (raising) on a full spool or a gone volume."""
-        outcomes = []
-        for clip_id, f, sidecars in self.plan(volume, files):
-            outcome = self.offload_clip(volume, clip_id, f, sidecars, progress=progress)
+        batch = self.offload_batch(volume, self.plan(volume, files), on_clip=on_clip, progress=progress)
+        if batch.error is not None:
+            raise batch.error
+        return batch.outcomes
+
+    def offload_batch(
+        self,
+        volume: DockedVolume,
+        todo: list[tuple[int, SourceFile, list]],
+        *,
+        on_clip: Callable[[ClipOutcome], None] | None = None,
+        progress: Callable[[SourceFile, int], None] | None = None,
+    ) -> Batch:
+        """Offload the planned clips one by one; a full spool or a gone volume ends the batch early.
+
+        The service's worker and a manual offload both run this: how the batch ended
+        (and why) is in the result, for each to report in its own way."""
+        outcomes: list[ClipOutcome] = []
+        for clip_id, f, sidecars in todo:
+            try:
+                outcome = self.offload_clip(volume, clip_id, f, sidecars, progress=progress)
+            except (SpoolFull, VolumeGone) as exc:
+                return Batch(outcomes, exc)
             outcomes.append(outcome)
             if on_clip:
                 on_clip(outcome)
-        return outcomes
+        return Batch(outcomes)
 
     def _check_space(self, need: int, what: str) -> None:
         free = self.spool.free_bytes()

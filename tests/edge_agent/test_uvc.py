@@ -22,10 +22,11 @@ from pathlib import Path
 
 import av
 import pytest
+from typer.testing import CliRunner
 
-from edge_agent import uvc_cli
 from edge_agent.capture.recorder import UvcRecorder, open_input, recover_partial_segments, test_source
 from edge_agent.capture.segment import RECORDING_SUFFIX, finalize, parse_started_at, segment_name
+from edge_agent.cli import app
 from hashing import HashingWriter, hash_file
 
 REPO = Path(__file__).resolve().parents[2]
@@ -200,7 +201,8 @@ def test_sigkill_mid_segment_leaves_a_recoverable_hashed_partial_segment(tmp_pat
     command = [
         sys.executable,
         "-m",
-        "edge_agent.uvc_cli",
+        "edge_agent.cli",
+        "uvc",
         "record",
         "--out",
         str(tmp_path),
@@ -252,12 +254,13 @@ def test_sigkill_mid_segment_leaves_a_recoverable_hashed_partial_segment(tmp_pat
     assert recover_partial_segments(tmp_path) == []
 
 
-def test_recovery_keeps_a_file_that_does_not_decode(tmp_path, capsys):
+def test_recovery_keeps_a_file_that_does_not_decode(tmp_path):
     junk = tmp_path / ("car7-20260101T000000.000Z.mp4" + RECORDING_SUFFIX)
     junk.write_bytes(b"\x00\x00\x00\x1cftypiso5" + b"\x17" * 500)
 
-    assert uvc_cli.main(["recover", str(tmp_path)]) == 0
-    [line] = capsys.readouterr().out.splitlines()
+    result = CliRunner().invoke(app, ["uvc", "recover", str(tmp_path)])
+    assert result.exit_code == 0
+    [line] = result.stdout.splitlines()
     segment = json.loads(line)
     assert segment["frames"] == 0 and segment["partial"] and "no decodable frames" in segment["reason"]
     assert segment["path"] == str(tmp_path / "car7-20260101T000000.000Z.mp4") and not junk.exists()
