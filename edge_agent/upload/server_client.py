@@ -1,4 +1,9 @@
-"""The agent's side of the ingest server's HTTP API (the contract in docs/api.md).
+"""The agent's side of the ingest server's HTTP API.
+
+The contract is the server's own OpenAPI document (`GET /openapi.json` on a
+running server) and docs/ingest_server.md, sections "HTTP API" and "Upload
+contract (with the agent's uploader)"; tests/e2e/test_upload_contract.py holds
+the agent to it against a real server.
 
 Only the device token leaves the car. Part bytes go straight to the store
 through the presigned URLs the server hands out, each bound to its SHA-256.
