@@ -20,6 +20,7 @@ from edge_agent.core.journal import Journal
 from edge_agent.core.live_status import RuntimeStatus
 from edge_agent.dock.volume import prepare_volume
 from edge_agent.upload.loop import UploadService
+from firmware_profiles import get_profile, load_profiles
 
 ROUNDS = 3  # a clip still failing after three rounds of retries waits for the service
 
@@ -31,8 +32,6 @@ def manual_upload(
     profile_name: str | None = None,
     progress_factory: Callable | None = None,
 ) -> dict:
-    from firmware_profiles import get_profile, load_profiles
-
     profiles = load_profiles(list(settings.profile_dirs))
     forced = get_profile(profile_name, profiles) if profile_name else None
     volume = prepare_volume(path, profiles, force_any=True, profile=forced)

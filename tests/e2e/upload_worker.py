@@ -11,10 +11,10 @@ import threading
 from pathlib import Path
 from types import SimpleNamespace
 
-from edge_agent.upload.bandwidth import TokenBucket
 from edge_agent.core.journal import Journal
 from edge_agent.core.receipts import pinned_key
 from edge_agent.release.camera_copy import release
+from edge_agent.upload.bandwidth import TokenBucket
 from edge_agent.upload.server_client import ServerClient
 from edge_agent.upload.uploader import Uploader
 

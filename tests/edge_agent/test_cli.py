@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from edge_agent.core.config import load_settings
-from tests.edge_agent.conftest import fingerprint, run_cli, sha256sum
+from tests.support.agent import fingerprint, run_cli, sha256sum
 
 
 def test_simulate_then_offload_json_then_status(tmp_path):

@@ -28,8 +28,8 @@ from edge_agent.capture.recorder import UvcRecorder, open_input, recover_partial
 from edge_agent.capture.segment import RECORDING_SUFFIX, finalize, parse_started_at, segment_name
 from edge_agent.cli import app
 from hashing import HashingWriter, hash_file
+from tests.support.agent import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 FAST = {"preset": "ultrafast", "bitrate": 400_000}
 
 

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from edge_agent.core.journal import Journal
-from edge_agent.offload.offloader import Offloader, SpoolFull, VolumeGone
 from edge_agent.core.live_status import RuntimeStatus
-from edge_agent.dock.scan import scan_volume, source_key
 from edge_agent.core.spool import Spool
-from edge_agent.status_report import build_status, render
+from edge_agent.dock.scan import scan_volume, source_key
 from edge_agent.dock.volume import AnyVideoProfile, DockedVolume
-from tests.edge_agent.conftest import fingerprint, sha256sum
+from edge_agent.offload.offloader import Offloader, SpoolFull, VolumeGone
+from edge_agent.status_report import build_status, render
+from tests.support.agent import fingerprint, sha256sum
 
 
 def _setup(tmp_path: Path, **kw):

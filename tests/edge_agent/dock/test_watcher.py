@@ -6,16 +6,9 @@ import os
 import shutil
 from pathlib import Path
 
-from edge_agent.dock.watcher import DockWatcher, find_volumes, read_mount_points
 from edge_agent.dock.scan import QuietTracker, scan_volume
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from edge_agent.dock.watcher import DockWatcher, find_volumes, read_mount_points
+from tests.support.clocks import FakeClock
 
 
 def test_mount_table_and_plain_folders_both_count_as_docked(tmp_path):
@@ -37,7 +30,7 @@ def test_mount_table_and_plain_folders_both_count_as_docked(tmp_path):
 def test_watcher_attaches_scans_waits_for_quiet_and_detaches(tmp_path):
     media = tmp_path / "media"
     media.mkdir()
-    clock = Clock()
+    clock = FakeClock()
     events = []
     watcher = DockWatcher(
         [media],
@@ -92,7 +85,7 @@ def test_watcher_attaches_scans_waits_for_quiet_and_detaches(tmp_path):
 
 
 def test_quiet_tracker_restarts_the_wait_on_any_change(tmp_path):
-    clock = Clock()
+    clock = FakeClock()
     f = tmp_path / "v" / "a.mp4"
     f.parent.mkdir()
     f.write_bytes(b"1")

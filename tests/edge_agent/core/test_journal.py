@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 
+from edge_agent.core.clip_state import ClipState
 from edge_agent.core.journal import Journal, JournalError
 
 
@@ -89,3 +90,20 @@ def test_events_are_kept_newest_first(tmp_path):
         journal.record_event("spool_full", "spool full: paused")
         assert [e["kind"] for e in journal.events()] == ["spool_full", "skipped"]
         assert journal.events(kinds=["skipped"])[0]["path"] == "DCIM/pipe.MP4"
+
+
+def test_states_are_stored_as_the_same_strings_and_read_back_as_clip_state(tmp_path):
+    path = tmp_path / "j.sqlite"
+    with Journal(path) as journal:
+        cid = _discover(journal)
+        journal.transition(cid, ClipState.DISCOVERED, ClipState.QUARANTINED, quarantine_reason="unreadable")
+    raw = sqlite3.connect(path)
+    assert raw.execute("SELECT state, typeof(state) FROM clips").fetchone() == ("QUARANTINED", "text")
+    # A row as an agent before the enum wrote it: a bare string.
+    raw.execute("UPDATE clips SET state = 'DISCOVERED', quarantine_reason = NULL")
+    raw.commit()
+    raw.close()
+    with Journal(path) as journal:
+        row = journal.get(cid)
+        assert row.state is ClipState.DISCOVERED and row.state == "DISCOVERED"
+        assert journal.counts()["DISCOVERED"] == 1

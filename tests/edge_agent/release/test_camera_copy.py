@@ -18,7 +18,7 @@ SERIAL = "CAM-7"
 
 
 def profile(action="delete", full=False, move_to=None):
-    return SimpleNamespace(release=action, release_full_rehash=full, release_move_to=move_to)
+    return SimpleNamespace(name="test", release=action, release_full_rehash=full, release_move_to=move_to)
 
 
 @pytest.fixture
@@ -166,3 +166,30 @@ def test_receipt_naming_other_bytes_is_refused(tmp_path, receipted):
 def test_a_clip_without_a_receipt_is_never_released(receipted):
     row = receipted.journal.get(1)
     assert "not RECEIPTED" in refused(receipted, row)
+
+
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    [
+        (
+            SimpleNamespace(name="typo", relase="delete", release_full_rehash=False, release_move_to=None),
+            AttributeError,
+        ),
+        (profile("dlete"), ValueError),
+    ],
+    ids=["attribute-typo", "action-typo"],
+)
+def test_a_profile_typo_fails_loudly_and_touches_nothing(receipted, bad, error):
+    # Reading the release action with a default once turned these into a silent "keep" and RELEASED.
+    row = receipted.to_receipted()
+    with pytest.raises(error):
+        release(
+            receipted.journal,
+            row,
+            volume_root=receipted.camera,
+            serial_key=SERIAL,
+            key=receipted.key,
+            profile=bad,
+        )
+    assert receipted.clip.exists()
+    assert receipted.journal.get(row.id).state == "RECEIPTED"

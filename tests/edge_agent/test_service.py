@@ -8,10 +8,11 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from edge_agent.service import Agent
 from edge_agent.core.config import AgentSettings
+from edge_agent.service import Agent
 from edge_agent.status_report import build_status, render
-from tests.edge_agent.conftest import fingerprint, sha256sum, simulate, wait_for
+from tests.support.agent import fingerprint, sha256sum, simulate
+from tests.support.polling import wait_for
 
 
 @pytest.fixture

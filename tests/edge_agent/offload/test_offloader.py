@@ -9,13 +9,13 @@ from pathlib import Path
 import cv2
 
 from edge_agent.core.journal import Journal
-from edge_agent.offload.offloader import Offloader
-from edge_agent.dock.scan import scan_volume
 from edge_agent.core.spool import Spool
-from edge_agent.status_report import build_status, render
+from edge_agent.dock.scan import scan_volume
 from edge_agent.dock.volume import prepare_volume
+from edge_agent.offload.offloader import Offloader
+from edge_agent.status_report import build_status, render
 from hashing import manifest as manifest_mod
-from tests.edge_agent.conftest import fingerprint, sha256sum, simulate
+from tests.support.agent import fingerprint, sha256sum, simulate
 
 
 def _offload(tmp_path, profiles, vol_root: Path, **kw):

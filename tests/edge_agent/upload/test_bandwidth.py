@@ -9,22 +9,12 @@ import pytest
 
 from edge_agent.upload.bandwidth import TokenBucket
 from edge_agent.upload.server_client import ServerClient
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
+from tests.support.clocks import FakeClock
 
 
 @pytest.mark.parametrize("rate", [250_000, 2_000_000, 12_500_000])
 def test_average_rate_within_ten_percent(rate):
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     bucket = TokenBucket(rate, clock=clock, sleep=clock.sleep)
     rng = random.Random(rate)
     sent, start = 0, clock.now
@@ -38,7 +28,7 @@ def test_average_rate_within_ten_percent(rate):
 
 
 def test_part_upload_is_paced_by_the_bucket():
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     rate = 1_000_000
     bucket = TokenBucket(rate, clock=clock, sleep=clock.sleep)
     received = []

@@ -10,12 +10,13 @@ from pathlib import Path
 import av
 import pytest
 
-from edge_agent.service import Agent
 from edge_agent.capture.journaling import recover_device
 from edge_agent.core.config import AgentSettings, UvcDevice
 from edge_agent.core.journal import Journal
 from edge_agent.core.spool import Spool
-from tests.edge_agent.conftest import REPO, agent_env, sha256sum, wait_for
+from edge_agent.service import Agent
+from tests.support.agent import REPO, agent_env, sha256sum
+from tests.support.polling import wait_for
 
 
 def _frames(path: Path) -> int:
