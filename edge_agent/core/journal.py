@@ -127,7 +127,7 @@ class Journal:
             got = db.execute("SELECT id FROM clips WHERE source_key = ?", (fields["source_key"],))
             return got.fetchone()[0]
 
-    def transition(self, clip_id: int, from_state: str, to_state: str, **fields) -> None:
+    def transition(self, clip_id: int, from_state: ClipState, to_state: ClipState, **fields) -> None:
         """Move a clip from `from_state` to `to_state`, setting `fields`, in one transaction."""
         if (from_state, to_state) not in ALLOWED and from_state != to_state:
             raise JournalError(f"transition {from_state} -> {to_state} is not allowed")

@@ -144,7 +144,7 @@ def dock_volume(
 
 def report_skips(
     root: Path,
-    skipped: Sequence[Skipped],
+    skipped: list[Skipped],
     *,
     status: RuntimeStatus,
     record_event: Callable[[str, str, str], None],

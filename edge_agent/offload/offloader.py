@@ -53,7 +53,7 @@ class VolumeGone(Exception):
 class ClipOutcome:
     clip_id: int
     relpath: str
-    state: str
+    state: ClipState
     sha256: str | None = None
     flags: list[str] = field(default_factory=list)
     error: str | None = None
