@@ -111,7 +111,7 @@ class AgentSettings(BaseSettings):
         default_factory=list, title="UVC devices", description="Dashcams recorded continuously by `run`."
     )
     vehicle_id: str | None = Field(None, title="Vehicle id", description="Sent with each clip's metadata.")
-    # Used by the uploader (edge_agent/uploader.py), not by offload:
+    # Used by the uploader (edge_agent/upload/), not by offload:
     server_url: str | None = Field(None, title="Server URL", description="Ingest server base URL (uploader).")
     device_token_file: Path | None = Field(
         None,

@@ -213,7 +213,7 @@ class Journal:
             problems = [r[0] for r in self._db.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"]
         for row in self.clips(*HELD_STATES):
             if row.spool_removed_at:
-                continue  # pruned after its receipt and the grace period (upload_service.clean_spool)
+                continue  # pruned after its receipt and the grace period (release/spool_cleanup.py)
             if row.spool_path is None or not Path(row.spool_path).is_file():
                 problems.append(f"clip {row.id} is {row.state} but spool file {row.spool_path} is missing")
             elif Path(row.spool_path).stat().st_size != row.manifest["size"]:
