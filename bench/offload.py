@@ -1,6 +1,6 @@
 """Offload benchmark: 10 clips of 200 MB from a folder into the spool (issue 3).
 
-Ours: `edge_agent.manual.manual_offload` (what `evidence-agent offload` runs):
+Ours: `edge_agent.manual.offload.manual_offload` (what `evidence-agent offload` runs):
 copy + whole-file SHA-256 + part digests + fsync of file and directory, a PyAV
 probe, the journal commits. Anchor, alternated with ours in the same run:
 `cp -r` of the folder followed by `openssl dgst -sha256` over the copied files
@@ -27,7 +27,7 @@ ROUNDS = 3
 
 
 def _ours(src, spool) -> None:
-    from edge_agent.manual import manual_offload
+    from edge_agent.manual.offload import manual_offload
 
     summary, code = manual_offload(src, spool, min_free_bytes=0)
     if code != 0 or len(summary["clips"]) != CLIPS:
@@ -71,11 +71,11 @@ def run(report) -> None:
             "information",
         )
         rss = peak_rss_mb(
-            f"from edge_agent.manual import manual_offload; "
+            f"from edge_agent.manual.offload import manual_offload; "
             f"manual_offload(__import__('pathlib').Path({str(src)!r}), "
             f"__import__('pathlib').Path({str(spool)!r}), min_free_bytes=0)"
         )
-        base_rss = peak_rss_mb("import edge_agent.manual, av, cv2, firmware_profiles")
+        base_rss = peak_rss_mb("import edge_agent.manual.offload, av, cv2, firmware_profiles")
         report(
             "peak RSS of an offload process (10 x 200 MB)",
             f"{rss:.0f} MB ({base_rss:.0f} MB is imports: PyAV, OpenCV, numpy)",

@@ -27,10 +27,10 @@ ROUNDS = 3
 
 
 def _car(root: Path, server: ServerProcess, src: Path):
-    from edge_agent.journal import Journal
-    from edge_agent.receipts import pinned_key
-    from edge_agent.server_client import ServerClient
-    from edge_agent.uploader import Uploader
+    from edge_agent.core.journal import Journal
+    from edge_agent.core.receipts import pinned_key
+    from edge_agent.upload.server_client import ServerClient
+    from edge_agent.upload.uploader import Uploader
     from hashing import Manifest, copy_and_hash
 
     spool = root / "spool"
@@ -123,7 +123,7 @@ def upload_1gib(report, base: Path) -> None:
 
 
 def dock_to_receipt(report, base: Path) -> None:
-    from edge_agent.agent import Agent
+    from edge_agent.service import Agent
 
     camera = base / "staging" / "CAM"
     clips = camera / "DCIM" / "100MEDIA"

@@ -166,7 +166,7 @@ class ServerProcess:
     def agent_settings(self, root: Path, *, dock: Path, **overrides):
         """Settings of an agent that docks under `dock`, spools under `root/spool` and uploads to this
         server with its device token (written to a file, as on a car). Short waits, for tests."""
-        from edge_agent.config import load_settings
+        from edge_agent.core.config import load_settings
 
         token = root / "device-token"
         token.write_text(self.device_token + "\n")

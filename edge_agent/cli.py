@@ -1,10 +1,12 @@
-"""`evidence-agent`: the agent service, a manual offload, the status, and the camera simulator.
+"""`evidence-agent`, the agent's one command line: service, manual offload, status, simulator, UVC.
 
     evidence-agent run [--config FILE]                  the service (dock watcher, offload, UVC)
     evidence-agent offload PATH --spool DIR [--json]    offload one folder now, with progress bars
     evidence-agent status [--spool DIR] [--json]        what the agent is doing and what went wrong
     evidence-agent simulate-camera --profile NAME --out DIR --clips N --seconds S ...
     evidence-agent record-uvc --spool DIR --name NAME [--source test|/dev/videoN] --seconds S
+    evidence-agent uvc record --out DIR (--test-source | --source /dev/videoN) ...   segments only
+    evidence-agent uvc recover DIR                      keep the segments a crash left open
 
 Exit codes of `offload`: 0 every clip is in the spool, 1 some clip is not (see its
 error), 3 paused because the spool is full, 4 the volume went away mid-copy.
@@ -23,7 +25,19 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from edge_agent.config import AgentSettings, UvcDevice, load_settings
+from edge_agent.capture.factory import RecorderSpec, make_recorder
+from edge_agent.capture.recorder import test_source
+from edge_agent.capture.recovery import recover_partial_segments
+from edge_agent.capture.segment import Segment
+from edge_agent.core.clip_state import ClipState
+from edge_agent.core.config import AgentSettings, UvcDevice, load_settings
+from edge_agent.manual.offload import manual_offload
+from edge_agent.manual.record import record
+from edge_agent.manual.upload import manual_upload
+from edge_agent.service import Agent
+from edge_agent.simulator import simulate
+from edge_agent.status_report import build_status, render
+from firmware_profiles import ProfileError
 
 app = typer.Typer(
     add_completion=False,
@@ -48,8 +62,6 @@ def run(
     root: list[Path] | None = typer.Option(None, help="Override the mount roots (repeatable)."),
 ) -> None:
     """Run the agent service until SIGTERM or SIGINT."""
-    from edge_agent.agent import Agent
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings(config, spool_dir=spool, mount_roots=root or None)
     agent = Agent(settings)
@@ -75,8 +87,6 @@ def offload(
 ) -> None:
     """Offload every clip of PATH into the spool now, hashing each at its first read (and upload them
     when the config names a server)."""
-    from edge_agent.manual import manual_offload
-
     if not path.is_dir():
         err.print(f"[red]{path} is not a folder[/red]")
         raise typer.Exit(2)
@@ -91,8 +101,6 @@ def offload(
     )
     settings = _settings(config, spool_dir=spool) if config else None
     if upload and code in (0, 1) and settings and settings.server_url and settings.device_token_file:
-        from edge_agent.manual_upload import manual_upload
-
         summary["upload"] = manual_upload(
             path, settings, profile_name=profile, progress_factory=None if as_json else _bars
         )
@@ -105,7 +113,7 @@ def offload(
             flags = f" [{', '.join(c['flags'])}]" if c["flags"] else ""
             err.print(
                 f"{c['state']:<11} {c['sha256'] or '-':<64} {c['path']!r}{flags}"
-                + (f"  ({c['error']})" if c["error"] and c["state"] == "DISCOVERED" else "")
+                + (f"  ({c['error']})" if c["error"] and c["state"] == ClipState.DISCOVERED else "")
             )
         for s in summary["skipped"]:
             err.print(f"skipped     {s['relpath']!r}: {s['reason']}")
@@ -139,8 +147,6 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Docked volumes, clips per state, bytes per second, errors and quarantined clips."""
-    from edge_agent.status import build_status, render
-
     spool_dir = spool or _settings(config).spool_dir
     result = build_status(spool_dir)
     print(json.dumps(result, indent=1) if as_json else render(result))
@@ -164,8 +170,6 @@ def simulate_camera_cmd(
     profile_dir: list[Path] | None = typer.Option(None),
 ) -> None:
     """Write a simulated camera volume in a profile's layout (real H.264 clips, sidecars, clock)."""
-    from edge_agent.manual import simulate
-
     simulate(
         profile,
         out,
@@ -193,8 +197,6 @@ def record_uvc(
     seconds: float | None = typer.Option(None, help="Stop after this many seconds."),
 ) -> None:
     """Record a dashcam into the spool; each closed segment becomes a journaled clip."""
-    from edge_agent.manual import record
-
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -203,9 +205,86 @@ def record_uvc(
         print(json.dumps(line), flush=True)
 
 
-def main() -> None:
-    from firmware_profiles import ProfileError
+uvc_app = typer.Typer(
+    no_args_is_help=True,
+    help="UVC capture on its own, into a folder (no spool, no journal): for trying a dashcam by hand "
+    "and for the crash tests. `evidence-agent run` and `record-uvc` journal their segments.",
+)
+app.add_typer(uvc_app, name="uvc")
 
+
+def _print_segment(segment: Segment) -> None:
+    print(json.dumps(segment.as_dict()), flush=True)
+
+
+def _key_values(items: list[str]) -> dict[str, str]:
+    options = {}
+    for text in items:
+        key, sep, value = text.partition("=")
+        if not sep or not key:
+            err.print(f"[red]--option: expected KEY=VALUE, got {text!r}[/red]")
+            raise typer.Exit(2)
+        options[key] = value
+    return options
+
+
+@uvc_app.command("record")
+def uvc_record(
+    out: Path = typer.Option(..., help="Segment folder."),
+    source: str | None = typer.Option(None, help="Device path, e.g. /dev/video0."),
+    use_test_source: bool = typer.Option(False, "--test-source", help="FFmpeg lavfi test picture + tone."),
+    input_format: str = typer.Option("v4l2", "--format", help="FFmpeg input format."),
+    option: list[str] | None = typer.Option(
+        None, metavar="KEY=VALUE", help="Input option, e.g. video_size=1280x720 (repeatable)."
+    ),
+    segment_seconds: float = typer.Option(60.0, min=0.1),
+    prefix: str = typer.Option("dashcam", help="Segment file name prefix."),
+    seconds: float | None = typer.Option(None, help="Stop after this much media time."),
+    bitrate: int = 2_000_000,
+    preset: str = typer.Option("veryfast", help="libx264 preset."),
+    no_audio: bool = typer.Option(False, "--no-audio"),
+    realtime: bool = typer.Option(False, help="Pace the test source to the wall clock."),
+    size: str = typer.Option("320x240", help="Test source picture size."),
+    rate: int = typer.Option(15, help="Test source frame rate."),
+) -> None:
+    """Capture into hashed fragmented MP4 segments until SIGINT/SIGTERM, an unplug or --seconds;
+    one JSON line per closed segment."""
+    if use_test_source == (source is not None):
+        err.print("[red]give exactly one of --source and --test-source[/red]")
+        raise typer.Exit(2)
+    if use_test_source:
+        width, _, height = size.partition("x")
+        src, fmt, options = test_source(int(width), int(height), rate, audio=not no_audio, realtime=realtime)
+    else:
+        src, fmt, options = str(source), input_format, {}
+    options.update(_key_values(option or []))
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    spec = RecorderSpec(
+        src, fmt, options, segment_seconds, {"bitrate": bitrate, "preset": preset, "audio": not no_audio}
+    )
+    recorder = make_recorder(
+        spec, out_dir=out, name_prefix=prefix, on_segment=_print_segment, stop=stop, max_seconds=seconds
+    )
+    recorder.start()
+    while recorder.is_alive():
+        recorder.join(0.5)  # the main thread must stay free to take signals
+    err.print(f"capture ended: {recorder.end_reason}")
+    raise typer.Exit(1 if recorder.error else 0)
+
+
+@uvc_app.command("recover")
+def uvc_recover(out: Path = typer.Argument(..., help="Segment folder.")) -> None:
+    """Keep the segments a crash left open (hashed, partial); one JSON line per segment."""
+    for segment in recover_partial_segments(out):
+        _print_segment(segment)
+
+
+def main() -> None:
     try:
         app()
     except ProfileError as exc:  # a user's mistake (unknown or broken profile), not a crash

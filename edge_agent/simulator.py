@@ -26,7 +26,7 @@ import av
 import cv2
 import numpy as np
 
-from firmware_profiles import Profile
+from firmware_profiles import Profile, get_profile, load_profiles
 from firmware_profiles.writers import ClipFacts, VolumeWriter
 
 DEFAULT_START = datetime(2026, 3, 14, 14, 0, 0, tzinfo=UTC)
@@ -344,3 +344,45 @@ def start_writing_clip(
     thread = threading.Thread(target=record, name=f"sim-recording-{relpath.name}", daemon=True)
     thread.start()
     return thread
+
+
+def simulate(
+    profile_name: str,
+    out: Path,
+    *,
+    clips: int,
+    seconds: float,
+    seed: int,
+    truncated: int,
+    odd_names: bool,
+    symlink_out: bool,
+    fifo: bool,
+    clock_offset: float,
+    still_writing: float | None,
+    profile_dirs=(),
+    console=None,
+) -> None:
+    """`evidence-agent simulate-camera`: a volume of `profile_name` in `out`, optionally one growing clip."""
+    profile = get_profile(profile_name, load_profiles(list(profile_dirs)))
+    vol = simulate_camera(
+        profile,
+        out,
+        clips=clips,
+        seconds=seconds,
+        seed=seed,
+        truncated=truncated,
+        odd_names=odd_names,
+        symlink_out=symlink_out,
+        fifo=fifo,
+        clock_offset=clock_offset,
+    )
+    if console:
+        console.print(f"simulated {profile.name} volume at {vol.root}: {len(vol.clips)} clip(s)")
+    if still_writing:
+        last = vol.clips[-1].relpath if vol.clips else PurePosixPath("DCIM/100MEDIA/CLIP.MP4")
+        rel = last.with_name(f"{last.stem}_W{last.suffix}")
+        stop = threading.Event()
+        thread = start_writing_clip(vol.root, rel, still_writing, stop)
+        if console:
+            console.print(f"writing {rel} for {still_writing} s")
+        thread.join()

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from demo.stack import ServerProcess
-from edge_agent.journal import Journal
-from edge_agent.receipts import pinned_key
-from edge_agent.server_client import ServerClient
-from edge_agent.uploader import Uploader
+from edge_agent.core.journal import Journal
+from edge_agent.core.receipts import pinned_key
+from edge_agent.upload.server_client import ServerClient
+from edge_agent.upload.uploader import Uploader
 from hashing import MIN_PART_SIZE, Manifest, copy_and_hash
 from tests.support.s3server import s3_client
 

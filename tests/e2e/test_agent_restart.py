@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 
-from edge_agent.agent import Agent
+from edge_agent.service import Agent
 from firmware_profiles import load_profiles
 
 

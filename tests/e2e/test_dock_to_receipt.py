@@ -11,20 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import time
 
-from edge_agent.agent import Agent
+from edge_agent.service import Agent
 from edge_agent.simulator import simulate_camera
-from edge_agent.status import build_status, render
+from edge_agent.status_report import build_status, render
 from firmware_profiles import get_profile, load_profiles
-
-
-def wait_until(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while not (result := predicate()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
-    return result
+from tests.support.polling import wait_until
 
 
 def test_ten_clips_docked_to_receipt_release_and_clean_spool(tmp_path, server, store):

@@ -7,9 +7,9 @@ import os
 import threading
 from datetime import datetime, timedelta
 
-from edge_agent.config import load_settings
-from edge_agent.runtime_status import RuntimeStatus
-from edge_agent.upload_service import UploadService
+from edge_agent.core.config import load_settings
+from edge_agent.core.live_status import RuntimeStatus
+from edge_agent.upload.loop import UploadService
 from tests.e2e.conftest import Car
 
 

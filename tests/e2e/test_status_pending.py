@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from edge_agent.status import build_status, render
+from edge_agent.status_report import build_status, render
 from tests.e2e.conftest import Car
 
 

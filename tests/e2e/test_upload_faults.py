@@ -147,7 +147,7 @@ def test_server_answering_500_for_a_while(tmp_path, server, store):
 
 @pytest.mark.slow
 def test_stalled_connection_mid_part(tmp_path, proxied_store):
-    from edge_agent.bandwidth import TokenBucket
+    from edge_agent.upload.bandwidth import TokenBucket
 
     server, proxy = proxied_store
     car = Car(tmp_path / "car", server)

@@ -11,12 +11,12 @@ import threading
 from pathlib import Path
 from types import SimpleNamespace
 
-from edge_agent.bandwidth import TokenBucket
-from edge_agent.journal import Journal
-from edge_agent.receipts import pinned_key
-from edge_agent.release import release
-from edge_agent.server_client import ServerClient
-from edge_agent.uploader import Uploader
+from edge_agent.core.journal import Journal
+from edge_agent.core.receipts import pinned_key
+from edge_agent.release.camera_copy import release
+from edge_agent.upload.bandwidth import TokenBucket
+from edge_agent.upload.server_client import ServerClient
+from edge_agent.upload.uploader import Uploader
 
 PROFILE = SimpleNamespace(release="delete", release_full_rehash=False, release_move_to=None)
 

@@ -8,8 +8,8 @@ import os
 import pytest
 from pydantic import ValidationError
 
-from edge_agent.config import load_settings
-from tests.edge_agent.conftest import fingerprint, run_cli, sha256sum
+from edge_agent.core.config import load_settings
+from tests.support.agent import fingerprint, run_cli, sha256sum
 
 
 def test_simulate_then_offload_json_then_status(tmp_path):

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.journal import Journal
-from edge_agent.runtime_status import load_saved
-from tests.edge_agent.conftest import REPO, agent_env, fingerprint, sha256sum, simulate, wait_for
+from edge_agent.core.journal import Journal
+from edge_agent.core.live_status import load_saved
+from tests.support.agent import REPO, agent_env, fingerprint, sha256sum, simulate
+from tests.support.polling import wait_for
 
 KILLS = 20
 

@@ -8,8 +8,9 @@ import signal
 import subprocess
 import sys
 
-from edge_agent.journal import Journal
-from tests.edge_agent.conftest import REPO, agent_env, run_cli, sha256sum, simulate, wait_for
+from edge_agent.core.journal import Journal
+from tests.support.agent import REPO, agent_env, run_cli, sha256sum, simulate
+from tests.support.polling import wait_for
 
 
 def test_run_offloads_a_docked_camera_and_status_shows_it_live(tmp_path, profiles):

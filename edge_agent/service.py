@@ -1,0 +1,239 @@
+"""The agent service behind `evidence-agent run`: dock watcher, offload worker, UVC recorders.
+
+Threads, each with the shared stop event: the dock watcher (attach, detach, quiet
+files), one offload worker (clips are copied one at a time: the spool disk and the
+hashing pipeline are the limit, not parallelism), and one recorder per configured
+UVC device. At start, the spool is recovered (unfinished copies of DISCOVERED
+clips removed, unclaimed files reported) and so are UVC segments left open by a
+crash. The live status is saved to `status.json` in the spool every second.
+
+When the spool is full the worker keeps its batch and retries every
+`rescan_seconds`; when a volume disappears mid-copy its batch is dropped and its
+clips are found again when it docks again.
+
+This module only wires threads to the packages' steps (`dock.volume.dock_volume`,
+`dock.batching.ready_batch`, `offload.offloader.Offloader.offload_batch`,
+`capture.journaling.start_recorders`, `upload.loop.UploadService`); a manual
+offload or upload calls the same steps.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from edge_agent.capture.journaling import start_recorders
+from edge_agent.core.config import AgentSettings
+from edge_agent.core.journal import Journal
+from edge_agent.core.live_status import RuntimeStatus
+from edge_agent.core.spool import Spool
+from edge_agent.dock.batching import ready_batch
+from edge_agent.dock.scan import ScanResult, SourceFile
+from edge_agent.dock.volume import DockedVolume, dock_volume, report_skips
+from edge_agent.dock.watcher import DockWatcher
+from edge_agent.offload.offloader import Offloader, SpoolFull, VolumeGone
+from edge_agent.upload.loop import UploadService
+from firmware_profiles import load_profiles
+
+log = logging.getLogger(__name__)
+
+
+def load_agent_profiles(profile_dirs) -> list:
+    return load_profiles(list(profile_dirs))
+
+
+class Agent:
+    def __init__(
+        self,
+        settings: AgentSettings,
+        *,
+        profiles: list | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        mounts_file: Path = Path("/proc/self/mounts"),
+        use_watchdog: bool = True,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
+        self.settings = settings
+        self.stop_event = threading.Event()
+        self.spool = Spool(settings.spool_dir)
+        self.journal = Journal(settings.journal_path)
+        self.status = RuntimeStatus()
+        self.profiles = profiles if profiles is not None else load_agent_profiles(settings.profile_dirs)
+        self.offloader = Offloader(
+            self.journal,
+            self.spool,
+            min_free_bytes=settings.min_free_bytes,
+            max_attempts=settings.max_attempts,
+            thumbnails=settings.thumbnails,
+            status=self.status,
+        )
+        self._now = now
+        self.volumes: dict[Path, DockedVolume] = {}
+        self._reported_skips: set[tuple[Path, str, str]] = set()
+        self._pending: dict[Path, list[SourceFile]] = {}
+        self._lock = threading.Lock()
+        self._work_ready = threading.Event()
+        self.watcher = DockWatcher(
+            settings.mount_roots,
+            on_attach=self._attach,
+            on_detach=self._detach,
+            on_scan=self._scanned,
+            quiet_seconds=settings.quiet_seconds,
+            rescan_seconds=settings.rescan_seconds,
+            clock=clock,
+            mounts_file=mounts_file,
+            use_watchdog=use_watchdog,
+            stop=self.stop_event,
+        )
+        self._worker = threading.Thread(target=self._work, name="offload-worker", daemon=True)
+        self.recorders: list = []
+        self.upload: UploadService | None = None
+        if settings.server_url and settings.device_token_file:
+            self.upload = UploadService(
+                settings,
+                self.journal,
+                self.status,
+                stop=self.stop_event,
+                docked=lambda: dict(self.volumes),
+                now=now,
+            )
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        report = self.spool.recover(self.journal)
+        if report.unclaimed:
+            log.warning(
+                "%d file(s) in the spool that no journal row claims (kept): %s",
+                len(report.unclaimed),
+                report.unclaimed[:5],
+            )
+        if self.settings.uvc_devices:
+            self.recorders = start_recorders(
+                self.settings, self.journal, self.status, self.spool, self.profiles, self.stop_event
+            )
+        self.watcher.start()
+        self._worker.start()
+        if self.upload is not None:
+            self.upload.start()
+
+    def stop(self, timeout: float | None = 30) -> None:
+        self.stop_event.set()
+        self.watcher.stop()
+        self._work_ready.set()
+        for rec in self.recorders:
+            rec.stop()
+        for t in [self.watcher, self._worker]:
+            if t.ident is not None:
+                t.join(timeout)
+        for rec in self.recorders:
+            rec.join(timeout)
+        if self.upload is not None:
+            self.upload.join(timeout)  # before the journal closes: a release may be mid-transition
+        self._save_status()
+        self.journal.close()
+
+    def run_forever(self) -> None:
+        self.start()
+        try:
+            while not self.stop_event.wait(1.0):
+                self._save_status()
+        finally:
+            self.stop()
+
+    # -- dock watcher callbacks ------------------------------------------------------------------
+
+    def _attach(self, root: Path) -> None:
+        self.status.volume(root, state="docked", profile=None)
+        self._event("docked", "volume docked", str(root))
+        self._prepare(root)
+
+    def _prepare(self, root: Path) -> DockedVolume | None:
+        volume = dock_volume(root, self.profiles, status=self.status, now=self._now)
+        if volume is None:
+            return None
+        self.volumes[root] = volume
+        if self.upload is not None:  # clips receipted while this camera was away are released now
+            self.upload.releaser.on_docked(volume)
+        return volume
+
+    def _detach(self, root: Path) -> None:
+        self.volumes.pop(root, None)
+        with self._lock:
+            self._pending.pop(root, None)
+        self.status.detached(root)
+        self._event("detached", "volume removed; its pending clips wait for the next dock", str(root))
+
+    def _scanned(
+        self, root: Path, ready: list[SourceFile], waiting: list[SourceFile], result: ScanResult
+    ) -> None:
+        volume = self.volumes.get(root) or self._prepare(root)
+        report_skips(
+            root, result.skipped, status=self.status, record_event=self._event, reported=self._reported_skips
+        )
+        if volume is None:
+            return
+        batch = ready_batch(volume.profile, ready, result.files)
+        self.status.volume(
+            root, files=len(result.files), clips_ready=batch.clips_ready, clips_waiting=batch.clips_waiting
+        )
+        with self._lock:
+            self._pending[root] = batch.files
+        self._work_ready.set()
+
+    # -- offload worker --------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while not self.stop_event.is_set():
+            self._work_ready.wait(self.settings.rescan_seconds)
+            self._work_ready.clear()
+            with self._lock:
+                batches = list(self._pending.items())
+            for root, files in batches:
+                if self.stop_event.is_set():
+                    return
+                volume = self.volumes.get(root)
+                if volume is None:
+                    continue
+                try:
+                    batch = self.offloader.offload_batch(volume, self.offloader.plan(volume, files))
+                    if isinstance(batch.error, SpoolFull):
+                        log.warning("%s", batch.error)
+                        break  # the batch stays pending; retried after rescan_seconds
+                    if isinstance(batch.error, VolumeGone):
+                        log.warning("volume %s went away mid-copy: %s", root, batch.error)
+                        with self._lock:
+                            self._pending.pop(root, None)
+                        continue
+                    self.status.pause(None)
+                    with self._lock:
+                        if self._pending.get(root) is files:
+                            del self._pending[root]
+                except sqlite3.OperationalError as exc:  # the journal cannot commit (e.g. its disk is full)
+                    log.error("journal cannot be written, offload paused: %s", exc)
+                    self.status.pause(
+                        f"journal cannot be written ({exc}); offload paused, nothing lost "
+                        "(clips wait on the camera)"
+                    )
+                    break
+                except Exception as exc:  # logged and reported; the clip stays DISCOVERED
+                    log.exception("offload of %s failed", root)
+                    self._event("error", f"offload failed: {exc}", str(root))
+            self._save_status()
+
+    def _event(self, kind: str, message: str, path: str | None) -> None:
+        try:
+            self.journal.record_event(kind, message, path)
+        except sqlite3.Error:
+            log.exception("cannot record event %s: %s", kind, message)
+
+    def _save_status(self) -> None:
+        try:
+            self.status.save(self.spool.root)
+        except OSError as exc:  # a full spool must not stop the worker; the log still says why
+            log.error("cannot save status.json: %s", exc)
