@@ -19,7 +19,7 @@ from ingest_server.clips.routes import router as clips_router
 from ingest_server.context import ServerContext
 from ingest_server.db import make_engine, make_sessionmaker
 from ingest_server.errors import BodyLimitMiddleware, install_error_handlers
-from ingest_server.portal.web import install as install_portal
+from ingest_server.portal.install import install as install_portal
 from ingest_server.receipts import ReceiptSigner, load_or_create_key
 from ingest_server.retention_apply.routers import ROUTERS as retention_routers
 from ingest_server.settings import Settings
