@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from ingest_server.audit.source import audit_source_of
 from ingest_server.deps import ContextDep, SessionDep, source_address
 from ingest_server.fixity import service
-from ingest_server.reports import audit_source_of
 from ingest_server.reports.access import Reader, Writer
 from ingest_server.retention_apply.http import ERRORS
 

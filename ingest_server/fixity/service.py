@@ -21,9 +21,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
+from ingest_server.audit.source import audit_source
 from ingest_server.clips.models import STORED, Clip
 from ingest_server.fixity.models import FixityResult
-from ingest_server.reports import audit_source
 
 SYSTEM_ACTOR = "system:fixity"
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
+from ingest_server.audit.source import audit_source
 from ingest_server.holds.models import Hold
-from ingest_server.reports import audit_source
 
 
 class HoldError(Exception):

@@ -5,9 +5,9 @@ matcher, and record each new link with its reason, audited.
   every stored clip of its officers or vehicles overlapping its widened window.
   One indexed range scan per officer and per vehicle (clips.officer_id/vehicle_id
   + corrected_start, migration 0100).
-- `on_clip_stored(ctx, session, clip)`: when a clip is stored, link it to every
-  report naming its officer or vehicle whose window it overlaps, then recompute
-  its retention (the store is told). Call it after the clip is indexed.
+- `link_clip(session, clip, ...)`: when a clip is stored, link it to every
+  report naming its officer or vehicle whose window it overlaps (called from
+  uploads/after_store.py, which then recomputes the clip's retention).
 - `link_manual` / `unlink`: a custodian's decision, with a reason.
 
 Automatic linking only ever adds links (a link never shortens retention, except
@@ -17,13 +17,13 @@ again automatically: the custodian's decision stands.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
+from ingest_server.audit.source import audit_source
 from ingest_server.clips.models import STORED, Clip
 from ingest_server.linking.config import LinkingSettings
 from ingest_server.linking.matcher import match
@@ -37,11 +37,9 @@ from ingest_server.linking.queries import (  # noqa: F401 (active_links, linked_
     reports_for_clip,
     window_of,
 )
-from ingest_server.reports import audit_source, audit_source_of
 from ingest_server.reports.models import Report
 
 SYSTEM_ACTOR = "system:linking"
-log = logging.getLogger(__name__)
 
 
 class LinkError(Exception):
@@ -109,31 +107,6 @@ def link_clip(
             links.append(_add(session, clip.id, report, reason, AUTO, actor, now))
     session.flush()
     return links
-
-
-def on_clip_stored(ctx, session: Session, clip: Clip, *, actor: str = SYSTEM_ACTOR) -> list[ClipLink]:
-    """Link a newly stored clip to its reports and apply its retention (store told). Commits."""
-    from ingest_server.retention_apply import recompute
-
-    now = ctx.clock()
-    links = link_clip(session, clip, actor=actor, now=now)
-    recompute.apply(ctx, session, [clip.id], actor=actor, now=now)
-    return links
-
-
-def after_clip_stored(ctx, session: Session, clip: Clip, source: str | None = None) -> None:
-    """The upload path's hook: `on_clip_stored`, never failing the upload.
-
-    The clip is already stored and receipted when this runs; if linking or the
-    store cannot be reached now, the error is logged and the sweeper's catch-up
-    (every clip without a retention decision) links and decides it later.
-    """
-    try:
-        with audit_source_of(source):
-            on_clip_stored(ctx, session, clip)
-    except Exception:
-        session.rollback()
-        log.exception("linking/retention of clip %s failed; the sweeper's catch-up will retry", clip.id)
 
 
 def link_manual(session: Session, clip: Clip, report: Report, *, reason: str, actor: str, now) -> ClipLink:

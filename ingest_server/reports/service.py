@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
-from ingest_server.reports import audit_source
+from ingest_server.audit.source import audit_source
 from ingest_server.reports.models import CLOSED, OFFICER, VEHICLE, Report, ReportMember
 from ingest_server.reports.schemas import ReportCreate, ReportPublic, ReportUpdate, SubjectEntry
 

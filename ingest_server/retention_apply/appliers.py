@@ -10,16 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
+from ingest_server.audit.source import audit_source
 from ingest_server.clips.models import Clip, ImmutableClipError, assert_mutable
 from ingest_server.holds import service as holds
 from ingest_server.holds.models import Hold
 from ingest_server.linking import service as linking
 from ingest_server.linking.models import ClipLink
-from ingest_server.reports import audit_source
 from ingest_server.reports import service as reports
 from ingest_server.reports.schemas import ReportCreate, ReportUpdate
 from ingest_server.retention_apply import policy_store
-from ingest_server.retention_apply.guard import Applied, ChangeError
+from ingest_server.retention_apply.kinds import Applied, ChangeError
 
 
 def _clip(session: Session, clip_id: str) -> Clip:

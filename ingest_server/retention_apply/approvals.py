@@ -17,12 +17,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
+from ingest_server.audit.source import audit_source, audit_source_of
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import STORED, Clip
-from ingest_server.reports import audit_source, audit_source_of
 from ingest_server.retention_apply import guard, policy_store, recompute
 from ingest_server.retention_apply.guard import ChangeError, Outcome
-from ingest_server.retention_apply.models import APPLIED, PENDING, REJECTED, ChangeRequest, RetentionPolicyRow
+from ingest_server.retention_apply.models import (
+    APPLIED,
+    PENDING,
+    REJECTED,
+    ChangeRequest,
+    ClipRetention,
+    RetentionPolicyRow,
+)
 from retention import Approval, Approved, Person, Rejected, RetentionChange, approval_state, diff_policies
 
 
@@ -90,7 +97,6 @@ def decide(
 
 
 def _live_clip_ids(session: Session) -> list[str]:
-    from ingest_server.retention_apply.models import ClipRetention
 
     deleted = select(ClipRetention.clip_id).where(ClipRetention.deleted_at.is_not(None))
     query = select(Clip.id).where(Clip.state == STORED, Clip.id.not_in(deleted))

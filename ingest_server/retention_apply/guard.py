@@ -9,13 +9,12 @@ shortened: nothing changes; a `ChangeRequest` records the change, its dry run
 waits for a custodian other than the requester (`approvals.decide`).
 
 Each kind of change is an applier: `(ctx, session, params, actor, now) -> Applied`,
-registered in `appliers.py`; it flushes and never commits.
+registered in `appliers.py` (its types in `kinds.py`); it flushes and never commits.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,22 +22,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
-from ingest_server.reports import audit_source_of
+from ingest_server.audit.source import audit_source_of
 from ingest_server.retention_apply import policy_store, recompute
+from ingest_server.retention_apply.appliers import APPLIERS
+from ingest_server.retention_apply.kinds import Applied, Applier, ChangeError
 from ingest_server.retention_apply.models import ChangeRequest
 from retention import ClipDiff
-
-
-class ChangeError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass
-class Applied:
-    affected: list[str]
-    result: Any = None
 
 
 @dataclass
@@ -49,12 +38,7 @@ class Outcome:
     dry_run: list[str] = field(default_factory=list)
 
 
-Applier = Callable[[Any, Session, dict, str, datetime], Applied]
-
-
 def applier(kind: str) -> Applier:
-    from ingest_server.retention_apply.appliers import APPLIERS
-
     try:
         return APPLIERS[kind]
     except KeyError:

@@ -21,10 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
+from ingest_server.audit.source import audit_source
 from ingest_server.clips.models import STORED, Clip
 from ingest_server.holds.service import for_clips
-from ingest_server.linking.service import linked_reports
-from ingest_server.reports import audit_source
+from ingest_server.linking.queries import linked_reports
 from ingest_server.reports.service import ig_released_by
 from ingest_server.retention_apply import policy_store
 from ingest_server.retention_apply.models import ClipRetention

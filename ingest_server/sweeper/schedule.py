@@ -18,6 +18,9 @@ from fastapi import APIRouter
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ingest_server.fixity import service as fixity
+from ingest_server.sweeper import service as sweeper
+
 log = logging.getLogger(__name__)
 
 
@@ -54,9 +57,6 @@ class Scheduler:
 
     def tick(self, elapsed: float) -> list[str]:
         """Account for `elapsed` seconds and run the jobs now due; returns what they said."""
-        from ingest_server.fixity import service as fixity
-        from ingest_server.sweeper import service as sweeper
-
         self.since_sweep += elapsed
         self.since_fixity += elapsed
         said: list[str] = []

@@ -26,9 +26,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
+from ingest_server.audit.source import audit_source
 from ingest_server.clips.models import DELETED, STORED, Clip
 from ingest_server.linking import service as linking
-from ingest_server.reports import audit_source
 from ingest_server.retention_apply import policy_store, recompute
 from ingest_server.retention_apply.models import APPLIED, ChangeRequest, ClipRetention
 from ingest_server.sweeper import lease

@@ -24,7 +24,7 @@ from hashing import part_checksum_b64
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import REJECTED, STORED, UPLOADING, VERIFYING, Clip
 from ingest_server.context import ServerContext
-from ingest_server.linking.service import after_clip_stored
+from ingest_server.uploads.after_store import after_clip_stored
 from ingest_server.uploads.errors import UploadRefused
 from ingest_server.uploads.events import clip_event
 
@@ -162,7 +162,8 @@ def _store(ctx: ServerContext, session: Session, clip: Clip, device: Principal, 
         },
     )
     session.commit()
-    after_clip_stored(ctx, session, clip, source)  # link to its reports, apply its retention (never fails)
+    # link to its reports, apply its retention (never fails)
+    after_clip_stored(ctx=ctx, session=session, clip=clip, source=source)
     return signed
 
 
