@@ -4,9 +4,10 @@
 database (clip, its active links' reports, its holds) and asks `retention.decide`.
 `apply(ctx, session, clip_ids, ...)` then, per clip, side effects first:
 - extends the store's Object Lock retain-until to the decision's floor, never
-  shortening (`store_retain_until` against what the database says the store has:
-  moto cannot read a retention back, so the database is the source of truth);
-- sets or clears the Object Lock legal hold;
+  shortening (object_lock.py:extend_clip_lock, against what the database says
+  the store has: moto cannot read a retention back, so the database is the
+  source of truth);
+- sets or clears the Object Lock legal hold (object_lock.py:set_clip_legal_hold);
 then records the decision in `clip_retention`, mirrors the locked date in
 `clips.retain_until`, audits what changed, and commits.
 """
@@ -20,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ingest_server import object_lock
 from ingest_server.audit import service as audit
 from ingest_server.audit.source import audit_source
 from ingest_server.clips.models import STORED, Clip
@@ -36,7 +38,6 @@ from retention import (
     Policy,
     ReportFacts,
     decide,
-    store_retain_until,
 )
 
 SYSTEM_ACTOR = "system:retention"
@@ -83,13 +84,6 @@ def decisions(
     }
 
 
-def _legal_hold(ctx, clip: Clip, on: bool) -> None:
-    kwargs = {"VersionId": clip.version_id} if clip.version_id else {}
-    ctx.storage.client.put_object_legal_hold(
-        Bucket=ctx.storage.bucket, Key=clip.object_key, LegalHold={"Status": "ON" if on else "OFF"}, **kwargs
-    )
-
-
 def apply(
     ctx,
     session: Session,
@@ -103,19 +97,18 @@ def apply(
     now = now or ctx.clock()
     policy = policy or policy_store.current(session)
     decided = decisions(session, clip_ids, policy, now)
-    mode = ctx.settings.object_lock_mode
     for clip_id, decision in decided.items():
         clip = session.get(Clip, clip_id)
         row = session.get(ClipRetention, clip_id)
         if row is not None and row.deleted_at is not None:
             continue
         in_store = row.store_retain_until if row is not None else clip.retain_until
-        target = store_retain_until(in_store, decision.retain_at_least_until)
-        if in_store is None or target > in_store:
-            ctx.storage.lock(clip.object_key, clip.version_id, mode, target)
+        target = object_lock.extend_clip_lock(
+            ctx=ctx, clip=clip, in_store=in_store, desired=decision.retain_at_least_until
+        )
         store_hold = row.store_legal_hold if row is not None else False
         if decision.legal_hold != store_hold:
-            _legal_hold(ctx, clip, decision.legal_hold)
+            object_lock.set_clip_legal_hold(ctx=ctx, clip=clip, on=decision.legal_hold)
         before = None if row is None else (row.retain_until, row.retain_at_least_until, row.legal_hold)
         if row is None:
             row = ClipRetention(clip_id=clip_id)

@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from ingest_server import object_lock
 from ingest_server.audit import service as audit
 from ingest_server.audit.source import audit_source
 from ingest_server.clips.models import DELETED, STORED, Clip
@@ -155,9 +156,8 @@ def _delete_one(ctx, session: Session, clip_id: str, actor: str) -> str | None:
         "deleted_by": actor,
     }
     text = json.dumps(body, sort_keys=True, indent=2)
-    mode = ctx.settings.object_lock_mode
     until = add_years(now, CERTIFICATE_LOCK_YEARS)
-    cert_version = ctx.storage.put_locked(cert_key, text.encode(), mode, until, "application/json")
+    cert_version = object_lock.put_locked_certificate(ctx=ctx, key=cert_key, body=text.encode(), until=until)
     try:
         ctx.storage.delete_version(clip.object_key, clip.version_id)
     except ClientError as exc:

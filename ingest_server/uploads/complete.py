@@ -13,7 +13,6 @@ Completing a stored clip again returns the same receipt.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 from botocore.exceptions import ClientError
 from sqlalchemy.orm import Session
@@ -21,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hashing import manifest as manifest_io
 from hashing import part_checksum_b64
+from ingest_server import object_lock
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import REJECTED, STORED, UPLOADING, VERIFYING, Clip
 from ingest_server.context import ServerContext
@@ -127,12 +127,7 @@ def _reject(
 
 def _store(ctx: ServerContext, session: Session, clip: Clip, device: Principal, source: str | None) -> dict:
     now = ctx.clock()
-    until = now + timedelta(days=ctx.settings.object_lock_days)
-    mode = ctx.settings.object_lock_mode
-    ctx.storage.lock(clip.object_key, clip.version_id, mode, until)
-    ctx.storage.put_locked(
-        f"manifests/{clip.id}.json", clip.manifest_json.encode("ascii"), mode, until, "application/json"
-    )
+    until = object_lock.lock_new_clip(ctx=ctx, clip=clip, now=now)
     receipt = {
         "clip_id": clip.id,
         "sha256": clip.sha256,
@@ -157,7 +152,7 @@ def _store(ctx: ServerContext, session: Session, clip: Clip, device: Principal, 
             "size": clip.size,
             "version_id": clip.version_id,
             "retain_until": until.isoformat(),
-            "lock_mode": mode,
+            "lock_mode": ctx.settings.object_lock_mode,
             "key_id": signed["key_id"],
         },
     )
