@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ingest_server.auth.roles import OWN_CLIPS_ONLY
+from ingest_server.auth.permissions import OWN_CLIPS_ONLY
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import Clip
 from ingest_server.clips.schemas import ClipPublic

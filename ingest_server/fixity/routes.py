@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from ingest_server.audit.source import audit_source_of
-from ingest_server.deps import ContextDep, SessionDep, source_address
+from ingest_server.deps import ContextDep, Reader, SessionDep, Writer, source_address
 from ingest_server.fixity import service
-from ingest_server.reports.access import Reader, Writer
 from ingest_server.retention_apply.http import ERRORS
 
 router = APIRouter(prefix="/api/v1/fixity", tags=["fixity"])

@@ -9,10 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest_server.deps import ContextDep, SessionDep, source_address
+from ingest_server.deps import ContextDep, Reader, SessionDep, Writer, source_address
 from ingest_server.holds.models import Hold
 from ingest_server.holds.service import for_clips
-from ingest_server.reports.access import Reader, Writer
 from ingest_server.retention_apply import guard
 from ingest_server.retention_apply.http import ERRORS, PENDING_RESPONSE, respond, service_errors
 from ingest_server.schemas_common import CLIP_ID_PATTERN, text

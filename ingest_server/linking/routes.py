@@ -8,9 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest_server.deps import ContextDep, SessionDep, source_address
+from ingest_server.deps import ContextDep, Reader, SessionDep, Writer, source_address
 from ingest_server.linking.service import active_links
-from ingest_server.reports.access import Reader, Writer
 from ingest_server.reports.routes import link_public
 from ingest_server.reports.schemas import LinkPublic
 from ingest_server.retention_apply import guard

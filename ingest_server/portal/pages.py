@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Header, Query, Request
 from fastapi.responses import RedirectResponse
 
 from ingest_server.audit import service as audit_service
+from ingest_server.auth.permissions import Permission, may
 from ingest_server.clips import service as clips
 from ingest_server.clips.models import Clip
 from ingest_server.deps import ContextDep, SessionDep, source_address
@@ -166,7 +167,7 @@ def search(
     report: Text = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ):
-    allow(request, user, "clips.search")
+    allow(request, user, Permission.CLIPS_SEARCH)
     start, end = _day(day_from, "from"), _day(day_to, "to")
     where = clips.ClipFilter(
         officer_id=officer.strip() or None,
@@ -201,7 +202,7 @@ def search(
         page=page,
         pages=max(1, -(-total // PAGE)),
         query=query,
-        can_share=user.role.value in ("admin", "custodian"),
+        can_share=may(user.role, Permission.SHARES_MANAGE),
     )
 
 
@@ -223,10 +224,10 @@ def clip_page(
     clip_id: str,
     m: Annotated[str, Query(max_length=600)] = "",
 ):
-    allow(request, user, "clips.read")
+    allow(request, user, Permission.CLIPS_READ)
     clip = _clip(request, session, user, clip_id)
     trail, total = ([], 0)
-    if user.role.value in ("admin", "custodian", "auditor"):
+    if may(user.role, Permission.AUDIT_READ):
         trail, total = audit_service.search(session, object_id=clip.id, limit=500, offset=0)
     return render(
         request,
@@ -236,8 +237,8 @@ def clip_page(
         trail_total=total,
         reports=links.reports_of(session, clip.id),
         holds=links.holds_of(session, clip.id),
-        can_play=user.role.value in ("admin", "custodian", "trooper"),
-        can_share=user.role.value in ("admin", "custodian"),
+        can_play=may(user.role, Permission.CLIPS_DOWNLOAD),
+        can_share=may(user.role, Permission.SHARES_MANAGE),
         download_name=readable_name(clip),
         message=m,
     )
@@ -252,7 +253,7 @@ def clip_stream(
     clip_id: str,
     range_header: Annotated[str | None, Header(alias="range", max_length=200)] = None,
 ):
-    allow(request, user, "clips.download")
+    allow(request, user, Permission.CLIPS_DOWNLOAD)
     clip = _clip(request, session, user, clip_id)
     byte_range = streaming.requested_range(clip, range_header)
     return streaming.stream(ctx.storage, clip, byte_range)
@@ -267,7 +268,7 @@ def clip_original(
     clip_id: str,
     range_header: Annotated[str | None, Header(alias="range", max_length=200)] = None,
 ):
-    allow(request, user, "clips.download")
+    allow(request, user, Permission.CLIPS_DOWNLOAD)
     clip = _clip(request, session, user, clip_id)
     byte_range = streaming.requested_range(clip, range_header)
     return streaming.stream(ctx.storage, clip, byte_range, download_name=readable_name(clip))

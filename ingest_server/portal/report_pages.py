@@ -14,24 +14,18 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
-from ingest_server.deps import AUTH_NOTE_KEY, ContextDep, SessionDep, source_address
+from ingest_server.auth.permissions import Permission, may
+from ingest_server.deps import ContextDep, SessionDep, source_address
 from ingest_server.holds import service as holds
 from ingest_server.portal import links
-from ingest_server.portal.deps import ConsoleUser, check_csrf
+from ingest_server.portal.deps import ConsoleUser, allow, check_csrf
 from ingest_server.portal.share_pages import package_response
-from ingest_server.portal.web import PortalError, render
+from ingest_server.portal.web import render
 from ingest_server.reports import service as reports
-from ingest_server.reports.access import READ, WRITE
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 Reason = Annotated[str, Form(max_length=1000)]
 Csrf = Annotated[str, Form(max_length=100)]
-
-
-def _may(request, user, roles) -> None:
-    if user.role not in roles:
-        request.scope[AUTH_NOTE_KEY] = f"role {user.role.value} may not use report pages"
-        raise PortalError(403, "Not allowed", f"Your role ({user.role.value}) may not do this with reports.")
 
 
 @router.get("/reports", name="portal.reports")
@@ -41,7 +35,7 @@ def report_list(
     user: ConsoleUser,
     officer: Annotated[str, Query(max_length=64)] = "",
 ):
-    _may(request, user, READ)
+    allow(request, user, Permission.RECORDS_READ, "read reports")
     rows, total = reports.search(session=session, officer_id=officer.strip() or None, limit=100, offset=0)
     people = {r.id: ", ".join(reports.officers(r) + reports.vehicles(r)) for r in rows}
     return render(request, "reports.html", reports=rows, total=total, officer=officer, people=people)
@@ -55,7 +49,7 @@ def report_page(
     report_id: str,
     m: Annotated[str, Query(max_length=600)] = "",
 ):
-    _may(request, user, READ)
+    allow(request, user, Permission.RECORDS_READ, "read reports")
     found = links.report(session, report_id)
     clips, history = links.linked_clips(session, found.id)
     held = holds.for_clips(session, [c.id for c in clips])
@@ -69,7 +63,7 @@ def report_page(
         officers=reports.officers(found),
         vehicles=reports.vehicles(found),
         message=m,
-        can_change=user.role in WRITE,
+        can_change=may(user.role, Permission.RECORDS_CHANGE),
         stream_base="/portal/clips",
     )
 
@@ -107,7 +101,7 @@ def report_unlink(
 
 
 def _link(request, ctx, session, user, report_id, csrf, clip_id, reason, *, unlink: bool):
-    _may(request, user, WRITE)
+    allow(request, user, Permission.RECORDS_CHANGE, "change reports")
     check_csrf(request, csrf)
     found = links.report(session, report_id)
     message = links.link_clip(
@@ -135,7 +129,7 @@ def hold_place(
     matter: Annotated[str, Form(max_length=200)] = "",
     reason: Reason = "",
 ):
-    _may(request, user, WRITE)
+    allow(request, user, Permission.RECORDS_CHANGE, "change reports")
     check_csrf(request, csrf)
     found = links.report(session, report_id)
     message = links.place_hold(
@@ -161,7 +155,7 @@ def hold_release(
     csrf: Csrf = "",
     reason: Reason = "",
 ):
-    _may(request, user, WRITE)
+    allow(request, user, Permission.RECORDS_CHANGE, "change reports")
     check_csrf(request, csrf)
     found = links.report(session, report_id)
     message = links.release_hold(
@@ -177,7 +171,7 @@ def hold_release(
 
 @router.get("/reports/{report_id}/package.zip", name="portal.report_package")
 def report_package(request: Request, ctx: ContextDep, session: SessionDep, user: ConsoleUser, report_id: str):
-    _may(request, user, WRITE)
+    allow(request, user, Permission.RECORDS_CHANGE, "change reports")
     found = links.report(session, report_id)
     clips, _ = links.linked_clips(session, found.id)
     return package_response(

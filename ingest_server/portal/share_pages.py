@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from ingest_server.audit import service as audit_service
+from ingest_server.auth.permissions import Permission
 from ingest_server.clips.models import Clip
 from ingest_server.deps import ContextDep, SessionDep, source_address
 from ingest_server.export import bag
@@ -37,7 +38,7 @@ def _share(session, share_id: str):
 
 @router.get("", name="portal.shares")
 def share_list(request: Request, ctx: ContextDep, session: SessionDep, user: ConsoleUser):
-    allow(request, user, "shares.manage")
+    allow(request, user, Permission.SHARES_MANAGE)
     rows = shares.listing(session)
     now = ctx.clock()
     return render(request, "shares.html", shares=rows, status={s.id: shares.status(s, now) for s in rows})
@@ -59,7 +60,7 @@ def share_create(
     download_limit: Annotated[str, Form(max_length=10)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
 ):
-    allow(request, user, "shares.manage")
+    allow(request, user, Permission.SHARES_MANAGE)
     check_csrf(request, csrf)
     report_id = report_id.strip()
     ids = [c[:32] for c in clip_ids]
@@ -97,7 +98,7 @@ def share_create(
 
 @router.get("/{share_id}", name="portal.share")
 def share_page(request: Request, ctx: ContextDep, session: SessionDep, user: ConsoleUser, share_id: str):
-    allow(request, user, "shares.manage")
+    allow(request, user, Permission.SHARES_MANAGE)
     share = _share(session, share_id)
     uses, total = audit_service.search(session, actor=shares.label(share), limit=1000, offset=0)
     made, _ = audit_service.search(session, object_id=share.id, limit=100, offset=0)
@@ -123,7 +124,7 @@ def share_revoke(
     csrf: Short = "",
     reason: Annotated[str, Form(max_length=1000)] = "",
 ):
-    allow(request, user, "shares.manage")
+    allow(request, user, Permission.SHARES_MANAGE)
     check_csrf(request, csrf)
     share = _share(session, share_id)
     if not reason.strip():
@@ -174,7 +175,7 @@ def package_response(session, ctx, *, clips: list[Clip], exporter: str, source, 
 
 @router.get("/{share_id}/package.zip", name="portal.share_package")
 def share_package(request: Request, ctx: ContextDep, session: SessionDep, user: ConsoleUser, share_id: str):
-    allow(request, user, "shares.manage")
+    allow(request, user, Permission.SHARES_MANAGE)
     share = _share(session, share_id)
     return package_response(
         session,

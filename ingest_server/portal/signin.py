@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
 from ingest_server.auth.models import User
+from ingest_server.auth.permissions import Permission, may
 from ingest_server.auth.roles import Role
 from ingest_server.auth.service import Principal, principal_for_token
 from ingest_server.auth.tokens import DEVICE_PREFIX, token_hash
@@ -29,7 +30,6 @@ IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=12)
 MAX_FAILURES = 5
 LOCK = timedelta(minutes=10)
-CONSOLE_ROLES = frozenset({Role.ADMIN, Role.CUSTODIAN, Role.AUDITOR, Role.TROOPER})
 WRONG = "wrong username or password"
 _DUMMY_HASH = hash_password(secrets.token_hex(16), n=2**14)  # equal work whether or not the user exists
 
@@ -89,7 +89,7 @@ def set_password(session: Session, *, username: str, password: str, actor: str, 
 def _refusal(user: User, cred: PortalCredential, now: datetime) -> str | None:
     if user.disabled:
         return "this account is disabled"
-    if Role(user.role) not in CONSOLE_ROLES:
+    if not may(Role(user.role), Permission.CONSOLE_SIGN_IN):
         return "prosecutors review through share links: ask the evidence custodian for one"
     if cred.locked_until is not None and now < cred.locked_until:
         return f"too many failed sign-ins: the account is locked until {cred.locked_until:%H:%M:%S} UTC"
@@ -219,7 +219,7 @@ def resolve(session: Session, *, raw: str, now: datetime) -> tuple[Principal | N
         reason = "idle"
     elif now - row.created_at > ABSOLUTE:
         reason = "too long"
-    elif user is None or user.disabled or Role(user.role) not in CONSOLE_ROLES:
+    elif user is None or user.disabled or not may(Role(user.role), Permission.CONSOLE_SIGN_IN):
         reason = "account disabled"
     if reason:
         row.ended_at, row.end_reason = now, reason

@@ -12,6 +12,8 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from ingest_server.auth.permissions import may
+
 HERE = Path(__file__).parent
 COOKIE = "evidence_portal"
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -57,6 +59,7 @@ def size(n: int | None) -> str:
 
 
 templates.env.filters.update(when=when, duration=duration, size=size)
+templates.env.globals.update(may=may)  # links on a page follow the one authorization table
 
 
 def csrf_for(raw_cookie: str) -> str:

@@ -8,9 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from ingest_server.deps import SessionDep
+from ingest_server.deps import Reader, SessionDep, StatsReader
 from ingest_server.reporting import opm, service, stats
-from ingest_server.reports.access import Reader, StatsReader
 from ingest_server.retention_apply.http import ERRORS
 
 router = APIRouter(prefix="/api/v1/reporting", tags=["reporting"])

@@ -8,10 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from ingest_server.audit.source import audit_source_of
-from ingest_server.deps import ContextDep, SessionDep, source_address
+from ingest_server.deps import ContextDep, Reader, SessionDep, Writer, source_address
 from ingest_server.linking.service import active_links
 from ingest_server.reports import service
-from ingest_server.reports.access import Reader, Writer
 from ingest_server.reports.schemas import (
     LinkPublic,
     ReportCreate,

@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from sqlalchemy import select
 
-from ingest_server.deps import ContextDep, SessionDep, source_address
-from ingest_server.reports.access import Approver, Reader, Writer
+from ingest_server.deps import Approver, ContextDep, Reader, SessionDep, Writer, source_address
 from ingest_server.retention_apply import approvals, guard, policy_store, recompute
 from ingest_server.retention_apply.http import ERRORS, PENDING_RESPONSE, respond, service_errors
 from ingest_server.retention_apply.models import ChangeRequest, ClipRetention, RetentionPolicyRow

@@ -11,8 +11,7 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from pydantic import BaseModel
 
 from ingest_server.audit.source import audit_source_of
-from ingest_server.deps import ContextDep, SessionDep, source_address
-from ingest_server.reports.access import Reader, Writer
+from ingest_server.deps import ContextDep, Reader, SessionDep, Writer, source_address
 from ingest_server.retention_apply.http import ERRORS
 from ingest_server.schemas_common import CLIP_ID_PATTERN
 from ingest_server.sweeper import service
