@@ -103,4 +103,3 @@ def check(role: Role, permission: Permission | str, *, action: str | None = None
     rule = TABLE[Permission(permission)]
     if role not in rule.roles:
         raise Denied(role, Permission(permission), action or rule.action)
-

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
 from ingest_server.audit.source import audit_source
-from ingest_server.clips.models import Clip, ImmutableClipError, assert_mutable
+from ingest_server.clips.models import Clip
 from ingest_server.holds import service as holds
 from ingest_server.holds.models import Hold
 from ingest_server.linking import service as linking
@@ -91,10 +91,6 @@ def category(ctx, session: Session, params: dict, actor: str, now: datetime) -> 
     if name not in policy.categories:
         known = ", ".join(sorted(policy.categories))
         raise ChangeError(422, f"category {name!r} is not in policy {policy.version}; one of: {known}")
-    try:
-        assert_mutable(clip, "category")
-    except ImmutableClipError as exc:
-        raise ChangeError(409, str(exc)) from exc
     before, clip.category = clip.category, name
     audit.append(
         session,

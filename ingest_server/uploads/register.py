@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from hashing import Manifest, part_checksum_b64, part_range
 from hashing import manifest as manifest_io
 from ingest_server.auth.service import Principal
-from ingest_server.clips.models import STORED, UPLOADING, VERIFYING, Clip, assert_mutable
+from ingest_server.clips.models import STORED, UPLOADING, VERIFYING, Clip
 from ingest_server.context import ServerContext
 from ingest_server.types import new_id
 from ingest_server.uploads.errors import UploadRefused
@@ -97,8 +97,6 @@ def _apply_metadata(clip: Clip, metadata: MetadataIn, thumbnail: bytes | None, d
 
 
 def _set_manifest(clip: Clip, manifest: Manifest) -> None:
-    for field in ("size", "part_size", "manifest_json"):
-        assert_mutable(clip, field)
     clip.sha256, clip.size, clip.part_size = manifest.sha256, manifest.size, manifest.part_size
     clip.composite, clip.manifest_json = manifest.composite, manifest.dumps()
 
