@@ -7,8 +7,6 @@ register/complete API.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,19 +17,9 @@ from ingest_server.auth import service as auth_service
 from ingest_server.portal import signin
 from ingest_server.settings import Settings
 from tests.ingest_server import helpers
+from tests.support.clock import Clock
 
 PASSWORD = "correct horse battery staple"
-
-
-@dataclass
-class Clock:
-    now: datetime = field(default_factory=lambda: datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from ingest_server.retention_apply.models import ClipRetention
 from ingest_server.sweeper import lease
 from ingest_server.sweeper import service as sweeper
 from retention import DEFAULT_POLICY_PATH
-from tests.ingest_server_reports.conftest import START
-from tests.ingest_server_reports.helpers import report_body, upload_at
+from tests.ingest_server.records_helpers import report_body, upload_at
+from tests.support.clock import START
 
 
 class LockSpy:
@@ -232,7 +232,7 @@ def test_dry_run_changes_nothing_and_the_sweep_catches_up_unlinked_clips(client,
     from sqlalchemy import func, select
 
     from ingest_server.linking.models import ClipLink
-    from tests.ingest_server_reports.helpers import NullStore, device_id, insert_clip
+    from tests.ingest_server.records_helpers import NullStore, device_id, insert_clip
 
     ctx.storage = NullStore()
     custodian = people.auth("custodian")

@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 from ingest_server.audit.models import AuditEvent
 from ingest_server.clips.models import Clip
 from ingest_server.fixity import service as fixity
-from tests.ingest_server_reports.conftest import START
-from tests.ingest_server_reports.helpers import upload_at
+from tests.ingest_server.records_helpers import upload_at
+from tests.support.clock import START
 
 
 def test_bytes_replaced_behind_the_servers_back_are_found(client, ctx, people, clock):

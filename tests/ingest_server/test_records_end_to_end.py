@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from ingest_server.audit.models import AuditEvent
 from ingest_server.audit.verify import verify_chain
-from tests.ingest_server_reports.conftest import START
-from tests.ingest_server_reports.helpers import report_body, upload_at
+from tests.ingest_server.records_helpers import report_body, upload_at
+from tests.support.clock import START
 
 
 def _sweep(client, auth, dry_run: bool):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ingest_server.linking.matcher import Buffers, ReportWindow, clip_window, match
 from ingest_server.linking.models import ClipLink
 from ingest_server.uploads import after_store
-from tests.ingest_server_reports.helpers import NullStore, device_id, insert_clip, report_body
+from tests.ingest_server.records_helpers import NullStore, device_id, insert_clip, report_body
 
 DAY = datetime(2026, 3, 2, tzinfo=UTC)
 FIVE = timedelta(minutes=5)
