@@ -13,12 +13,11 @@ from sqlalchemy.orm import Session
 from ingest_server.audit import service as audit
 from ingest_server.audit.source import audit_source
 from ingest_server.holds.models import Hold
+from ingest_server.refusals import Refused, Why
 
 
-class HoldError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+class HoldError(Refused):
+    pass
 
 
 def place(session: Session, *, clip_id: str, matter: str, reason: str, actor: str, now: datetime) -> Hold:
@@ -43,9 +42,11 @@ def place(session: Session, *, clip_id: str, matter: str, reason: str, actor: st
 def release(session: Session, *, hold_id: str, reason: str, actor: str, now: datetime) -> Hold:
     hold = session.get(Hold, hold_id)
     if hold is None:
-        raise HoldError(404, f"no hold {hold_id}")
+        raise HoldError(Why.NOT_FOUND, f"no hold {hold_id}")
     if hold.released_at is not None:
-        raise HoldError(409, f"hold {hold_id} was already released on {hold.released_at.isoformat()}")
+        raise HoldError(
+            Why.CONFLICT, f"hold {hold_id} was already released on {hold.released_at.isoformat()}"
+        )
     hold.released_at, hold.released_by, hold.release_reason = now, actor, reason
     audit.append(
         session,

@@ -37,15 +37,14 @@ from ingest_server.linking.queries import (  # noqa: F401 (active_links, linked_
     reports_for_clip,
     window_of,
 )
+from ingest_server.refusals import Refused, Why
 from ingest_server.reports.models import Report
 
 SYSTEM_ACTOR = "system:linking"
 
 
-class LinkError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+class LinkError(Refused):
+    pass
 
 
 def _add(
@@ -116,7 +115,7 @@ def link_manual(session: Session, clip: Clip, report: Report, *, reason: str, ac
         )
     ).scalar_one_or_none()
     if current is not None:
-        raise LinkError(409, f"clip {clip.id} is already linked to report {report.number}")
+        raise LinkError(Why.CONFLICT, f"clip {clip.id} is already linked to report {report.number}")
     link = _add(session, clip.id, report, f"linked by hand: {reason}", MANUAL, actor, now)
     session.flush()
     return link
@@ -133,7 +132,7 @@ def unlink(session: Session, clip_id: str, report: Report, *, reason: str, actor
         .all()
     )
     if not links:
-        raise LinkError(404, f"clip {clip_id} is not linked to report {report.number}")
+        raise LinkError(Why.NOT_FOUND, f"clip {clip_id} is not linked to report {report.number}")
     for link in links:
         link.unlinked_at, link.unlinked_by, link.unlink_reason = now, actor, reason
     audit.append(

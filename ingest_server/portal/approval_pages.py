@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ingest_server.auth.permissions import Permission, may
 from ingest_server.deps import ContextDep, SessionDep, source_address
+from ingest_server.errors import HTTP_STATUS
 from ingest_server.portal.deps import ConsoleUser, allow, check_csrf
 from ingest_server.portal.web import PortalError, render
 from ingest_server.retention_apply import approvals
@@ -66,5 +67,5 @@ def decide(
         )
     except ChangeError as exc:
         session.rollback()
-        raise PortalError(exc.status, "Not done", str(exc)) from exc
+        raise PortalError(HTTP_STATUS[exc.why], "Not done", str(exc)) from exc
     return RedirectResponse(f"/portal/approvals?m=change+{row.id}+is+now+{row.status}", status_code=303)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from ingest_server.clips.models import STORED, Clip
+from ingest_server.errors import HTTP_STATUS
 from ingest_server.holds import service as holds
 from ingest_server.holds.service import HoldError
 from ingest_server.linking import service as linking
@@ -75,7 +76,7 @@ def change(ctx, session: Session, *, kind: str, params: dict, description: str, 
         )
     except (ChangeError, ReportError, LinkError, HoldError) as exc:
         session.rollback()
-        raise PortalError(exc.status, "Not done", str(exc)) from exc
+        raise PortalError(HTTP_STATUS[exc.why], "Not done", str(exc)) from exc
     if outcome.applied:
         return Done(True, "done")
     shortens = "; ".join(outcome.dry_run)

@@ -18,6 +18,7 @@ from ingest_server.reports.schemas import (
     ReportPublic,
     ReportUpdate,
     Status,
+    link_public,
 )
 from ingest_server.retention_apply import guard, recompute
 from ingest_server.retention_apply.http import ERRORS, PENDING_RESPONSE, respond, service_errors
@@ -25,21 +26,6 @@ from ingest_server.schemas_common import When, text
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 ReportId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
-
-
-def link_public(link, report) -> LinkPublic:
-    return LinkPublic(
-        clip_id=link.clip_id,
-        report_id=report.id,
-        report_number=report.number,
-        origin=link.origin,
-        reason=link.reason,
-        linked_by=link.linked_by,
-        linked_at=link.linked_at,
-        unlinked_at=link.unlinked_at,
-        unlinked_by=link.unlinked_by,
-        unlink_reason=link.unlink_reason,
-    )
 
 
 def _load(session, report_id: str):

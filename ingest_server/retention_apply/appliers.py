@@ -16,6 +16,7 @@ from ingest_server.holds import service as holds
 from ingest_server.holds.models import Hold
 from ingest_server.linking import service as linking
 from ingest_server.linking.models import ClipLink
+from ingest_server.refusals import Why
 from ingest_server.reports import service as reports
 from ingest_server.reports.schemas import ReportCreate, ReportUpdate
 from ingest_server.retention_apply import policy_store
@@ -25,14 +26,14 @@ from ingest_server.retention_apply.kinds import Applied, ChangeError
 def _clip(session: Session, clip_id: str) -> Clip:
     clip = session.get(Clip, clip_id)
     if clip is None:
-        raise ChangeError(404, f"no clip {clip_id}")
+        raise ChangeError(Why.NOT_FOUND, f"no clip {clip_id}")
     return clip
 
 
 def _report(session: Session, report_id: str):
     report = reports.get(session=session, report_id=report_id)
     if report is None:
-        raise ChangeError(404, f"no report {report_id}")
+        raise ChangeError(Why.NOT_FOUND, f"no report {report_id}")
     return report
 
 
@@ -90,7 +91,9 @@ def category(ctx, session: Session, params: dict, actor: str, now: datetime) -> 
     policy = policy_store.current(session)
     if name not in policy.categories:
         known = ", ".join(sorted(policy.categories))
-        raise ChangeError(422, f"category {name!r} is not in policy {policy.version}; one of: {known}")
+        raise ChangeError(
+            Why.INVALID, f"category {name!r} is not in policy {policy.version}; one of: {known}"
+        )
     before, clip.category = clip.category, name
     audit.append(
         session,

@@ -20,6 +20,7 @@ from ingest_server.audit import service as audit
 from ingest_server.audit.source import audit_source, audit_source_of
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import STORED, Clip
+from ingest_server.refusals import Why
 from ingest_server.retention_apply import guard, policy_store, recompute
 from ingest_server.retention_apply.guard import ChangeError, Outcome
 from ingest_server.retention_apply.models import (
@@ -42,11 +43,11 @@ def decide(
 ) -> ChangeRequest:
     request = session.get(ChangeRequest, request_id)
     if request is None:
-        raise ChangeError(404, f"no retention change request {request_id}")
+        raise ChangeError(Why.NOT_FOUND, f"no retention change request {request_id}")
     if request.status != PENDING:
-        raise ChangeError(409, f"change request {request_id} is already {request.status}")
+        raise ChangeError(Why.CONFLICT, f"change request {request_id} is already {request.status}")
     if approver.id == request.requested_by_id:
-        raise ChangeError(409, "you requested this change: a different custodian must approve it")
+        raise ChangeError(Why.CONFLICT, "you requested this change: a different custodian must approve it")
     now = ctx.clock()
     entries = [
         *_approvals(request),

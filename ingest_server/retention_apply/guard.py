@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
 from ingest_server.audit.source import audit_source_of
+from ingest_server.refusals import Why
 from ingest_server.retention_apply import policy_store, recompute
 from ingest_server.retention_apply.appliers import APPLIERS
 from ingest_server.retention_apply.kinds import Applied, Applier, ChangeError
@@ -42,7 +43,7 @@ def applier(kind: str) -> Applier:
     try:
         return APPLIERS[kind]
     except KeyError:
-        raise ChangeError(500, f"no applier for change kind {kind!r}") from None
+        raise ChangeError(Why.BROKEN, f"no applier for change kind {kind!r}") from None
 
 
 def dry_run(ctx, session: Session, kind: str, params: dict, actor: str, now: datetime) -> list[ClipDiff]:

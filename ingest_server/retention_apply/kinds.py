@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ingest_server.refusals import Refused
 
-class ChangeError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+
+class ChangeError(Refused):
+    pass
 
 
 @dataclass

@@ -4,11 +4,9 @@ deletion certificates."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
-from pydantic import BaseModel
 
 from ingest_server.audit.source import audit_source_of
 from ingest_server.deps import ContextDep, Reader, SessionDep, Writer, source_address
@@ -16,25 +14,9 @@ from ingest_server.retention_apply.http import ERRORS
 from ingest_server.schemas_common import CLIP_ID_PATTERN
 from ingest_server.sweeper import service
 from ingest_server.sweeper.models import DeletionCertificate
+from ingest_server.sweeper.schemas import CertificateOut, SweepOut
 
 router = APIRouter(prefix="/api/v1/retention", tags=["retention"])
-
-
-class SweepOut(BaseModel):
-    dry_run: bool
-    planned: list[str]
-    deleted: list[str]
-    lines: list[str]
-
-
-class CertificateOut(BaseModel):
-    id: str
-    clip_id: str
-    sha256: str
-    size: int
-    certificate_key: str
-    deleted_at: datetime
-    body: dict
 
 
 def _out(result: service.SweepResult) -> SweepOut:

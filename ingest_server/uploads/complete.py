@@ -24,6 +24,7 @@ from ingest_server import object_lock
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import REJECTED, STORED, UPLOADING, VERIFYING, Clip
 from ingest_server.context import ServerContext
+from ingest_server.refusals import Why
 from ingest_server.uploads.after_store import after_clip_stored
 from ingest_server.uploads.errors import UploadRefused
 from ingest_server.uploads.events import clip_event
@@ -37,7 +38,7 @@ def _check_part_list(clip: Clip, parts: list[tuple[int, str]]) -> None:
         extra = sorted(set(given) - expected)
         dupes = sorted({n for n in given if given.count(n) > 1})
         raise UploadRefused(
-            422,
+            Why.INVALID,
             f"parts must list each of 1..{len(expected)} once "
             f"(missing {missing[:20]}, unexpected {extra[:20]}, repeated {dupes[:20]})",
         )
@@ -58,7 +59,7 @@ def _assemble(
     except ClientError as exc:
         error = exc.response.get("Error", {})
         raise UploadRefused(
-            409,
+            Why.CONFLICT,
             f"the store refused to complete the upload ({error.get('Code')}: "
             f"{error.get('Message')}); re-register to see which parts it holds",
         ) from exc
@@ -122,7 +123,7 @@ def _reject(
     )
     clip.version_id = None
     session.commit()
-    return UploadRefused(409, detail, expected=expected, actual=actual)
+    return UploadRefused(Why.CONFLICT, detail, expected=expected, actual=actual)
 
 
 def _store(ctx: ServerContext, session: Session, clip: Clip, device: Principal, source: str | None) -> dict:
@@ -173,14 +174,15 @@ def _complete(
 ) -> dict:
     clip = session.get(Clip, clip_id)
     if clip is None:
-        raise UploadRefused(404, f"no clip {clip_id}")
+        raise UploadRefused(Why.NOT_FOUND, f"no clip {clip_id}")
     if clip.device_id != device.id:
-        raise UploadRefused(403, f"forbidden: clip {clip_id} was registered by another device")
+        raise UploadRefused(Why.FORBIDDEN, f"forbidden: clip {clip_id} was registered by another device")
     if clip.state == STORED:
         return json.loads(clip.receipt_json)
     if clip.state == REJECTED:
         raise UploadRefused(
-            409, f"clip {clip_id} was rejected ({clip.rejection}); register it again to start a fresh upload"
+            Why.CONFLICT,
+            f"clip {clip_id} was rejected ({clip.rejection}); register it again to start a fresh upload",
         )
     session.commit()
     if clip.state == UPLOADING:
@@ -206,5 +208,6 @@ def complete(
     except StaleDataError as exc:
         session.rollback()
         raise UploadRefused(
-            409, f"clip {clip_id} was changed by a concurrent request; call complete again for its receipt"
+            Why.CONFLICT,
+            f"clip {clip_id} was changed by a concurrent request; call complete again for its receipt",
         ) from exc

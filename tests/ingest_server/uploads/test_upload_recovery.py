@@ -140,6 +140,7 @@ def test_changed_manifest_while_uploading_starts_over(client, people, ctx):
 def test_racing_completions_give_one_receipt(client, people, ctx, monkeypatch):
     from ingest_server.auth.service import principal_for_token
     from ingest_server.uploads import complete as complete_service
+    from ingest_server.errors import HTTP_STATUS
     from ingest_server.uploads.errors import UploadRefused
 
     data = clip_bytes(2500, seed=12)
@@ -183,7 +184,7 @@ def test_racing_completions_give_one_receipt(client, people, ctx, monkeypatch):
     receipts = [o for o in outcomes if isinstance(o, dict)]
     refusals = [o for o in outcomes if isinstance(o, UploadRefused)]
     assert len(receipts) == 1 and len(refusals) == 1
-    assert refusals[0].status == 409 and "concurrent request" in refusals[0].detail
+    assert HTTP_STATUS[refusals[0].why] == 409 and "concurrent request" in refusals[0].detail
     final = _complete(client, people, reg["clip_id"], etags)
     assert final.status_code == 200 and final.json() == receipts[0]
 
