@@ -69,7 +69,7 @@ def create_user(
     with open_sessions(load_settings())() as session:
         try:
             user, token = auth_service.create_user(
-                session, username=username, role=role, officer_id=officer_id, actor=cli_actor()
+                session=session, username=username, role=role, officer_id=officer_id, actor=cli_actor()
             )
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
@@ -86,7 +86,7 @@ def enroll_device(
     with open_sessions(load_settings())() as session:
         try:
             device, token = auth_service.enroll_device(
-                session, name=name, vehicle_id=vehicle_id, actor=cli_actor()
+                session=session, name=name, vehicle_id=vehicle_id, actor=cli_actor()
             )
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
@@ -106,7 +106,7 @@ def disable(
         raise typer.Exit(2)
     with open_sessions(load_settings())() as session:
         try:
-            auth_service.disable(session, kind=kind, name=name, actor=cli_actor())
+            auth_service.disable(session=session, kind=kind, name=name, actor=cli_actor())
         except LookupError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from exc
@@ -117,10 +117,10 @@ def disable(
 def audit_verify() -> None:
     """Verify the audit hash chain; exit 1 naming the first broken event."""
     with open_sessions(load_settings())() as session:
-        report = verify_chain(session)
+        report = verify_chain(session=session)
         session.rollback()
         audit.append(
-            session,
+            session=session,
             component="cli",
             event_type="audit.verified",
             actor=cli_actor(),

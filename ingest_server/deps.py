@@ -61,7 +61,7 @@ def authenticate(request: Request, session: SessionDep) -> Principal:
             "authentication required: send 'Authorization: Bearer <token>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    principal = principal_for_token(session, token)
+    principal = principal_for_token(session=session, token=token)
     session.rollback()  # end the read transaction: no lock held while the route works
     if principal is None:
         request.scope[ACTOR_KEY] = f"unknown-token:{token_hash(token)[:12]}"

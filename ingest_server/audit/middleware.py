@@ -79,7 +79,7 @@ class AuditMiddleware:
         client = scope.get("client")
         with self.sessions_of(scope)() as session:
             audit.append(
-                session,
+                session=session,
                 component="api",
                 event_type=f"api.{name}",
                 actor=scope.get(ACTOR_KEY, "anonymous"),

@@ -162,5 +162,5 @@ def clip_audit(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> AuditPage:
     _load(session, principal, clip_id)
-    rows, total = audit_service.search(session, object_id=clip_id, limit=limit, offset=offset)
+    rows, total = audit_service.search(session=session, object_id=clip_id, limit=limit, offset=offset)
     return AuditPage(items=[AuditPublic.of(e) for e in rows], total=total, limit=limit, offset=offset)

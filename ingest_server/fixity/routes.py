@@ -23,7 +23,7 @@ def check(
     sample: Annotated[float, Query(gt=0, le=1, description="fraction of clips to check")] = 1.0,
 ) -> dict:
     with audit_source_of(source_address(request)):
-        run = service.check(ctx, session, sample=sample, actor=who.label)
+        run = service.check(ctx=ctx, session=session, sample=sample, actor=who.label)
     return {"run_id": run.run_id, "checked": run.checked, "ok": run.ok, "mismatches": run.mismatches}
 
 
@@ -31,4 +31,4 @@ def check(
     "/status", name="fixity.status", summary="Last run and clips failing their latest check", responses=ERRORS
 )
 def status(session: SessionDep, who: Reader) -> dict:
-    return service.status(session)
+    return service.status(session=session)

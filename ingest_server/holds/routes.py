@@ -28,8 +28,8 @@ router = APIRouter(prefix="/api/v1/holds", tags=["holds"])
 def place(body: HoldIn, request: Request, ctx: ContextDep, session: SessionDep, who: Writer):
     with service_errors():
         outcome = guard.run(
-            ctx,
-            session,
+            ctx=ctx,
+            session=session,
             kind="hold_place",
             params=body.model_dump(),
             requester_id=who.id,
@@ -57,8 +57,8 @@ def release(
 ):
     with service_errors():
         outcome = guard.run(
-            ctx,
-            session,
+            ctx=ctx,
+            session=session,
             kind="hold_release",
             params={"hold_id": hold_id, "reason": body.reason},
             requester_id=who.id,
@@ -75,4 +75,4 @@ def release(
 def list_holds(
     clip_id: Annotated[str, Query(pattern=CLIP_ID_PATTERN)], session: SessionDep, who: Reader
 ) -> list[HoldPublic]:
-    return [HoldPublic.of(h) for h in for_clips(session, [clip_id])[clip_id]]
+    return [HoldPublic.of(h) for h in for_clips(session=session, clip_ids=[clip_id])[clip_id]]

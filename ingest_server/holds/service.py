@@ -20,12 +20,12 @@ class HoldError(Refused):
     pass
 
 
-def place(session: Session, *, clip_id: str, matter: str, reason: str, actor: str, now: datetime) -> Hold:
+def place(*, session: Session, clip_id: str, matter: str, reason: str, actor: str, now: datetime) -> Hold:
     hold = Hold(clip_id=clip_id, matter=matter, reason=reason, placed_by=actor, placed_at=now)
     session.add(hold)
     session.flush()
     audit.append(
-        session,
+        session=session,
         source=audit_source(),
         component="holds",
         event_type="hold.placed",
@@ -39,7 +39,7 @@ def place(session: Session, *, clip_id: str, matter: str, reason: str, actor: st
     return hold
 
 
-def release(session: Session, *, hold_id: str, reason: str, actor: str, now: datetime) -> Hold:
+def release(*, session: Session, hold_id: str, reason: str, actor: str, now: datetime) -> Hold:
     hold = session.get(Hold, hold_id)
     if hold is None:
         raise HoldError(Why.NOT_FOUND, f"no hold {hold_id}")
@@ -49,7 +49,7 @@ def release(session: Session, *, hold_id: str, reason: str, actor: str, now: dat
         )
     hold.released_at, hold.released_by, hold.release_reason = now, actor, reason
     audit.append(
-        session,
+        session=session,
         source=audit_source(),
         component="holds",
         event_type="hold.released",
@@ -64,7 +64,7 @@ def release(session: Session, *, hold_id: str, reason: str, actor: str, now: dat
 
 
 def for_clips(
-    session: Session, clip_ids: Iterable[str], *, active_only: bool = False
+    *, session: Session, clip_ids: Iterable[str], active_only: bool = False
 ) -> dict[str, list[Hold]]:
     ids = list(clip_ids)
     out: dict[str, list[Hold]] = {cid: [] for cid in ids}

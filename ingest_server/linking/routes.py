@@ -42,8 +42,8 @@ def clip_reports(clip_id: ClipId, session: SessionDep, who: Reader, include_unli
 def link(body: LinkIn, request: Request, ctx: ContextDep, session: SessionDep, who: Writer):
     with service_errors():
         outcome = guard.run(
-            ctx,
-            session,
+            ctx=ctx,
+            session=session,
             kind="link",
             params=body.model_dump(),
             requester_id=who.id,
@@ -66,8 +66,8 @@ def link(body: LinkIn, request: Request, ctx: ContextDep, session: SessionDep, w
 def unlink(body: LinkIn, request: Request, ctx: ContextDep, session: SessionDep, who: Writer):
     with service_errors():
         outcome = guard.run(
-            ctx,
-            session,
+            ctx=ctx,
+            session=session,
             kind="unlink",
             params=body.model_dump(),
             requester_id=who.id,

@@ -55,7 +55,7 @@ def _add(
     )
     session.add(link)
     audit.append(
-        session,
+        session=session,
         source=audit_source(),
         component="linking",
         event_type="link.created",
@@ -69,7 +69,7 @@ def _add(
 
 
 def link_report(
-    session: Session, report: Report, *, actor: str, now: datetime, config: LinkingSettings | None = None
+    *, session: Session, report: Report, actor: str, now: datetime, config: LinkingSettings | None = None
 ) -> list[ClipLink]:
     """Link every matching stored clip not linked (or unlinked) before; returns the new links."""
     config = config or LinkingSettings()
@@ -90,7 +90,7 @@ def link_report(
 
 
 def link_clip(
-    session: Session, clip: Clip, *, actor: str, now: datetime, config: LinkingSettings | None = None
+    *, session: Session, clip: Clip, actor: str, now: datetime, config: LinkingSettings | None = None
 ) -> list[ClipLink]:
     buffers = (config or LinkingSettings()).buffers()
     window = window_of(clip)
@@ -108,7 +108,7 @@ def link_clip(
     return links
 
 
-def link_manual(session: Session, clip: Clip, report: Report, *, reason: str, actor: str, now) -> ClipLink:
+def link_manual(*, session: Session, clip: Clip, report: Report, reason: str, actor: str, now) -> ClipLink:
     current = session.execute(
         select(ClipLink).where(
             ClipLink.clip_id == clip.id, ClipLink.report_id == report.id, ClipLink.unlinked_at.is_(None)
@@ -121,7 +121,7 @@ def link_manual(session: Session, clip: Clip, report: Report, *, reason: str, ac
     return link
 
 
-def unlink(session: Session, clip_id: str, report: Report, *, reason: str, actor: str, now) -> list[str]:
+def unlink(*, session: Session, clip_id: str, report: Report, reason: str, actor: str, now) -> list[str]:
     links = (
         session.execute(
             select(ClipLink).where(
@@ -136,7 +136,7 @@ def unlink(session: Session, clip_id: str, report: Report, *, reason: str, actor
     for link in links:
         link.unlinked_at, link.unlinked_by, link.unlink_reason = now, actor, reason
     audit.append(
-        session,
+        session=session,
         source=audit_source(),
         component="linking",
         event_type="link.removed",

@@ -57,8 +57,8 @@ def decide(
         raise PortalError(422, "Choose", "Approve or refuse the change.")
     try:
         row = approvals.decide(
-            ctx,
-            session,
+            ctx=ctx,
+            session=session,
             request_id=request_id[:32],
             approver=user,
             approve=decision == "approve",

@@ -37,7 +37,7 @@ def set_password(
     with open_sessions(load_settings())() as session:
         try:
             signin.set_password(
-                session, username=username, password=password, actor=cli_actor(), now=utcnow()
+                session=session, username=username, password=password, actor=cli_actor(), now=utcnow()
             )
         except (LookupError, WeakPasswordError) as exc:
             typer.echo(f"error: {exc.args[0]}", err=True)
@@ -60,21 +60,21 @@ def export(
     with ctx.sessions() as session:
         try:
             if share is not None:
-                found = shares.get(session, share)
+                found = shares.get(session=session, share_id=share)
                 if found is None:
                     raise PortalError(404, "", f"no share {share}")
-                clips, report_id = shares.clips_of(session, found), found.report_id
+                clips, report_id = shares.clips_of(session=session, share=found), found.report_id
             else:
-                found_report = links.report(session, report)
+                found_report = links.report(session=session, report_id=report)
                 clips, report_id, found = (
-                    links.linked_clips(session, found_report.id)[0],
+                    links.linked_clips(session=session, report_id=found_report.id)[0],
                     found_report.number,
                     None,
                 )
             typer.echo(f"exporting {len(clips)} clip(s)...")
             package = bag.build(
-                session,
-                ctx.storage,
+                session=session,
+                storage=ctx.storage,
                 clips=clips,
                 exporter=cli_actor(),
                 now=ctx.clock(),

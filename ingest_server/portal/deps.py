@@ -25,7 +25,7 @@ def console_user(request: Request, ctx: ContextDep, session: SessionDep) -> Prin
     if not raw:
         request.scope[AUTH_NOTE_KEY] = "no console session"
         raise SignInRequired("please sign in", next_path)
-    principal, why = signin.resolve(session, raw=raw[:200], now=ctx.clock())
+    principal, why = signin.resolve(session=session, raw=raw[:200], now=ctx.clock())
     if principal is None:
         request.scope[AUTH_NOTE_KEY] = f"console session refused: {why}"
         raise SignInRequired(why, next_path)

@@ -51,8 +51,8 @@ def place(
     if not matter.strip() or not reason.strip():
         raise PortalError(422, "Say what for", "Name the matter and the reason for the hold.")
     message = links.place_hold(
-        ctx,
-        session,
+        ctx=ctx,
+        session=session,
         clip_id=clip.id,
         matter=matter.strip(),
         reason=reason.strip(),
@@ -75,8 +75,8 @@ def release(
 ):
     clip = _checked(request, session, user, clip_id, csrf)
     message = links.release_hold(
-        ctx,
-        session,
+        ctx=ctx,
+        session=session,
         hold_id=hold_id,
         reason=links.reason_given(reason, "release this hold"),
         principal=user,

@@ -81,10 +81,10 @@ def sign_in(
             message=f"Too many failed sign-ins from your address: wait {wait} seconds.",
         )
     if token.strip():
-        result = signin.sign_in_token(session, token=token.strip(), now=now, source=source)
+        result = signin.sign_in_token(session=session, token=token.strip(), now=now, source=source)
     elif username.strip() and password:
         result = signin.sign_in_password(
-            session, username=username.strip(), password=password, now=now, source=source
+            session=session, username=username.strip(), password=password, now=now, source=source
         )
     else:
         return render(
@@ -127,7 +127,7 @@ def sign_out(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ):
     check_csrf(request, csrf)
-    signin.sign_out(session, raw=request.cookies.get(COOKIE, ""), now=ctx.clock())
+    signin.sign_out(session=session, raw=request.cookies.get(COOKIE, ""), now=ctx.clock())
     response = RedirectResponse("/portal/sign-in?m=signed+out", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
@@ -160,7 +160,9 @@ def search(
     start, end = _day(day_from, "from"), _day(day_to, "to")
     linked = None
     if report.strip():  # the clips linked to a report, then the other filters (all in SQL)
-        found, _ = links.linked_clips(session, links.report(session, report.strip()).id)
+        found, _ = links.linked_clips(
+            session=session, report_id=links.report(session=session, report_id=report.strip()).id
+        )
         linked = frozenset(c.id for c in found)
     where = clips.ClipFilter(
         officer_id=officer.strip() or None,
@@ -217,15 +219,15 @@ def clip_page(
     clip = _clip(request, session, user, clip_id)
     trail, total = ([], 0)
     if may(user.role, Permission.AUDIT_READ):
-        trail, total = audit_service.search(session, object_id=clip.id, limit=500, offset=0)
+        trail, total = audit_service.search(session=session, object_id=clip.id, limit=500, offset=0)
     return render(
         request,
         "clip.html",
         clip=clip,
         trail=trail,
         trail_total=total,
-        reports=links.reports_of(session, clip.id),
-        holds=links.holds_of(session, clip.id),
+        reports=links.reports_of(session=session, clip_id=clip.id),
+        holds=links.holds_of(session=session, clip_id=clip.id),
         can_play=may(user.role, Permission.CLIPS_DOWNLOAD),
         can_share=may(user.role, Permission.SHARES_MANAGE),
         download_name=readable_name(clip),

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from ingest_server.auth.permissions import Permission, may
+from ingest_server.context import ServerContext
 from ingest_server.deps import ContextDep, SessionDep, source_address
 from ingest_server.holds import service as holds
 from ingest_server.portal import links
@@ -50,9 +51,9 @@ def report_page(
     m: Annotated[str, Query(max_length=600)] = "",
 ):
     allow(request, user, Permission.RECORDS_READ, "read reports")
-    found = links.report(session, report_id)
-    clips, history = links.linked_clips(session, found.id)
-    held = holds.for_clips(session, [c.id for c in clips])
+    found = links.report(session=session, report_id=report_id)
+    clips, history = links.linked_clips(session=session, report_id=found.id)
+    held = holds.for_clips(session=session, clip_ids=[c.id for c in clips])
     return render(
         request,
         "report.html",
@@ -100,13 +101,13 @@ def report_unlink(
     return _link(request, ctx, session, user, report_id, csrf, clip_id, reason, unlink=True)
 
 
-def _link(request, ctx, session, user, report_id, csrf, clip_id, reason, *, unlink: bool):
+def _link(request, ctx: ServerContext, session, user, report_id, csrf, clip_id, reason, *, unlink: bool):
     allow(request, user, Permission.RECORDS_CHANGE, "change reports")
     check_csrf(request, csrf)
-    found = links.report(session, report_id)
+    found = links.report(session=session, report_id=report_id)
     message = links.link_clip(
-        ctx,
-        session,
+        ctx=ctx,
+        session=session,
         unlink=unlink,
         clip_id=clip_id.strip(),
         report=found,
@@ -131,10 +132,10 @@ def hold_place(
 ):
     allow(request, user, Permission.RECORDS_CHANGE, "change reports")
     check_csrf(request, csrf)
-    found = links.report(session, report_id)
+    found = links.report(session=session, report_id=report_id)
     message = links.place_hold(
-        ctx,
-        session,
+        ctx=ctx,
+        session=session,
         clip_id=clip_id.strip(),
         matter=matter.strip() or found.number,
         reason=links.reason_given(reason, "place this hold"),
@@ -157,10 +158,10 @@ def hold_release(
 ):
     allow(request, user, Permission.RECORDS_CHANGE, "change reports")
     check_csrf(request, csrf)
-    found = links.report(session, report_id)
+    found = links.report(session=session, report_id=report_id)
     message = links.release_hold(
-        ctx,
-        session,
+        ctx=ctx,
+        session=session,
         hold_id=hold_id,
         reason=links.reason_given(reason, "release this hold"),
         principal=user,
@@ -172,8 +173,8 @@ def hold_release(
 @router.get("/reports/{report_id}/package.zip", name="portal.report_package")
 def report_package(request: Request, ctx: ContextDep, session: SessionDep, user: ConsoleUser, report_id: str):
     allow(request, user, Permission.RECORDS_CHANGE, "change reports")
-    found = links.report(session, report_id)
-    clips, _ = links.linked_clips(session, found.id)
+    found = links.report(session=session, report_id=report_id)
+    clips, _ = links.linked_clips(session=session, report_id=found.id)
     return package_response(
         session, ctx, clips=clips, exporter=user.label, source=source_address(request), report_id=found.number
     )

@@ -55,7 +55,7 @@ def _credential(session: Session, user_id: str, now: datetime) -> PortalCredenti
 
 def _audit(session, event_type, actor, outcome, source, now, **detail) -> None:
     audit.append(
-        session,
+        session=session,
         component="portal",
         event_type=event_type,
         actor=actor,
@@ -68,7 +68,7 @@ def _audit(session, event_type, actor, outcome, source, now, **detail) -> None:
     )
 
 
-def set_password(session: Session, *, username: str, password: str, actor: str, now: datetime) -> User:
+def set_password(*, session: Session, username: str, password: str, actor: str, now: datetime) -> User:
     """Set (or replace) a user's console password and clear any lock. Audited; commits."""
     check_strength(password)
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
@@ -133,7 +133,7 @@ def _succeed(session, user: User, cred: PortalCredential, now, source, how: str)
     return SignIn(principal_of(user), raw)
 
 
-def sign_in_password(session: Session, *, username: str, password: str, now: datetime, source) -> SignIn:
+def sign_in_password(*, session: Session, username: str, password: str, now: datetime, source) -> SignIn:
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
         verify_password(password, _DUMMY_HASH)
@@ -172,8 +172,8 @@ def sign_in_password(session: Session, *, username: str, password: str, now: dat
     return _succeed(session, user, cred, now, source, "password")
 
 
-def sign_in_token(session: Session, *, token: str, now: datetime, source) -> SignIn:
-    principal = None if token.startswith(DEVICE_PREFIX) else principal_for_token(session, token)
+def sign_in_token(*, session: Session, token: str, now: datetime, source) -> SignIn:
+    principal = None if token.startswith(DEVICE_PREFIX) else principal_for_token(session=session, token=token)
     if principal is None:
         _audit(
             session,
@@ -208,7 +208,7 @@ def sign_in_token(session: Session, *, token: str, now: datetime, source) -> Sig
     return _succeed(session, user, cred, now, source, "token")
 
 
-def resolve(session: Session, *, raw: str, now: datetime) -> tuple[Principal | None, str]:
+def resolve(*, session: Session, raw: str, now: datetime) -> tuple[Principal | None, str]:
     """The principal of a live session (its idle clock restarted), or None and why."""
     row = session.get(PortalSession, token_hash(raw))
     if row is None or row.ended_at is not None:
@@ -242,7 +242,7 @@ def resolve(session: Session, *, raw: str, now: datetime) -> tuple[Principal | N
     return principal_of(user), ""
 
 
-def sign_out(session: Session, *, raw: str, now: datetime) -> None:
+def sign_out(*, session: Session, raw: str, now: datetime) -> None:
     row = session.get(PortalSession, token_hash(raw))
     if row is None or row.ended_at is not None:
         return

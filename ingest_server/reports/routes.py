@@ -46,8 +46,8 @@ def _load(session, report_id: str):
 def create_report(body: ReportCreate, request: Request, ctx: ContextDep, session: SessionDep, who: Writer):
     with service_errors():
         outcome = guard.run(
-            ctx,
-            session,
+            ctx=ctx,
+            session=session,
             kind="report_create",
             params={"body": body.model_dump(mode="json")},
             description=f"create report {body.number}",
@@ -109,8 +109,8 @@ def update_report(
     report = _load(session, report_id)
     with service_errors():
         outcome = guard.run(
-            ctx,
-            session,
+            ctx=ctx,
+            session=session,
             kind="report_update",
             params={"report_id": report.id, "body": body.model_dump(mode="json", exclude_unset=True)},
             description=f"update report {report.number}: {', '.join(sorted(body.model_fields_set))}",
@@ -140,7 +140,7 @@ def ig_release(
         clip_ids = [
             link.clip_id for link, _ in active_links(session, report_id=report.id) if not link.unlinked_at
         ]
-        recompute.apply(ctx, session, clip_ids, actor=who.label, now=now)
+        recompute.apply(ctx=ctx, session=session, clip_ids=clip_ids, actor=who.label, now=now)
     return service.public(report)
 
 

@@ -108,7 +108,7 @@ def create(*, session: Session, body: ReportCreate, actor: str, now: datetime) -
     session.flush()
     _set_members(session, report)
     audit.append(
-        session,
+        session=session,
         source=audit_source(),
         component="reports",
         event_type="report.created",
@@ -156,7 +156,7 @@ def update(*, session: Session, report: Report, body: ReportUpdate, actor: str, 
     if {"officers", "vehicles"} & set(changed):
         _set_members(session, report)
     audit.append(
-        session,
+        session=session,
         source=audit_source(),
         component="reports",
         event_type="report.updated",
@@ -181,7 +181,7 @@ def release_ig(*, session: Session, report: Report, custodian_id: str, actor: st
     report.ig_released_by_json = json.dumps(sorted([*released, custodian_id]))
     report.updated_at = now
     audit.append(
-        session,
+        session=session,
         source=audit_source(),
         component="reports",
         event_type="report.ig_released",

@@ -20,6 +20,7 @@ from ingest_server.audit import service as audit
 from ingest_server.audit.source import audit_source, audit_source_of
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import STORED, Clip
+from ingest_server.context import ServerContext
 from ingest_server.refusals import Why
 from ingest_server.retention_apply import guard, policy_store, recompute
 from ingest_server.retention_apply.guard import ChangeError, Outcome
@@ -39,7 +40,14 @@ def _approvals(request: ChangeRequest) -> list[dict]:
 
 
 def decide(
-    ctx, session: Session, *, request_id: str, approver: Principal, approve: bool, note: str, source=None
+    *,
+    ctx: ServerContext,
+    session: Session,
+    request_id: str,
+    approver: Principal,
+    approve: bool,
+    note: str,
+    source=None,
 ) -> ChangeRequest:
     request = session.get(ChangeRequest, request_id)
     if request is None:
@@ -68,7 +76,7 @@ def decide(
     )
     request.approvals_json = json.dumps(entries)
     audit.append(
-        session,
+        session=session,
         component="retention",
         event_type="retention.change_approved" if approve else "retention.change_refused",
         actor=approver.label,
@@ -92,7 +100,7 @@ def decide(
         if request.kind == "policy":
             _activate(ctx, session, params["toml"], actor, entries, now)
         else:
-            guard.execute(ctx, session, request.kind, params, actor, now)
+            guard.execute(ctx=ctx, session=session, kind=request.kind, params=params, actor=actor, now=now)
     session.commit()
     return request
 
@@ -104,13 +112,13 @@ def _live_clip_ids(session: Session) -> list[str]:
     return list(session.execute(query).scalars())
 
 
-def policy_diff(session: Session, toml_text: str, now):
+def policy_diff(*, session: Session, toml_text: str, now):
     new = policy_store.parse_text(toml_text)
-    old = policy_store.current(session)
-    return diff_policies(old, new, recompute.cases(session, _live_clip_ids(session)), now)
+    old = policy_store.current(session=session)
+    return diff_policies(old, new, recompute.cases(session=session, clip_ids=_live_clip_ids(session)), now)
 
 
-def _activate(ctx, session: Session, toml_text: str, actor: str, approvals: list, now) -> None:
+def _activate(ctx: ServerContext, session: Session, toml_text: str, actor: str, approvals: list, now) -> None:
     policy = policy_store.parse_text(toml_text)
     session.add(
         RetentionPolicyRow(
@@ -122,7 +130,7 @@ def _activate(ctx, session: Session, toml_text: str, actor: str, approvals: list
         )
     )
     audit.append(
-        session,
+        session=session,
         source=audit_source(),
         component="retention",
         event_type="retention.policy_activated",
@@ -133,12 +141,16 @@ def _activate(ctx, session: Session, toml_text: str, actor: str, approvals: list
         detail={"version": policy.version, "approvals": approvals},
     )
     session.flush()
-    recompute.apply(ctx, session, _live_clip_ids(session), actor=actor, now=now, policy=policy)
+    recompute.apply(
+        ctx=ctx, session=session, clip_ids=_live_clip_ids(session), actor=actor, now=now, policy=policy
+    )
 
 
-def propose_policy(ctx, session: Session, *, toml_text: str, requester: Principal, source=None) -> Outcome:
+def propose_policy(
+    *, ctx: ServerContext, session: Session, toml_text: str, requester: Principal, source=None
+) -> Outcome:
     now = ctx.clock()
-    diff = policy_diff(session, toml_text, now)
+    diff = policy_diff(session=session, toml_text=toml_text, now=now)
     lines = diff.lines()
     if not diff.shortens:
         with audit_source_of(source):
@@ -164,7 +176,7 @@ def propose_policy(ctx, session: Session, *, toml_text: str, requester: Principa
     session.add(request)
     session.flush()
     audit.append(
-        session,
+        session=session,
         component="retention",
         event_type="retention.change_requested",
         actor=requester.label,

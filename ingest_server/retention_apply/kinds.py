@@ -3,13 +3,13 @@ applier's signature, and the error a refused change raises."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from ingest_server.context import ServerContext
 from ingest_server.refusals import Refused
 
 
@@ -23,4 +23,9 @@ class Applied:
     result: Any = None
 
 
-Applier = Callable[[Any, Session, dict, str, datetime], Applied]
+class Applier(Protocol):
+    """One kind of change: apply it (flush, never commit) and say which clips it touches."""
+
+    def __call__(
+        self, *, ctx: ServerContext, session: Session, params: dict, actor: str, now: datetime
+    ) -> Applied: ...

@@ -23,7 +23,7 @@ def shipped() -> Policy:
     return load_policy()
 
 
-def current(session: Session) -> Policy:
+def current(*, session: Session) -> Policy:
     row = session.execute(
         select(RetentionPolicyRow).order_by(RetentionPolicyRow.id.desc()).limit(1)
     ).scalar_one_or_none()

@@ -25,6 +25,7 @@ from ingest_server import object_lock
 from ingest_server.audit import service as audit
 from ingest_server.audit.source import audit_source
 from ingest_server.clips.models import STORED, Clip
+from ingest_server.context import ServerContext
 from ingest_server.holds.service import for_clips
 from ingest_server.linking.queries import linked_reports
 from ingest_server.reports.service import ig_released_by
@@ -48,7 +49,7 @@ def clip_facts(clip: Clip) -> ClipFacts:
     return ClipFacts(clip.id, recorded, clip.stored_at or clip.registered_at, frozenset({clip.category}))
 
 
-def cases(session: Session, clip_ids: Iterable[str]) -> list[ClipCase]:
+def cases(*, session: Session, clip_ids: Iterable[str]) -> list[ClipCase]:
     """The engine's facts for the stored clips among `clip_ids` (others are skipped)."""
     ids = list(dict.fromkeys(clip_ids))
     clips: list[Clip] = []
@@ -60,7 +61,7 @@ def cases(session: Session, clip_ids: Iterable[str]) -> list[ClipCase]:
         )
     stored = [c.id for c in clips]
     reports = linked_reports(session, stored)
-    holds = for_clips(session, stored)
+    holds = for_clips(session=session, clip_ids=stored)
     out = []
     for clip in clips:
         report_facts = [
@@ -75,28 +76,28 @@ def cases(session: Session, clip_ids: Iterable[str]) -> list[ClipCase]:
 
 
 def decisions(
-    session: Session, clip_ids: Iterable[str], policy: Policy, now: datetime
+    *, session: Session, clip_ids: Iterable[str], policy: Policy, now: datetime
 ) -> dict[str, Decision]:
     """Decisions for the stored clips among `clip_ids` (others are skipped)."""
     return {
         case.clip.id: decide(case.clip, case.reports, case.holds, policy, now)
-        for case in cases(session, clip_ids)
+        for case in cases(session=session, clip_ids=clip_ids)
     }
 
 
 def apply(
-    ctx,
+    *,
+    ctx: ServerContext,
     session: Session,
     clip_ids: Iterable[str],
-    *,
     actor: str = SYSTEM_ACTOR,
     now: datetime | None = None,
     policy: Policy | None = None,
     commit: bool = True,
 ) -> dict[str, Decision]:
     now = now or ctx.clock()
-    policy = policy or policy_store.current(session)
-    decided = decisions(session, clip_ids, policy, now)
+    policy = policy or policy_store.current(session=session)
+    decided = decisions(session=session, clip_ids=clip_ids, policy=policy, now=now)
     for clip_id, decision in decided.items():
         clip = session.get(Clip, clip_id)
         row = session.get(ClipRetention, clip_id)
@@ -126,7 +127,7 @@ def apply(
         after = (decision.retain_until, decision.retain_at_least_until, decision.legal_hold)
         if before != after:
             audit.append(
-                session,
+                session=session,
                 source=audit_source(),
                 component="retention",
                 event_type="retention.applied",

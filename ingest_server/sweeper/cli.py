@@ -30,7 +30,7 @@ def sweep(
     """Delete every expired, unheld original, with a deletion certificate (exit 1 on failures, 3 if busy)."""
     ctx = open_context()
     result = sweeper.sweep(
-        ctx,
+        ctx=ctx,
         dry_run=dry_run,
         actor=cli_actor(),
         progress=lambda n, total: typer.echo(f"  {n}/{total}", err=True),
@@ -54,8 +54,8 @@ def fixity_check(
     ctx = open_context()
     with ctx.sessions() as session:
         run = fixity.check(
-            ctx,
-            session,
+            ctx=ctx,
+            session=session,
             sample=sample,
             actor=cli_actor(),
             progress=lambda n, total: typer.echo(f"  {n}/{total}", err=True),
@@ -74,10 +74,10 @@ def export_opm(
     """Write the annual OPM export (CSV and JSON), redacted for minors, victims and witnesses."""
     ctx = open_context()
     with ctx.sessions() as session:
-        table = opm.rows(reporting.records(session, year))
+        table = opm.rows(reporting.records(session=session, year=year))
         session.rollback()
         audit.append(
-            session,
+            session=session,
             source="cli",
             component="reporting",
             event_type="reporting.opm_export",
@@ -99,7 +99,7 @@ def stats_cmd(
     """Print public statistics (JSON) by town, race, gender and force type, small counts suppressed."""
     ctx = open_context()
     with ctx.sessions() as session:
-        result = stats.public_stats(reporting.records(session, year), min_count=min_count)
+        result = stats.public_stats(reporting.records(session=session, year=year), min_count=min_count)
     typer.echo(json.dumps({"year": year, **result}, indent=2))
 
 

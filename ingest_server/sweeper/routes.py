@@ -36,7 +36,7 @@ def _out(result: service.SweepResult) -> SweepOut:
     responses=ERRORS,
 )
 def sweep_plan(ctx: ContextDep, who: Reader) -> SweepOut:
-    return _out(service.sweep(ctx, dry_run=True, actor=who.label))
+    return _out(service.sweep(ctx=ctx, dry_run=True, actor=who.label))
 
 
 @router.post(
@@ -48,7 +48,7 @@ def sweep_plan(ctx: ContextDep, who: Reader) -> SweepOut:
 )
 def sweep(request: Request, ctx: ContextDep, who: Writer) -> SweepOut:
     with audit_source_of(source_address(request)):
-        result = service.sweep(ctx, dry_run=False, actor=who.label)
+        result = service.sweep(ctx=ctx, dry_run=False, actor=who.label)
     if result.busy:
         raise HTTPException(409, result.busy)
     return _out(result)

@@ -30,8 +30,8 @@ def on_clip_stored(
 ) -> list[ClipLink]:
     """Link a newly stored clip to its reports and apply its retention (store told). Commits."""
     now = ctx.clock()
-    links = linking.link_clip(session, clip, actor=actor, now=now)
-    recompute.apply(ctx, session, [clip.id], actor=actor, now=now)
+    links = linking.link_clip(session=session, clip=clip, actor=actor, now=now)
+    recompute.apply(ctx=ctx, session=session, clip_ids=[clip.id], actor=actor, now=now)
     return links
 
 

@@ -128,13 +128,13 @@ def people(ctx):
         for role in ("admin", "custodian", "auditor", "trooper", "prosecutor"):
             officer = "B1234" if role == "trooper" else None
             _, tokens[role] = auth_service.create_user(
-                session, username=f"{role}1", role=role, officer_id=officer, actor="test"
+                session=session, username=f"{role}1", role=role, officer_id=officer, actor="test"
             )
         _, tokens["device"] = auth_service.enroll_device(
-            session, name="car-17", vehicle_id="V17", actor="test"
+            session=session, name="car-17", vehicle_id="V17", actor="test"
         )
         _, tokens["device2"] = auth_service.enroll_device(
-            session, name="car-18", vehicle_id="V18", actor="test"
+            session=session, name="car-18", vehicle_id="V18", actor="test"
         )
     return helpers.Tokens(tokens)
 
@@ -150,6 +150,6 @@ def clock(ctx):
 def custodian2(ctx):
     with ctx.sessions() as session:
         _, token = auth_service.create_user(
-            session, username="custodian2", role="custodian", officer_id=None, actor="test"
+            session=session, username="custodian2", role="custodian", officer_id=None, actor="test"
         )
     return {"Authorization": f"Bearer {token}"}

@@ -111,7 +111,7 @@ def test_linked_clip_is_kept_while_open_then_swept_with_a_certificate(client, ct
             .all()
         )
         assert len(events) == 1 and json.loads(events[0].detail)["sha256"] == clip["sha256"]
-        assert verify_chain(session).ok
+        assert verify_chain(session=session).ok
         trail = session.execute(select(AuditEvent).where(AuditEvent.object_id == clip_id)).scalars().all()
         kinds = {e.event_type: e for e in trail}
         # CJIS fields on every event; what a request caused names the request's address

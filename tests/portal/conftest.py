@@ -63,14 +63,14 @@ def people(ctx, clock):
         for role in ("admin", "custodian", "auditor", "trooper", "prosecutor"):
             officer = "B1234" if role == "trooper" else None
             _, tokens[role] = auth_service.create_user(
-                session, username=f"{role}1", role=role, officer_id=officer, actor="test"
+                session=session, username=f"{role}1", role=role, officer_id=officer, actor="test"
             )
             if role != "prosecutor":
                 signin.set_password(
-                    session, username=f"{role}1", password=PASSWORD, actor="test", now=clock()
+                    session=session, username=f"{role}1", password=PASSWORD, actor="test", now=clock()
                 )
         _, tokens["device"] = auth_service.enroll_device(
-            session, name="car-17", vehicle_id="V17", actor="test"
+            session=session, name="car-17", vehicle_id="V17", actor="test"
         )
     return helpers.Tokens(tokens)
 

@@ -59,7 +59,7 @@ def test_a_stored_version_that_differs_from_the_index_is_a_mismatch(client, ctx,
             update(Clip.__table__).where(Clip.id == clip_id).values(version_id=other["VersionId"])
         )
     with ctx.sessions() as session:
-        run = fixity.check(ctx, session)
+        run = fixity.check(ctx=ctx, session=session)
     assert len(run.mismatches) == 1 and "sha256 differs" in run.mismatches[0]
 
 
@@ -68,7 +68,7 @@ def test_sample_checks_a_fraction(client, ctx, people, clock):
     for n in range(4):
         upload_at(client, device, START, seed=n, size=2000 + n)
     with ctx.sessions() as session:
-        run = fixity.check(ctx, session, sample=0.5, rng=random.Random(1))
+        run = fixity.check(ctx=ctx, session=session, sample=0.5, rng=random.Random(1))
         assert run.checked == 2 and run.ok == 2
         summary = (
             session.execute(select(AuditEvent).where(AuditEvent.event_type == "fixity.run")).scalars().one()
