@@ -114,7 +114,7 @@ def _state_in_database(session: Session, clip: Clip) -> str | None:
         return session.execute(select(Clip.state).where(Clip.id == clip.id)).scalar_one_or_none()
 
 
-def refused_changes(session: Session, clip: Clip) -> list[str]:
+def refused_changes(*, session: Session, clip: Clip) -> list[str]:
     """The columns of `clip` whose pending change the immutability rule refuses."""
     was = _state_in_database(session, clip)
     if was not in PROTECTED_STATES:
@@ -136,7 +136,7 @@ def refused_changes(session: Session, clip: Clip) -> list[str]:
 def _refuse_changes_to_stored_evidence(session: Session, flush_context, instances) -> None:
     for obj in session.dirty:
         if isinstance(obj, Clip) and session.is_modified(obj, include_collections=False):
-            refused = refused_changes(session, obj)
+            refused = refused_changes(session=session, clip=obj)
             if refused:
                 raise ImmutableClipError(
                     f"clip {obj.id} is stored evidence: {', '.join(refused)} cannot change"

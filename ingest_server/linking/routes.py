@@ -27,7 +27,7 @@ ClipId = Annotated[str, Path(pattern=CLIP_ID_PATTERN, description="32 hex digits
     responses=ERRORS,
 )
 def clip_reports(clip_id: ClipId, session: SessionDep, who: Reader, include_unlinked: bool = False):
-    rows = active_links(session, clip_id=clip_id)
+    rows = active_links(session=session, clip_id=clip_id)
     return [link_public(link, r) for link, r in rows if include_unlinked or link.unlinked_at is None]
 
 

@@ -75,8 +75,10 @@ def link_report(
     config = config or LinkingSettings()
     buffers = config.buffers()
     win = report_window(report)
-    clips = candidate_clips(session, report, buffers, timedelta(hours=config.max_clip_hours))
-    known = existing_pairs(session, report_ids=[report.id])
+    clips = candidate_clips(
+        session=session, report=report, buffers=buffers, max_clip=timedelta(hours=config.max_clip_hours)
+    )
+    known = existing_pairs(session=session, report_ids=[report.id])
     links = []
     for clip in sorted(clips, key=lambda c: c.id):
         if (clip.id, report.id) in known:
@@ -96,9 +98,11 @@ def link_clip(
     window = window_of(clip)
     if window is None or clip.state != STORED:
         return []
-    known = existing_pairs(session, clip_ids=[clip.id])
+    known = existing_pairs(session=session, clip_ids=[clip.id])
     links = []
-    for report in sorted(reports_for_clip(session, clip, buffers), key=lambda r: r.number):
+    for report in sorted(
+        reports_for_clip(session=session, clip=clip, buffers=buffers), key=lambda r: r.number
+    ):
         if (clip.id, report.id) in known:
             continue
         reason = match(report_window(report), window, buffers)

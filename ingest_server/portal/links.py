@@ -32,7 +32,7 @@ class Done:
 
 def reports_of(*, session: Session, clip_id: str) -> list:
     """The clip's links (active and past), each with its report."""
-    return linking.active_links(session, clip_id=clip_id)
+    return linking.active_links(session=session, clip_id=clip_id)
 
 
 def holds_of(*, session: Session, clip_id: str) -> list:
@@ -48,7 +48,7 @@ def report(*, session: Session, report_id: str):
 
 def linked_clips(*, session: Session, report_id: str) -> tuple[list[Clip], list]:
     """(the stored clips linked now, every link with its history) of a report."""
-    rows = linking.active_links(session, report_id=report_id)
+    rows = linking.active_links(session=session, report_id=report_id)
     ids = list(dict.fromkeys(link.clip_id for link, _ in rows if link.unlinked_at is None))
     clips = {c.id: c for c in (session.get(Clip, i) for i in ids) if c is not None and c.state == STORED}
     ordered = sorted(clips.values(), key=lambda c: c.corrected_start or c.camera_start or c.registered_at)

@@ -138,7 +138,9 @@ def ig_release(
     with service_errors(), audit_source_of(source_address(request)):
         service.release_ig(session=session, report=report, custodian_id=who.id, actor=who.label, now=now)
         clip_ids = [
-            link.clip_id for link, _ in active_links(session, report_id=report.id) if not link.unlinked_at
+            link.clip_id
+            for link, _ in active_links(session=session, report_id=report.id)
+            if not link.unlinked_at
         ]
         recompute.apply(ctx=ctx, session=session, clip_ids=clip_ids, actor=who.label, now=now)
     return service.public(report)
@@ -155,5 +157,5 @@ def report_clips(
     report_id: ReportId, session: SessionDep, who: Reader, include_unlinked: bool = False
 ) -> list[LinkPublic]:
     report = _load(session, report_id)
-    rows = active_links(session, report_id=report.id)
+    rows = active_links(session=session, report_id=report.id)
     return [link_public(link, r) for link, r in rows if include_unlinked or link.unlinked_at is None]

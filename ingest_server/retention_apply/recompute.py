@@ -60,7 +60,7 @@ def cases(*, session: Session, clip_ids: Iterable[str]) -> list[ClipCase]:
             .all()
         )
     stored = [c.id for c in clips]
-    reports = linked_reports(session, stored)
+    reports = linked_reports(session=session, clip_ids=stored)
     holds = for_clips(session=session, clip_ids=stored)
     out = []
     for clip in clips:

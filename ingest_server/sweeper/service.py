@@ -220,15 +220,19 @@ def sweep(
     holder = holder or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
     result = SweepResult(dry_run=dry_run)
     with ctx.sessions() as session:
-        if not dry_run and not lease.acquire(session, lease.SWEEP, holder, ctx.clock(), LEASE_TTL):
-            who, until = lease.holder_of(session, lease.SWEEP)
+        if not dry_run and not lease.acquire(
+            session=session, name=lease.SWEEP, holder=holder, now=ctx.clock(), ttl=LEASE_TTL
+        ):
+            who, until = lease.holder_of(session=session, name=lease.SWEEP)
             result.busy = f"another sweeper ({who}) is running until {until}; nothing done"
             return result
         try:
             result.planned = plan(ctx=ctx, session=session, dry_run=dry_run)
             if not dry_run:
                 for n, item in enumerate(result.planned, 1):
-                    lease.acquire(session, lease.SWEEP, holder, ctx.clock(), LEASE_TTL)  # renew
+                    lease.acquire(
+                        session=session, name=lease.SWEEP, holder=holder, now=ctx.clock(), ttl=LEASE_TTL
+                    )  # renew
                     try:
                         why_not = _delete_one(ctx, session, item.clip_id, actor)
                     except Exception as exc:  # one clip's failure must not stop the sweep: report it
@@ -256,5 +260,5 @@ def sweep(
             session.commit()
         finally:
             if not dry_run:
-                lease.release(session, lease.SWEEP, holder)
+                lease.release(session=session, name=lease.SWEEP, holder=holder)
     return result

@@ -65,10 +65,10 @@ def _assemble(
         ) from exc
     clip.state, clip.version_id = VERIFYING, version_id
     clip_event(
-        session,
-        device,
-        clip,
-        "clip.assembled",
+        session=session,
+        device=device,
+        clip=clip,
+        event_type="clip.assembled",
         outcome="success",
         source=source,
         detail={"upload_id": clip.upload_id, "version_id": version_id},
@@ -113,10 +113,10 @@ def _reject(
     )
     clip.state, clip.upload_id, clip.rejection = REJECTED, None, detail
     clip_event(
-        session,
-        device,
-        clip,
-        "clip.rejected",
+        session=session,
+        device=device,
+        clip=clip,
+        event_type="clip.rejected",
         outcome="failure",
         source=source,
         detail={"expected": expected, "actual": actual, "removed_version": clip.version_id},
@@ -142,10 +142,10 @@ def _store(ctx: ServerContext, session: Session, clip: Clip, device: Principal, 
     clip.state, clip.stored_at, clip.retain_until, clip.upload_id = STORED, now, until, None
     clip.receipt_json = json.dumps(signed, sort_keys=True)
     clip_event(
-        session,
-        device,
-        clip,
-        "clip.stored",
+        session=session,
+        device=device,
+        clip=clip,
+        event_type="clip.stored",
         outcome="success",
         source=source,
         detail={

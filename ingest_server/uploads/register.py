@@ -199,10 +199,10 @@ def register(
                 _retry=False,
             )
         clip_event(
-            session,
-            device,
-            clip,
-            "clip.registered",
+            session=session,
+            device=device,
+            clip=clip,
+            event_type="clip.registered",
             outcome="success",
             source=source,
             detail={

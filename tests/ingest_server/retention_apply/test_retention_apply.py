@@ -175,7 +175,9 @@ def test_only_one_sweeper_at_a_time(client, ctx, people, clock):
     upload_at(client, people.auth("device"), START)
     clock.advance(days=400)
     with ctx.sessions() as session:
-        assert lease.acquire(session, lease.SWEEP, "other-process", clock(), timedelta(minutes=10))
+        assert lease.acquire(
+            session=session, name=lease.SWEEP, holder="other-process", now=clock(), ttl=timedelta(minutes=10)
+        )
     busy = sweeper.sweep(ctx=ctx, dry_run=False)
     assert busy.busy and "other-process" in busy.busy and busy.deleted == []
     assert client.post("/api/v1/retention/sweep", headers=people.auth("custodian")).status_code == 409
