@@ -1,11 +1,11 @@
 """Linking effects: find candidate clips or reports in the database, ask the pure
 matcher, and record each new link with its reason, audited.
 
-- `link_report(session, report, ...)`: when a report is created or changed, link
+- `link_report(session=, report=, ...)`: when a report is created or changed, link
   every stored clip of its officers or vehicles overlapping its widened window.
   One indexed range scan per officer and per vehicle (clips.officer_id/vehicle_id
   + corrected_start, migration 0100).
-- `link_clip(session, clip, ...)`: when a clip is stored, link it to every
+- `link_clip(session=, clip=, ...)`: when a clip is stored, link it to every
   report naming its officer or vehicle whose window it overlaps (called from
   uploads/after_store.py, which then recomputes the clip's retention).
 - `link_manual` / `unlink`: a custodian's decision, with a reason.

@@ -1,6 +1,6 @@
 """A change that shortens retention waits here for a second, different custodian.
 
-`decide(ctx, session, request_id, approver, approve, note)` records the approval
+`decide(ctx=, session=, request_id=, approver=, approve=, note=)` records the approval
 (or refusal) and asks the pure rule (`retention.approval_state`): approved by a
 custodian other than the requester, the change is applied exactly as asked and
 the clips recomputed; refused, it is closed as rejected. The requester cannot

@@ -1,8 +1,8 @@
 """Recompute retention and tell the store: the one place decisions become effects.
 
-`decisions(session, clip_ids, policy, now)` builds the engine's facts from the
+`decisions(session=, clip_ids=, policy=, now=)` builds the engine's facts from the
 database (clip, its active links' reports, its holds) and asks `retention.decide`.
-`apply(ctx, session, clip_ids, ...)` then, per clip, side effects first:
+`apply(ctx=, session=, clip_ids=, ...)` then, per clip, side effects first:
 - extends the store's Object Lock retain-until to the decision's floor, never
   shortening (object_lock.py:extend_clip_lock, against what the database says
   the store has: moto cannot read a retention back, so the database is the

@@ -1,6 +1,6 @@
 """The retention sweeper: plan (dry run) and delete, with deletion certificates.
 
-`plan(ctx, session)` first catches up clips that were stored but never linked or
+`plan(ctx=, session=)` first catches up clips that were stored but never linked or
 decided (so a missing hook can never leave a clip undecided), then decides every
 clip whose recorded retention has passed and returns `retention.sweep_plan`.
 `sweep(ctx, ...)` takes the lease (one sweeper across processes), and for each
