@@ -14,14 +14,12 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
+from ingest_server.audit.middleware import ACTOR_KEY, AUTH_NOTE_KEY
 from ingest_server.auth import permissions
 from ingest_server.auth.permissions import Permission
 from ingest_server.auth.service import Principal, principal_for_token
 from ingest_server.auth.tokens import token_hash
 from ingest_server.context import ServerContext
-
-ACTOR_KEY = "evidence.actor"
-AUTH_NOTE_KEY = "evidence.auth_note"
 
 
 def get_context(request: Request) -> ServerContext:
