@@ -182,7 +182,7 @@ def _link_reports(sessions, count: int = 200) -> tuple[list[float], int]:
             )
             started = time.perf_counter()
             report = reports.create(session=session, body=body, actor="bench", now=start)
-            links += len(linking.link_report(session, report, actor="bench", now=start))
+            links += len(linking.link_report(session=session, report=report, actor="bench", now=start))
             session.commit()
             times.append(time.perf_counter() - started)
     return times, links

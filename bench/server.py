@@ -160,9 +160,11 @@ def run(report) -> None:
             ctx = build_context(settings)
             with ctx.sessions() as session:
                 _, admin = auth_service.create_user(
-                    session, username="c", role="custodian", officer_id=None, actor="bench"
+                    session=session, username="c", role="custodian", officer_id=None, actor="bench"
                 )
-                dev, device = auth_service.enroll_device(session, name="car", vehicle_id="V1", actor="bench")
+                dev, device = auth_service.enroll_device(
+                    session=session, name="car", vehicle_id="V1", actor="bench"
+                )
             server, thread, base = _serve(ctx)
             try:
                 with httpx.Client(base_url=base, timeout=60) as http:

@@ -13,18 +13,14 @@ from pydantic import BaseModel
 
 from ingest_server import migrate
 from ingest_server.audit.middleware import AuditMiddleware
-from ingest_server.audit.routes import router as audit_router
-from ingest_server.auth.routes import router as auth_router
-from ingest_server.clips.routes import router as clips_router
 from ingest_server.context import ServerContext
 from ingest_server.db import make_engine, make_sessionmaker
 from ingest_server.errors import BodyLimitMiddleware, install_error_handlers
-from ingest_server.portal.web import install as install_portal
+from ingest_server.portal.install import install as install_portal
 from ingest_server.receipts import ReceiptSigner, load_or_create_key
-from ingest_server.retention_apply.routers import ROUTERS as retention_routers
+from ingest_server.routers import API_ROUTERS
 from ingest_server.settings import Settings
 from ingest_server.storage import Storage, make_client
-from ingest_server.uploads.routes import router as uploads_router
 
 
 class Health(BaseModel):
@@ -66,9 +62,7 @@ def create_app(settings: Settings | None = None, *, context: ServerContext | Non
     def health() -> Health:
         return Health(status="ok")
 
-    for router in (uploads_router, clips_router, audit_router, auth_router):
-        app.include_router(router)
-    for router in retention_routers:  # reports, links, holds, retention, sweeper, fixity, reporting
+    for router in API_ROUTERS:
         app.include_router(router)
     install_portal(app)
     install_error_handlers(app)

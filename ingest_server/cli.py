@@ -7,18 +7,20 @@ the database are audited with the operating-system user as the actor.
 
 from __future__ import annotations
 
-import getpass
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import OperationalError
+import uvicorn
 
 from ingest_server import migrate
+from ingest_server.app import create_app
+from ingest_server.audit import service as audit
+from ingest_server.audit.verify import verify_chain
 from ingest_server.auth import service as auth_service
 from ingest_server.auth.roles import USER_ROLES
-from ingest_server.db import make_engine, make_sessionmaker
+from ingest_server.cli_common import cli_actor, load_settings, open_sessions
 from ingest_server.portal.cli import app as portal_cli
-from ingest_server.settings import Settings
+from ingest_server.shares.logging import install as keep_share_tokens_out_of_logs
 from ingest_server.sweeper.cli import register as register_retention_commands
 
 app = typer.Typer(help="Evidence ingest server.", no_args_is_help=True, add_completion=False)
@@ -28,42 +30,10 @@ register_retention_commands(app)  # retention sweep, fixity check, reports expor
 app.add_typer(portal_cli, name="portal")  # set-password, export
 
 
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValueError as exc:
-        typer.echo(f"error: bad settings: {exc}", err=True)
-        raise typer.Exit(2) from exc
-
-
-def _sessions(settings: Settings):
-    engine = make_engine(settings.db_url)
-    try:
-        migrate.check(engine)
-    except migrate.NotMigratedError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    except OperationalError as exc:  # e.g. a data folder that does not exist yet
-        typer.echo(
-            f"error: cannot open the database ({exc.orig}); run 'evidence-server migrate' first, "
-            "or check EVIDENCE_SERVER_DATABASE_URL / EVIDENCE_SERVER_DATA_DIR",
-            err=True,
-        )
-        raise typer.Exit(2) from exc
-    return make_sessionmaker(engine)
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli:unknown"
-
-
 @app.command("migrate")
 def migrate_cmd() -> None:
     """Bring the database schema to the latest revision."""
-    settings = _settings()
+    settings = load_settings()
     migrate.upgrade(settings.db_url)
     typer.echo(f"database at revision {', '.join(migrate.head_revisions())}")
 
@@ -77,11 +47,7 @@ def serve(
     ] = True,
 ) -> None:
     """Run the HTTP API (migrates the database first unless --no-migrate)."""
-    import uvicorn
-
-    from ingest_server.app import create_app
-
-    settings = _settings()
+    settings = load_settings()
     if migrate_first:
         migrate.upgrade(settings.db_url)
     try:
@@ -89,8 +55,6 @@ def serve(
     except migrate.NotMigratedError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    from ingest_server.shares.logging import install as keep_share_tokens_out_of_logs
-
     keep_share_tokens_out_of_logs()
     uvicorn.run(application, host=host, port=port)
 
@@ -102,10 +66,10 @@ def create_user(
     officer_id: Annotated[str | None, typer.Option(help="Badge / officer id (troopers).")] = None,
 ) -> None:
     """Create a user and print its bearer token (shown once)."""
-    with _sessions(_settings())() as session:
+    with open_sessions(load_settings())() as session:
         try:
             user, token = auth_service.create_user(
-                session, username=username, role=role, officer_id=officer_id, actor=_actor()
+                session=session, username=username, role=role, officer_id=officer_id, actor=cli_actor()
             )
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
@@ -119,10 +83,10 @@ def enroll_device(
     name: str, vehicle_id: Annotated[str | None, typer.Option(help="Vehicle this agent is in.")] = None
 ) -> None:
     """Enroll an edge agent and print its bearer token (shown once)."""
-    with _sessions(_settings())() as session:
+    with open_sessions(load_settings())() as session:
         try:
             device, token = auth_service.enroll_device(
-                session, name=name, vehicle_id=vehicle_id, actor=_actor()
+                session=session, name=name, vehicle_id=vehicle_id, actor=cli_actor()
             )
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
@@ -140,9 +104,9 @@ def disable(
     if kind not in ("device", "user"):
         typer.echo("error: --kind must be 'device' or 'user'", err=True)
         raise typer.Exit(2)
-    with _sessions(_settings())() as session:
+    with open_sessions(load_settings())() as session:
         try:
-            auth_service.disable(session, kind=kind, name=name, actor=_actor())
+            auth_service.disable(session=session, kind=kind, name=name, actor=cli_actor())
         except LookupError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from exc
@@ -152,17 +116,14 @@ def disable(
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Verify the audit hash chain; exit 1 naming the first broken event."""
-    from ingest_server.audit import service as audit
-    from ingest_server.audit.verify import verify_chain
-
-    with _sessions(_settings())() as session:
-        report = verify_chain(session)
+    with open_sessions(load_settings())() as session:
+        report = verify_chain(session=session)
         session.rollback()
         audit.append(
-            session,
+            session=session,
             component="cli",
             event_type="audit.verified",
-            actor=_actor(),
+            actor=cli_actor(),
             outcome="success" if report.ok else "failure",
             detail={"message": report.describe()},
         )

@@ -1,8 +1,9 @@
 """FastAPI dependencies as `Annotated` aliases: the session, the context, the caller.
 
-`require(permission)` resolves the bearer token and checks the role table; it
-records who the caller is on the request scope so the audit middleware can name
-them, whatever the outcome.
+`require(permission)` resolves the bearer token and checks the one authorization
+table (auth/permissions.py), turning a denial into 403; it records who the caller
+is (and why a denial) on the request scope so the audit middleware can name them,
+whatever the outcome.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from ingest_server.auth.roles import PERMISSIONS
+from ingest_server.audit.middleware import ACTOR_KEY, AUTH_NOTE_KEY
+from ingest_server.auth import permissions
+from ingest_server.auth.permissions import Permission
 from ingest_server.auth.service import Principal, principal_for_token
 from ingest_server.auth.tokens import token_hash
 from ingest_server.context import ServerContext
-
-ACTOR_KEY = "evidence.actor"
-AUTH_NOTE_KEY = "evidence.auth_note"
 
 
 def get_context(request: Request) -> ServerContext:
@@ -59,7 +59,7 @@ def authenticate(request: Request, session: SessionDep) -> Principal:
             "authentication required: send 'Authorization: Bearer <token>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    principal = principal_for_token(session, token)
+    principal = principal_for_token(session=session, token=token)
     session.rollback()  # end the read transaction: no lock held while the route works
     if principal is None:
         request.scope[ACTOR_KEY] = f"unknown-token:{token_hash(token)[:12]}"
@@ -70,22 +70,29 @@ def authenticate(request: Request, session: SessionDep) -> Principal:
     return principal
 
 
-def require(permission: str):
-    allowed = PERMISSIONS[permission]
+def require(permission: Permission, action: str | None = None):
+    """A dependency: the caller, if the table lets their role have `permission`; 403 otherwise."""
 
     def guard(request: Request, principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
-        if principal.role not in allowed:
-            request.scope[AUTH_NOTE_KEY] = f"role {principal.role.value} lacks permission {permission}"
-            raise HTTPException(403, f"forbidden: role '{principal.role.value}' may not {permission}")
+        try:
+            permissions.check(principal.role, permission, action=action)
+        except permissions.Denied as denied:
+            request.scope[AUTH_NOTE_KEY] = denied.note
+            raise HTTPException(403, f"forbidden: {denied}") from denied
         return principal
 
     return guard
 
 
-DevicePrincipal = Annotated[Principal, Depends(require("upload"))]
-SearchPrincipal = Annotated[Principal, Depends(require("clips.search"))]
-ReadPrincipal = Annotated[Principal, Depends(require("clips.read"))]
-DownloadPrincipal = Annotated[Principal, Depends(require("clips.download"))]
-AuditPrincipal = Annotated[Principal, Depends(require("audit.read"))]
-AdminPrincipal = Annotated[Principal, Depends(require("admin"))]
-AnyPrincipal = Annotated[Principal, Depends(require("me"))]
+DevicePrincipal = Annotated[Principal, Depends(require(Permission.UPLOAD))]
+SearchPrincipal = Annotated[Principal, Depends(require(Permission.CLIPS_SEARCH))]
+ReadPrincipal = Annotated[Principal, Depends(require(Permission.CLIPS_READ))]
+DownloadPrincipal = Annotated[Principal, Depends(require(Permission.CLIPS_DOWNLOAD))]
+AuditPrincipal = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
+AdminPrincipal = Annotated[Principal, Depends(require(Permission.ADMIN))]
+AnyPrincipal = Annotated[Principal, Depends(require(Permission.ME))]
+# reports, links, holds, retention, fixity, sweeps, statistics
+Reader = Annotated[Principal, Depends(require(Permission.RECORDS_READ))]
+Writer = Annotated[Principal, Depends(require(Permission.RECORDS_CHANGE))]
+Approver = Annotated[Principal, Depends(require(Permission.RETENTION_APPROVE))]
+StatsReader = Annotated[Principal, Depends(require(Permission.STATS_READ))]

@@ -14,9 +14,21 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from ingest_server.refusals import Why
 from ingest_server.storage import StorageError
 
 log = logging.getLogger(__name__)
+
+
+# a service's refusal, as the HTTP edges (the JSON API and the portal) answer it
+HTTP_STATUS: dict[Why, int] = {
+    Why.NOT_FOUND: 404,
+    Why.CONFLICT: 409,
+    Why.INVALID: 422,
+    Why.TOO_LARGE: 413,
+    Why.FORBIDDEN: 403,
+    Why.BROKEN: 500,
+}
 
 
 class ErrorOut(BaseModel):

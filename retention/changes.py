@@ -3,9 +3,10 @@ shortening needs a second, different custodian.
 
 - `store_retain_until(current, desired)`: the Object Lock retain-until to write;
   never earlier than what the store already has.
-- `is_shortening(old, new)`: whether going from one decision to another lets the
-  clip go sooner (an earlier retain-until, an end where there was none, a lower
-  floor, or a legal hold lifted).
+- `is_shortening(old, new)` (defined in facts.py, next to `Decision`, so diff.py
+  can use it too): whether going from one decision to another lets the clip go
+  sooner (an earlier retain-until, an end where there was none, a lower floor,
+  or a legal hold lifted).
 - `approval_state(change, approvals)`: `Approved`, `NeedsSecondApprover` or
   `Rejected`. A change that shortens nothing is approved as asked. A shortening
   is approved only by a custodian other than the requester; the requester's own
@@ -18,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
-from retention.facts import Decision, utc
+from retention.diff import PolicyDiff
+from retention.facts import Decision, is_shortening, utc
 
 APPROVER_ROLE = "custodian"
 
@@ -31,24 +32,6 @@ def store_retain_until(current_in_store: datetime | None, desired: datetime) -> 
     if current_in_store is None:
         return desired
     return max(current_in_store, desired)
-
-
-def is_shortening(old: Decision, new: Decision) -> bool:
-    """True if `new` lets the clip be deleted sooner than `old` in any way."""
-    if old.clip_id != new.clip_id:
-        raise ValueError(f"decisions are about different clips: {old.clip_id} and {new.clip_id}")
-    if new.retain_until is not None and (old.retain_until is None or new.retain_until < old.retain_until):
-        return True
-    if new.retain_at_least_until < old.retain_at_least_until:
-        return True
-    return old.legal_hold and not new.legal_hold
-
-
-class Shortening(Protocol):
-    """What a policy change needs from its dry run (`retention.diff.PolicyDiff`): does it shorten anything."""
-
-    @property
-    def shortens(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -80,7 +63,7 @@ class RetentionChange:
         return cls(id, requested_by, description, is_shortening(old, new))
 
     @classmethod
-    def for_policy(cls, id: str, requested_by: Person, description: str, diff: Shortening) -> RetentionChange:
+    def for_policy(cls, id: str, requested_by: Person, description: str, diff: PolicyDiff) -> RetentionChange:
         return cls(id, requested_by, description, diff.shortens)
 
 

@@ -17,9 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from retention.changes import is_shortening
 from retention.engine import decide, when
-from retention.facts import ClipCase, Decision, utc
+from retention.facts import ClipCase, Decision, is_shortening, utc
 from retention.policy import Category, Kind, Policy
 
 # Start times that tell calendar years and day counts apart (leap day included).

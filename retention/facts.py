@@ -152,3 +152,14 @@ class Decision:
             self.legal_hold or self.retain_until is None or self.retain_until > self.decided_at
         ):
             raise ValueError(f"clip {self.clip_id}: a held or unexpired clip cannot be marked deletable")
+
+
+def is_shortening(old: Decision, new: Decision) -> bool:
+    """True if `new` lets the clip be deleted sooner than `old` in any way."""
+    if old.clip_id != new.clip_id:
+        raise ValueError(f"decisions are about different clips: {old.clip_id} and {new.clip_id}")
+    if new.retain_until is not None and (old.retain_until is None or new.retain_until < old.retain_until):
+        return True
+    if new.retain_at_least_until < old.retain_at_least_until:
+        return True
+    return old.legal_hold and not new.legal_hold

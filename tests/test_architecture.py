@@ -40,6 +40,10 @@ CLEAN_TREE = {
 }
 
 
+# Contracts about the inside of a package (its real sub-packages), tested on a copy of the tree.
+INNER_CONTRACTS = {"server-domain-below-edges", "agent-layers"}
+
+
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(cwd), "NO_COLOR": "1", "COLUMNS": "200"}
     return subprocess.run(
@@ -57,6 +61,8 @@ def tiny_tree(tmp_path: Path, **changes: str) -> Path:
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(source, encoding="utf-8")
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    # The contracts inside a package name its real modules; the copied-tree tests below check those.
+    config["contracts"] = [c for c in config["contracts"] if c["id"] not in INNER_CONTRACTS]
     (tmp_path / "pyproject.toml").write_text(tomli_w.dumps({"tool": {"importlinter": config}}))
     return tmp_path
 
@@ -168,3 +174,110 @@ def test_a_cycle_closed_inside_a_function_breaks_the_acyclic_contract(tmp_path, 
     assert f"No cycles are allowed in {package}." in result.stdout
     breaker = {f"- .{imported} -> .{importer} (1 import)", f"- .{importer} -> .{imported} (1 import)"}
     assert breaker & set(result.stdout.splitlines()), result.stdout  # either import breaks the cycle
+
+
+PACKAGES = ["hashing", "retention", "firmware_profiles", "edge_agent", "ingest_server"]
+
+
+def copied_tree(tmp_path: Path, module: str, source: str) -> Path:
+    """The real packages and contracts in tmp_path, with `source` appended to `module`."""
+    import shutil
+
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    path = tmp_path / (module.replace(".", "/") + ".py")
+    path.write_text(path.read_text(encoding="utf-8") + source, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("module", "imported", "contract"),
+    [
+        (
+            "ingest_server.clips.service",
+            "ingest_server.portal.pages",
+            "ingest_server's domain packages never import the portal, the app, the CLI or the",
+        ),
+        ("ingest_server.audit.service", "ingest_server.cli", "ingest_server's domain packages never import"),
+        ("edge_agent.core.journal", "edge_agent.service", "edge_agent: cli over service/manual"),
+        ("edge_agent.dock.scan", "edge_agent.upload.loop", "edge_agent: cli over service/manual"),
+    ],
+)
+def test_a_wrong_way_import_inside_a_package_breaks_its_contract(tmp_path, module, imported, contract):
+    late = f"\n\ndef _late():\n    import {imported}  # noqa\n"
+    result = lint_imports(copied_tree(tmp_path, module, late))
+    assert result.returncode == 1, result.stdout
+    assert any(line.startswith(contract) for line in broken(result) + result.stdout.splitlines())
+    assert module in result.stdout and imported in result.stdout
+
+
+CYCLES_SCRIPT = """
+import json, sys
+import grimp
+
+graph = grimp.build_graph(*sys.argv[1:], cache_dir=None)
+modules = sorted(graph.modules)
+edges = {
+    m: sorted(x for x in graph.find_modules_directly_imported_by(m) if x in graph.modules) for m in modules
+}
+index, low, stack, found = {}, {}, [], []
+sys.setrecursionlimit(100000)
+
+def visit(v):  # Tarjan's strongly connected components
+    index[v] = low[v] = len(index)
+    stack.append(v)
+    for w in edges[v]:
+        if w not in index:
+            visit(w)
+            low[v] = min(low[v], low[w])
+        elif w in stack:
+            low[v] = min(low[v], index[w])
+    if low[v] == index[v]:
+        group = []
+        while True:
+            w = stack.pop()
+            group.append(w)
+            if w == v:
+                break
+        if len(group) > 1:
+            found.append(sorted(group))
+
+for m in modules:
+    if m not in index:
+        visit(m)
+print(json.dumps(found))
+"""
+
+
+def module_cycles(root: Path) -> list[list[str]]:
+    """Groups of modules that import each other round a cycle (grimp's graph: deferred imports count)."""
+    import json
+
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    result = subprocess.run(
+        [sys.executable, "-c", CYCLES_SCRIPT, *PACKAGES],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_no_module_imports_itself_round_a_cycle():
+    """acyclic_siblings checks packages against their siblings; this checks every module.
+
+    A package's routes import the shared API dependencies, which import that package's
+    service: a cycle between sibling *packages* of the server that is not one between
+    modules. Between modules there is none, deferred imports included.
+    """
+    assert module_cycles(ROOT) == []
+
+
+def test_a_module_cycle_through_a_function_level_import_is_found(tmp_path):
+    late = "\n\ndef _late():\n    import ingest_server.audit.service  # noqa\n"
+    cycles = module_cycles(copied_tree(tmp_path, "ingest_server.audit.models", late))
+    assert ["ingest_server.audit.models", "ingest_server.audit.service"] in cycles

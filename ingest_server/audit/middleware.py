@@ -14,7 +14,10 @@ import logging
 import anyio
 
 from ingest_server.audit import service as audit
-from ingest_server.deps import ACTOR_KEY, AUTH_NOTE_KEY
+
+# what the edges (deps.py, portal/deps.py) record on the request scope for the audit event
+ACTOR_KEY = "evidence.actor"
+AUTH_NOTE_KEY = "evidence.auth_note"
 
 UNAUDITED_PATHS = frozenset({"/api/v1/health"})  # liveness probes would drown the log
 _JSON = [(b"content-type", b"application/json")]
@@ -79,7 +82,7 @@ class AuditMiddleware:
         client = scope.get("client")
         with self.sessions_of(scope)() as session:
             audit.append(
-                session,
+                session=session,
                 component="api",
                 event_type=f"api.{name}",
                 actor=scope.get(ACTOR_KEY, "anonymous"),

@@ -34,7 +34,7 @@ def search_audit(
     offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
 ) -> AuditPage:
     rows, total = service.search(
-        session,
+        session=session,
         actor=actor,
         event_type=event_type,
         object_id=object_id,
@@ -54,7 +54,7 @@ def search_audit(
     responses=ERRORS,
 )
 def verify(session: SessionDep, principal: AuditPrincipal) -> ChainReportOut:
-    report = verify_chain(session)
+    report = verify_chain(session=session)
     return ChainReportOut(
         ok=report.ok,
         checked=report.checked,

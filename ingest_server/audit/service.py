@@ -46,8 +46,8 @@ def event_hash(values: dict) -> str:
 
 
 def append(
-    session: Session,
     *,
+    session: Session,
     component: str,
     event_type: str,
     actor: str,
@@ -80,8 +80,8 @@ def append(
 
 
 def search(
-    session: Session,
     *,
+    session: Session,
     actor: str | None = None,
     event_type: str | None = None,
     object_id: str | None = None,

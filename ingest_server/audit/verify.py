@@ -32,7 +32,7 @@ class ChainReport:
         )
 
 
-def verify_chain(session: Session, batch: int = 1000) -> ChainReport:
+def verify_chain(*, session: Session, batch: int = 1000) -> ChainReport:
     expected_seq, prev_hash, checked = 1, GENESIS, 0
     rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch))
     for event in rows.scalars():

@@ -1,7 +1,7 @@
-"""Roles and what each may do. One table, read by the route guards and the docs.
+"""The roles. What each may do is in one table: auth/permissions.py.
 
 device: register and upload its own clips, nothing else.
-trooper: read own clips (officer id matches). prosecutor: no search (share links come later).
+trooper: read own clips (officer id matches). prosecutor: reviews through share links only.
 auditor: read clips' metadata and the audit log, change nothing. custodian: read, download
 (category changes go through the retention API). admin: everything, including enrolling users and devices.
 """
@@ -21,17 +21,3 @@ class Role(StrEnum):
 
 
 USER_ROLES = tuple(r for r in Role if r is not Role.DEVICE)
-
-# permission -> roles allowed
-PERMISSIONS: dict[str, frozenset[Role]] = {
-    "upload": frozenset({Role.DEVICE}),
-    "clips.search": frozenset({Role.ADMIN, Role.CUSTODIAN, Role.AUDITOR, Role.TROOPER}),
-    "clips.read": frozenset({Role.ADMIN, Role.CUSTODIAN, Role.AUDITOR, Role.TROOPER}),
-    "clips.download": frozenset({Role.ADMIN, Role.CUSTODIAN, Role.TROOPER}),
-    "audit.read": frozenset({Role.ADMIN, Role.AUDITOR, Role.CUSTODIAN}),
-    "admin": frozenset({Role.ADMIN}),
-    "me": frozenset(Role),
-}
-
-# roles that only ever see their own clips
-OWN_CLIPS_ONLY = frozenset({Role.TROOPER})

@@ -49,7 +49,7 @@ def create_user(
 ) -> UserCreated:
     try:
         user, token = service.create_user(
-            session,
+            session=session,
             username=body.username,
             role=body.role,
             officer_id=body.officer_id,
@@ -82,7 +82,7 @@ def enroll_device(
 ) -> DeviceEnrolled:
     try:
         device, token = service.enroll_device(
-            session,
+            session=session,
             name=body.name,
             vehicle_id=body.vehicle_id,
             actor=admin.label,

@@ -37,7 +37,7 @@ class DuplicateNameError(ValueError):
     pass
 
 
-def principal_for_token(session: Session, token: str) -> Principal | None:
+def principal_for_token(*, session: Session, token: str) -> Principal | None:
     digest = token_hash(token)
     if token.startswith(DEVICE_PREFIX):
         device = session.execute(select(Device).where(Device.token_hash == digest)).scalar_one_or_none()
@@ -51,8 +51,8 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
 
 
 def create_user(
-    session: Session,
     *,
+    session: Session,
     username: str,
     role: str,
     officer_id: str | None,
@@ -69,7 +69,7 @@ def create_user(
     session.add(user)
     session.flush()
     audit.append(
-        session,
+        session=session,
         component="auth",
         event_type="user.created",
         actor=actor,
@@ -84,7 +84,7 @@ def create_user(
 
 
 def enroll_device(
-    session: Session, *, name: str, vehicle_id: str | None, actor: str, source: str | None = None
+    *, session: Session, name: str, vehicle_id: str | None, actor: str, source: str | None = None
 ) -> tuple[Device, str]:
     """Enroll an edge agent and return it with its token (shown once, stored hashed). Commits."""
     if session.execute(select(Device).where(Device.name == name)).first():
@@ -94,7 +94,7 @@ def enroll_device(
     session.add(device)
     session.flush()
     audit.append(
-        session,
+        session=session,
         component="auth",
         event_type="device.enrolled",
         actor=actor,
@@ -108,7 +108,7 @@ def enroll_device(
     return device, token
 
 
-def disable(session: Session, *, kind: str, name: str, actor: str, source: str | None = None) -> None:
+def disable(*, session: Session, kind: str, name: str, actor: str, source: str | None = None) -> None:
     """Revoke a user's or device's token (a stolen car, a leaver). Commits; audited."""
     model, column = (Device, Device.name) if kind == "device" else (User, User.username)
     row = session.execute(select(model).where(column == name)).scalar_one_or_none()
@@ -116,7 +116,7 @@ def disable(session: Session, *, kind: str, name: str, actor: str, source: str |
         raise LookupError(f"no {kind} named {name!r}")
     row.disabled = True
     audit.append(
-        session,
+        session=session,
         component="auth",
         event_type=f"{kind}.disabled",
         actor=actor,

@@ -1,6 +1,18 @@
 """Clip rows. Evidence facts (hash, size, manifest, times, storage location) are
-immutable once stored; only the fields in `MUTABLE_WHEN_STORED` may change after,
-and `assert_mutable` is the one place that says so.
+immutable once stored, and this module is the one place that enforces it, for
+every write: a `before_flush` listener on every SQLAlchemy session refuses, with
+`ImmutableClipError`, any flush that changes a column of a clip the database
+holds as stored (or deleted) other than those in `MUTABLE_WHEN_STORED`, any
+state change other than `STATE_CHANGES_WHEN_STORED`, or deletes such a row;
+bulk UPDATE / DELETE statements on `clips` through a session are refused outright
+(they would skip the check). Code never has to remember to ask.
+
+The allowed writes, and who makes them:
+- `category`: a custodian's category change (retention_apply/appliers.py:category);
+- `retain_until`: the mirror of the store's Object Lock date, which only grows
+  (retention_apply/recompute.py:apply);
+- `state` stored -> deleted: the sweeper, after the deletion certificate is
+  locked in the store (sweeper/service.py:_delete_one).
 """
 
 from __future__ import annotations
@@ -18,8 +30,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ingest_server.db import Base
 from ingest_server.types import UTCDateTime, new_id, utcnow
@@ -28,7 +43,10 @@ UPLOADING, VERIFYING, STORED, REJECTED = "uploading", "verifying", "stored", "re
 DELETED = "deleted"  # by the retention sweeper, with a deletion certificate
 STATES = (UPLOADING, VERIFYING, STORED, REJECTED, DELETED)
 DEFAULT_CATEGORY = "unclassified"
-MUTABLE_WHEN_STORED = frozenset({"category"})
+# what may change once a clip is stored evidence (see the module docstring)
+MUTABLE_WHEN_STORED = frozenset({"category", "retain_until"})
+STATE_CHANGES_WHEN_STORED = frozenset({(STORED, DELETED)})
+PROTECTED_STATES = frozenset({STORED, DELETED})
 
 
 class ImmutableClipError(Exception):
@@ -85,7 +103,53 @@ class Clip(Base):
     __mapper_args__ = {"version_id_col": row_version}
 
 
-def assert_mutable(clip: Clip, field: str) -> None:
-    """Refuse a change to an evidence fact of a stored clip."""
-    if clip.state == STORED and field not in MUTABLE_WHEN_STORED:
-        raise ImmutableClipError(f"clip {clip.id} is stored evidence: {field} cannot change")
+def _state_in_database(session: Session, clip: Clip) -> str | None:
+    """The state the database holds for `clip` (None for a clip not yet inserted)."""
+    history = inspect(clip).attrs.state.history
+    if not history.has_changes():
+        return clip.state
+    if history.deleted:
+        return history.deleted[0]
+    with session.no_autoflush:  # changed without ever being loaded: ask the database
+        return session.execute(select(Clip.state).where(Clip.id == clip.id)).scalar_one_or_none()
+
+
+def refused_changes(*, session: Session, clip: Clip) -> list[str]:
+    """The columns of `clip` whose pending change the immutability rule refuses."""
+    was = _state_in_database(session, clip)
+    if was not in PROTECTED_STATES:
+        return []
+    refused = []
+    for attr in inspect(clip).mapper.column_attrs:
+        history = inspect(clip).attrs[attr.key].history
+        if not history.has_changes() or attr.key in MUTABLE_WHEN_STORED:
+            continue
+        if history.deleted and history.added and history.deleted[0] == history.added[0]:
+            continue  # the same value written again
+        if attr.key == "state" and (was, clip.state) in STATE_CHANGES_WHEN_STORED:
+            continue
+        refused.append(attr.key)
+    return refused
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_stored_evidence(session: Session, flush_context, instances) -> None:
+    for obj in session.dirty:
+        if isinstance(obj, Clip) and session.is_modified(obj, include_collections=False):
+            refused = refused_changes(session=session, clip=obj)
+            if refused:
+                raise ImmutableClipError(
+                    f"clip {obj.id} is stored evidence: {', '.join(refused)} cannot change"
+                )
+    for obj in session.deleted:
+        if isinstance(obj, Clip) and _state_in_database(session, obj) in PROTECTED_STATES:
+            raise ImmutableClipError(f"clip {obj.id} is stored evidence: the row cannot be deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_writes_to_clips(state) -> None:
+    if (state.is_update or state.is_delete) and getattr(state.statement.table, "name", None) == "clips":
+        raise ImmutableClipError(
+            "bulk UPDATE/DELETE of clips is refused: change clips through the session, "
+            "where the stored-evidence rule is checked"
+        )

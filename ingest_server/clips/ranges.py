@@ -1,6 +1,15 @@
-"""HTTP Range parsing for downloads of originals (one range; RFC 9110 byte ranges)."""
+"""HTTP Range for originals (one range; RFC 9110 byte ranges): parsing, and the
+one place that reads the bytes and says what status and headers carry them. The
+API download (clips/routes.py) and the portal's players and downloads
+(portal/streaming.py) both answer from `read_original`.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ingest_server.clips.models import Clip
+from ingest_server.storage import Storage
 
 
 class RangeNotSatisfiable(ValueError):
@@ -34,3 +43,22 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     if first >= size or last < first:
         raise RangeNotSatisfiable(f"range {header!r} is outside 0..{size - 1}")
     return first, last
+
+
+def unsatisfiable_headers(size: int) -> dict[str, str]:
+    """The headers of a 416 answer: the size of what could have been asked for."""
+    return {"Content-Range": f"bytes */{size}"}
+
+
+def read_original(
+    storage: Storage, clip: Clip, byte_range: tuple[int, int] | None
+) -> tuple[Iterator[bytes], int, dict[str, str]]:
+    """The bytes of the original (or the range), the status (200 or 206) and the Range headers.
+
+    Every answer carries the SHA-256 of the whole original in `X-Content-SHA256`.
+    """
+    chunks, length = storage.read(clip.object_key, clip.version_id, byte_range)
+    headers = {"X-Content-SHA256": clip.sha256, "Accept-Ranges": "bytes", "Content-Length": str(length)}
+    if byte_range:
+        headers["Content-Range"] = f"bytes {byte_range[0]}-{byte_range[1]}/{clip.size}"
+    return chunks, 206 if byte_range else 200, headers

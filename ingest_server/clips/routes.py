@@ -17,7 +17,7 @@ from ingest_server.audit.schemas import AuditPage, AuditPublic
 from ingest_server.auth.service import Principal
 from ingest_server.clips import service
 from ingest_server.clips.models import STATES, STORED, Clip
-from ingest_server.clips.ranges import RangeNotSatisfiable, parse_range
+from ingest_server.clips.ranges import RangeNotSatisfiable, parse_range, read_original, unsatisfiable_headers
 from ingest_server.clips.schemas import ClipPage, ClipPublic
 from ingest_server.deps import (
     AuditPrincipal,
@@ -138,18 +138,11 @@ def download(
     try:
         byte_range = parse_range(range_header, clip.size)
     except RangeNotSatisfiable as exc:
-        raise HTTPException(416, str(exc), headers={"Content-Range": f"bytes */{clip.size}"}) from exc
-    chunks, length = ctx.storage.read(clip.object_key, clip.version_id, byte_range)
-    headers = {
-        "X-Content-SHA256": clip.sha256,
-        "Accept-Ranges": "bytes",
-        "Content-Length": str(length),
-        "Content-Disposition": f'attachment; filename="{clip.sha256}"',
-    }
-    if byte_range:
-        headers["Content-Range"] = f"bytes {byte_range[0]}-{byte_range[1]}/{clip.size}"
+        raise HTTPException(416, str(exc), headers=unsatisfiable_headers(clip.size)) from exc
+    chunks, status, headers = read_original(ctx.storage, clip, byte_range)
+    headers["Content-Disposition"] = f'attachment; filename="{clip.sha256}"'
     return StreamingResponse(
-        chunks, status_code=206 if byte_range else 200, media_type="application/octet-stream", headers=headers
+        chunks, status_code=status, media_type="application/octet-stream", headers=headers
     )
 
 
@@ -169,5 +162,5 @@ def clip_audit(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> AuditPage:
     _load(session, principal, clip_id)
-    rows, total = audit_service.search(session, object_id=clip_id, limit=limit, offset=offset)
+    rows, total = audit_service.search(session=session, object_id=clip_id, limit=limit, offset=offset)
     return AuditPage(items=[AuditPublic.of(e) for e in rows], total=total, limit=limit, offset=offset)

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ingest_server.auth.roles import OWN_CLIPS_ONLY
+from ingest_server.auth.permissions import OWN_CLIPS_ONLY
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import Clip
 from ingest_server.clips.schemas import ClipPublic
@@ -29,6 +29,7 @@ class ClipFilter:
     state: str | None = None
     recorded_from: datetime | None = None
     recorded_to: datetime | None = None
+    clip_ids: frozenset[str] | None = None  # only these clips (e.g. the ones linked to a report)
 
 
 def visible_to(principal: Principal, clip: Clip) -> bool:
@@ -71,6 +72,8 @@ def search(
     ):
         if value is not None:
             query = query.where(column == value)
+    if where.clip_ids is not None:
+        query = query.where(Clip.id.in_(sorted(where.clip_ids)))
     if where.recorded_from:
         query = query.where(recorded >= where.recorded_from)
     if where.recorded_to:

@@ -87,9 +87,9 @@ def _zip(bag_dir: Path, bag_name: str, out: Path) -> str:
 
 
 def build(
+    *,
     session: Session,
     storage: Storage,
-    *,
     clips: list[Clip],
     exporter: str,
     now: datetime,
@@ -114,7 +114,7 @@ def build(
             _copy_original(storage, clip, bag_dir / names[clip.id])
         for clip in clips:
             audit.append(
-                session,
+                session=session,
                 component="export",
                 event_type="clip.exported",
                 actor=exporter,
@@ -133,7 +133,7 @@ def build(
             )
         session.commit()
         for clip in clips:
-            events = custody.trail(session, clip.id)
+            events = custody.trail(session=session, clip_id=clip.id)
             stem = bag_dir / CUSTODY_DIR / names[clip.id]
             Path(f"{stem}.csv").write_bytes(custody.to_csv(events))
             Path(f"{stem}.html").write_bytes(
@@ -165,7 +165,7 @@ def build(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     audit.append(
-        session,
+        session=session,
         component="export",
         event_type="export.created",
         actor=exporter,

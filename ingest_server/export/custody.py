@@ -32,10 +32,10 @@ COLUMNS = (
 _env = Environment(loader=PackageLoader("ingest_server.export", "templates"), autoescape=select_autoescape())
 
 
-def trail(session: Session, clip_id: str, page: int = 1000) -> list[AuditEvent]:
+def trail(*, session: Session, clip_id: str, page: int = 1000) -> list[AuditEvent]:
     events, offset = [], 0
     while True:
-        rows, total = audit.search(session, object_id=clip_id, limit=page, offset=offset)
+        rows, total = audit.search(session=session, object_id=clip_id, limit=page, offset=offset)
         events.extend(rows)
         offset += len(rows)
         if not rows or offset >= total:

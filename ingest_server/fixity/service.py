@@ -21,9 +21,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
+from ingest_server.audit.source import audit_source
 from ingest_server.clips.models import STORED, Clip
+from ingest_server.context import ServerContext
 from ingest_server.fixity.models import FixityResult
-from ingest_server.reports import audit_source
 
 SYSTEM_ACTOR = "system:fixity"
 
@@ -43,7 +44,7 @@ class FixityRun:
         ]
 
 
-def _other_versions(ctx, clip: Clip) -> list[str]:
+def _other_versions(ctx: ServerContext, clip: Clip) -> list[str]:
     client, bucket = ctx.storage.client, ctx.storage.bucket
     found = []
     for page in client.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=clip.object_key):
@@ -56,7 +57,7 @@ def _other_versions(ctx, clip: Clip) -> list[str]:
     return found
 
 
-def check_clip(ctx, clip: Clip) -> tuple[str | None, list[str]]:
+def check_clip(*, ctx: ServerContext, clip: Clip) -> tuple[str | None, list[str]]:
     """(actual sha256 or None, problems) for one clip."""
     problems = []
     actual = None
@@ -76,9 +77,9 @@ def check_clip(ctx, clip: Clip) -> tuple[str | None, list[str]]:
 
 
 def check(
-    ctx,
-    session: Session,
     *,
+    ctx: ServerContext,
+    session: Session,
     sample: float = 1.0,
     rng: random.Random | None = None,
     actor: str = SYSTEM_ACTOR,
@@ -92,7 +93,7 @@ def check(
     run = FixityRun(uuid.uuid4().hex)
     for n, clip_id in enumerate(chosen, 1):
         clip = session.get(Clip, clip_id)
-        actual, problems = check_clip(ctx, clip)
+        actual, problems = check_clip(ctx=ctx, clip=clip)
         run.checked += 1
         session.add(
             FixityResult(
@@ -108,7 +109,7 @@ def check(
         if problems:
             run.mismatches.append(f"clip {clip.id} ({clip.object_key}): {'; '.join(problems)}")
             audit.append(
-                session,
+                session=session,
                 source=audit_source(),
                 component="fixity",
                 event_type="fixity.mismatch",
@@ -124,7 +125,7 @@ def check(
         if progress:
             progress(n, len(chosen))
     audit.append(
-        session,
+        session=session,
         source=audit_source(),
         component="fixity",
         event_type="fixity.run",
@@ -138,7 +139,7 @@ def check(
     return run
 
 
-def status(session: Session) -> dict:
+def status(*, session: Session) -> dict:
     """The last run and every clip whose latest check failed."""
     last = session.execute(
         select(FixityResult.run_id, func.max(FixityResult.checked_at))

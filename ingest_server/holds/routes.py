@@ -3,51 +3,18 @@ second custodian), list a clip's holds."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
 
-from ingest_server.deps import ContextDep, SessionDep, source_address
-from ingest_server.holds.models import Hold
+from ingest_server.deps import ContextDep, Reader, SessionDep, Writer, source_address
+from ingest_server.holds.schemas import HoldIn, HoldPublic, ReleaseIn
 from ingest_server.holds.service import for_clips
-from ingest_server.reports.access import Reader, Writer
 from ingest_server.retention_apply import guard
 from ingest_server.retention_apply.http import ERRORS, PENDING_RESPONSE, respond, service_errors
-from ingest_server.schemas_common import CLIP_ID_PATTERN, text
+from ingest_server.schemas_common import CLIP_ID_PATTERN
 
 router = APIRouter(prefix="/api/v1/holds", tags=["holds"])
-
-
-class HoldIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    clip_id: str = Field(pattern=CLIP_ID_PATTERN)
-    matter: text(200, 1) = Field(description="the case, suit or request the hold is for")
-    reason: text(1000, 1)
-
-
-class ReleaseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: text(1000, 1)
-
-
-class HoldPublic(BaseModel):
-    id: str
-    clip_id: str
-    matter: str
-    reason: str
-    placed_by: str
-    placed_at: datetime
-    released_at: datetime | None
-    released_by: str | None
-    release_reason: str | None
-
-    @classmethod
-    def of(cls, hold: Hold) -> HoldPublic:
-        return cls(**{name: getattr(hold, name) for name in cls.model_fields})
 
 
 @router.post(
@@ -61,8 +28,8 @@ class HoldPublic(BaseModel):
 def place(body: HoldIn, request: Request, ctx: ContextDep, session: SessionDep, who: Writer):
     with service_errors():
         outcome = guard.run(
-            ctx,
-            session,
+            ctx=ctx,
+            session=session,
             kind="hold_place",
             params=body.model_dump(),
             requester_id=who.id,
@@ -90,8 +57,8 @@ def release(
 ):
     with service_errors():
         outcome = guard.run(
-            ctx,
-            session,
+            ctx=ctx,
+            session=session,
             kind="hold_release",
             params={"hold_id": hold_id, "reason": body.reason},
             requester_id=who.id,
@@ -108,4 +75,4 @@ def release(
 def list_holds(
     clip_id: Annotated[str, Query(pattern=CLIP_ID_PATTERN)], session: SessionDep, who: Reader
 ) -> list[HoldPublic]:
-    return [HoldPublic.of(h) for h in for_clips(session, [clip_id])[clip_id]]
+    return [HoldPublic.of(h) for h in for_clips(session=session, clip_ids=[clip_id])[clip_id]]

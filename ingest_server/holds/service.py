@@ -11,22 +11,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
+from ingest_server.audit.source import audit_source
 from ingest_server.holds.models import Hold
-from ingest_server.reports import audit_source
+from ingest_server.refusals import Refused, Why
 
 
-class HoldError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+class HoldError(Refused):
+    pass
 
 
-def place(session: Session, *, clip_id: str, matter: str, reason: str, actor: str, now: datetime) -> Hold:
+def place(*, session: Session, clip_id: str, matter: str, reason: str, actor: str, now: datetime) -> Hold:
     hold = Hold(clip_id=clip_id, matter=matter, reason=reason, placed_by=actor, placed_at=now)
     session.add(hold)
     session.flush()
     audit.append(
-        session,
+        session=session,
         source=audit_source(),
         component="holds",
         event_type="hold.placed",
@@ -40,15 +39,17 @@ def place(session: Session, *, clip_id: str, matter: str, reason: str, actor: st
     return hold
 
 
-def release(session: Session, *, hold_id: str, reason: str, actor: str, now: datetime) -> Hold:
+def release(*, session: Session, hold_id: str, reason: str, actor: str, now: datetime) -> Hold:
     hold = session.get(Hold, hold_id)
     if hold is None:
-        raise HoldError(404, f"no hold {hold_id}")
+        raise HoldError(Why.NOT_FOUND, f"no hold {hold_id}")
     if hold.released_at is not None:
-        raise HoldError(409, f"hold {hold_id} was already released on {hold.released_at.isoformat()}")
+        raise HoldError(
+            Why.CONFLICT, f"hold {hold_id} was already released on {hold.released_at.isoformat()}"
+        )
     hold.released_at, hold.released_by, hold.release_reason = now, actor, reason
     audit.append(
-        session,
+        session=session,
         source=audit_source(),
         component="holds",
         event_type="hold.released",
@@ -63,7 +64,7 @@ def release(session: Session, *, hold_id: str, reason: str, actor: str, now: dat
 
 
 def for_clips(
-    session: Session, clip_ids: Iterable[str], *, active_only: bool = False
+    *, session: Session, clip_ids: Iterable[str], active_only: bool = False
 ) -> dict[str, list[Hold]]:
     ids = list(clip_ids)
     out: dict[str, list[Hold]] = {cid: [] for cid in ids}

@@ -43,7 +43,7 @@ def window_of(clip: Clip) -> ClipWindow | None:
     )
 
 
-def existing_pairs(session: Session, *, clip_ids=None, report_ids=None) -> set[tuple[str, str]]:
+def existing_pairs(*, session: Session, clip_ids=None, report_ids=None) -> set[tuple[str, str]]:
     query = select(ClipLink.clip_id, ClipLink.report_id)
     if clip_ids is not None:
         query = query.where(ClipLink.clip_id.in_(list(clip_ids)))
@@ -52,7 +52,7 @@ def existing_pairs(session: Session, *, clip_ids=None, report_ids=None) -> set[t
     return {(c, r) for c, r in session.execute(query)}
 
 
-def candidate_clips(session: Session, report: Report, buffers: Buffers, max_clip: timedelta) -> list[Clip]:
+def candidate_clips(*, session: Session, report: Report, buffers: Buffers, max_clip: timedelta) -> list[Clip]:
     win = report_window(report)
     low, high = win.widened(buffers)
     found: dict[str, Clip] = {}
@@ -68,7 +68,7 @@ def candidate_clips(session: Session, report: Report, buffers: Buffers, max_clip
     return list(found.values())
 
 
-def reports_for_clip(session: Session, clip: Clip, buffers: Buffers) -> list[Report]:
+def reports_for_clip(*, session: Session, clip: Clip, buffers: Buffers) -> list[Report]:
     window = window_of(clip)
     if window is None:
         return []
@@ -85,7 +85,7 @@ def reports_for_clip(session: Session, clip: Clip, buffers: Buffers) -> list[Rep
     return list(session.execute(query).scalars())
 
 
-def active_links(session: Session, *, clip_id: str | None = None, report_id: str | None = None):
+def active_links(*, session: Session, clip_id: str | None = None, report_id: str | None = None):
     query = select(ClipLink, Report).join(Report, Report.id == ClipLink.report_id)
     if clip_id:
         query = query.where(ClipLink.clip_id == clip_id)
@@ -94,7 +94,7 @@ def active_links(session: Session, *, clip_id: str | None = None, report_id: str
     return list(session.execute(query.order_by(ClipLink.linked_at, ClipLink.id)))
 
 
-def linked_reports(session: Session, clip_ids: Iterable[str]) -> dict[str, list[Report]]:
+def linked_reports(*, session: Session, clip_ids: Iterable[str]) -> dict[str, list[Report]]:
     """Active links: clip id -> its reports."""
     ids = list(clip_ids)
     out: dict[str, list[Report]] = {cid: [] for cid in ids}

@@ -6,31 +6,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from pydantic import BaseModel, ConfigDict, Field
 
-from ingest_server.deps import ContextDep, SessionDep, source_address
+from ingest_server.deps import ContextDep, Reader, SessionDep, Writer, source_address
+from ingest_server.linking.schemas import Done, LinkIn
 from ingest_server.linking.service import active_links
-from ingest_server.reports.access import Reader, Writer
-from ingest_server.reports.routes import link_public
-from ingest_server.reports.schemas import LinkPublic
+from ingest_server.reports.schemas import LinkPublic, link_public
 from ingest_server.retention_apply import guard
 from ingest_server.retention_apply.http import ERRORS, PENDING_RESPONSE, respond, service_errors
-from ingest_server.schemas_common import CLIP_ID_PATTERN, text
+from ingest_server.schemas_common import CLIP_ID_PATTERN
 
 router = APIRouter(tags=["links"])
 ClipId = Annotated[str, Path(pattern=CLIP_ID_PATTERN, description="32 hex digits")]
-
-
-class LinkIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    clip_id: str = Field(pattern=CLIP_ID_PATTERN)
-    report_id: text(64, 1) = Field(description="report id or number")
-    reason: text(1000, 1)
-
-
-class Done(BaseModel):
-    detail: str
 
 
 @router.get(
@@ -41,7 +27,7 @@ class Done(BaseModel):
     responses=ERRORS,
 )
 def clip_reports(clip_id: ClipId, session: SessionDep, who: Reader, include_unlinked: bool = False):
-    rows = active_links(session, clip_id=clip_id)
+    rows = active_links(session=session, clip_id=clip_id)
     return [link_public(link, r) for link, r in rows if include_unlinked or link.unlinked_at is None]
 
 
@@ -56,8 +42,8 @@ def clip_reports(clip_id: ClipId, session: SessionDep, who: Reader, include_unli
 def link(body: LinkIn, request: Request, ctx: ContextDep, session: SessionDep, who: Writer):
     with service_errors():
         outcome = guard.run(
-            ctx,
-            session,
+            ctx=ctx,
+            session=session,
             kind="link",
             params=body.model_dump(),
             requester_id=who.id,
@@ -80,8 +66,8 @@ def link(body: LinkIn, request: Request, ctx: ContextDep, session: SessionDep, w
 def unlink(body: LinkIn, request: Request, ctx: ContextDep, session: SessionDep, who: Writer):
     with service_errors():
         outcome = guard.run(
-            ctx,
-            session,
+            ctx=ctx,
+            session=session,
             kind="unlink",
             params=body.model_dump(),
             requester_id=who.id,

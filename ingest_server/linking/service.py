@@ -1,13 +1,13 @@
 """Linking effects: find candidate clips or reports in the database, ask the pure
 matcher, and record each new link with its reason, audited.
 
-- `link_report(session, report, ...)`: when a report is created or changed, link
+- `link_report(session=, report=, ...)`: when a report is created or changed, link
   every stored clip of its officers or vehicles overlapping its widened window.
   One indexed range scan per officer and per vehicle (clips.officer_id/vehicle_id
   + corrected_start, migration 0100).
-- `on_clip_stored(ctx, session, clip)`: when a clip is stored, link it to every
-  report naming its officer or vehicle whose window it overlaps, then recompute
-  its retention (the store is told). Call it after the clip is indexed.
+- `link_clip(session=, clip=, ...)`: when a clip is stored, link it to every
+  report naming its officer or vehicle whose window it overlaps (called from
+  uploads/after_store.py, which then recomputes the clip's retention).
 - `link_manual` / `unlink`: a custodian's decision, with a reason.
 
 Automatic linking only ever adds links (a link never shortens retention, except
@@ -17,13 +17,13 @@ again automatically: the custodian's decision stands.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
+from ingest_server.audit.source import audit_source
 from ingest_server.clips.models import STORED, Clip
 from ingest_server.linking.config import LinkingSettings
 from ingest_server.linking.matcher import match
@@ -37,17 +37,14 @@ from ingest_server.linking.queries import (  # noqa: F401 (active_links, linked_
     reports_for_clip,
     window_of,
 )
-from ingest_server.reports import audit_source, audit_source_of
+from ingest_server.refusals import Refused, Why
 from ingest_server.reports.models import Report
 
 SYSTEM_ACTOR = "system:linking"
-log = logging.getLogger(__name__)
 
 
-class LinkError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+class LinkError(Refused):
+    pass
 
 
 def _add(
@@ -58,7 +55,7 @@ def _add(
     )
     session.add(link)
     audit.append(
-        session,
+        session=session,
         source=audit_source(),
         component="linking",
         event_type="link.created",
@@ -72,14 +69,16 @@ def _add(
 
 
 def link_report(
-    session: Session, report: Report, *, actor: str, now: datetime, config: LinkingSettings | None = None
+    *, session: Session, report: Report, actor: str, now: datetime, config: LinkingSettings | None = None
 ) -> list[ClipLink]:
     """Link every matching stored clip not linked (or unlinked) before; returns the new links."""
     config = config or LinkingSettings()
     buffers = config.buffers()
     win = report_window(report)
-    clips = candidate_clips(session, report, buffers, timedelta(hours=config.max_clip_hours))
-    known = existing_pairs(session, report_ids=[report.id])
+    clips = candidate_clips(
+        session=session, report=report, buffers=buffers, max_clip=timedelta(hours=config.max_clip_hours)
+    )
+    known = existing_pairs(session=session, report_ids=[report.id])
     links = []
     for clip in sorted(clips, key=lambda c: c.id):
         if (clip.id, report.id) in known:
@@ -93,15 +92,17 @@ def link_report(
 
 
 def link_clip(
-    session: Session, clip: Clip, *, actor: str, now: datetime, config: LinkingSettings | None = None
+    *, session: Session, clip: Clip, actor: str, now: datetime, config: LinkingSettings | None = None
 ) -> list[ClipLink]:
     buffers = (config or LinkingSettings()).buffers()
     window = window_of(clip)
     if window is None or clip.state != STORED:
         return []
-    known = existing_pairs(session, clip_ids=[clip.id])
+    known = existing_pairs(session=session, clip_ids=[clip.id])
     links = []
-    for report in sorted(reports_for_clip(session, clip, buffers), key=lambda r: r.number):
+    for report in sorted(
+        reports_for_clip(session=session, clip=clip, buffers=buffers), key=lambda r: r.number
+    ):
         if (clip.id, report.id) in known:
             continue
         reason = match(report_window(report), window, buffers)
@@ -111,45 +112,20 @@ def link_clip(
     return links
 
 
-def on_clip_stored(ctx, session: Session, clip: Clip, *, actor: str = SYSTEM_ACTOR) -> list[ClipLink]:
-    """Link a newly stored clip to its reports and apply its retention (store told). Commits."""
-    from ingest_server.retention_apply import recompute
-
-    now = ctx.clock()
-    links = link_clip(session, clip, actor=actor, now=now)
-    recompute.apply(ctx, session, [clip.id], actor=actor, now=now)
-    return links
-
-
-def after_clip_stored(ctx, session: Session, clip: Clip, source: str | None = None) -> None:
-    """The upload path's hook: `on_clip_stored`, never failing the upload.
-
-    The clip is already stored and receipted when this runs; if linking or the
-    store cannot be reached now, the error is logged and the sweeper's catch-up
-    (every clip without a retention decision) links and decides it later.
-    """
-    try:
-        with audit_source_of(source):
-            on_clip_stored(ctx, session, clip)
-    except Exception:
-        session.rollback()
-        log.exception("linking/retention of clip %s failed; the sweeper's catch-up will retry", clip.id)
-
-
-def link_manual(session: Session, clip: Clip, report: Report, *, reason: str, actor: str, now) -> ClipLink:
+def link_manual(*, session: Session, clip: Clip, report: Report, reason: str, actor: str, now) -> ClipLink:
     current = session.execute(
         select(ClipLink).where(
             ClipLink.clip_id == clip.id, ClipLink.report_id == report.id, ClipLink.unlinked_at.is_(None)
         )
     ).scalar_one_or_none()
     if current is not None:
-        raise LinkError(409, f"clip {clip.id} is already linked to report {report.number}")
+        raise LinkError(Why.CONFLICT, f"clip {clip.id} is already linked to report {report.number}")
     link = _add(session, clip.id, report, f"linked by hand: {reason}", MANUAL, actor, now)
     session.flush()
     return link
 
 
-def unlink(session: Session, clip_id: str, report: Report, *, reason: str, actor: str, now) -> list[str]:
+def unlink(*, session: Session, clip_id: str, report: Report, reason: str, actor: str, now) -> list[str]:
     links = (
         session.execute(
             select(ClipLink).where(
@@ -160,11 +136,11 @@ def unlink(session: Session, clip_id: str, report: Report, *, reason: str, actor
         .all()
     )
     if not links:
-        raise LinkError(404, f"clip {clip_id} is not linked to report {report.number}")
+        raise LinkError(Why.NOT_FOUND, f"clip {clip_id} is not linked to report {report.number}")
     for link in links:
         link.unlinked_at, link.unlinked_by, link.unlink_reason = now, actor, reason
     audit.append(
-        session,
+        session=session,
         source=audit_source(),
         component="linking",
         event_type="link.removed",

@@ -12,10 +12,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
-from ingest_server.deps import AUTH_NOTE_KEY, ContextDep, SessionDep, source_address
-from ingest_server.portal.deps import ConsoleUser, check_csrf
+from ingest_server.auth.permissions import Permission, may
+from ingest_server.deps import ContextDep, SessionDep, source_address
+from ingest_server.errors import HTTP_STATUS
+from ingest_server.portal.deps import ConsoleUser, allow, check_csrf
 from ingest_server.portal.web import PortalError, render
-from ingest_server.reports.access import APPROVE, READ
 from ingest_server.retention_apply import approvals
 from ingest_server.retention_apply.guard import ChangeError
 from ingest_server.retention_apply.models import PENDING, ChangeRequest
@@ -23,21 +24,19 @@ from ingest_server.retention_apply.models import PENDING, ChangeRequest
 router = APIRouter(prefix="/portal/approvals", include_in_schema=False)
 
 
-def _may(request: Request, user, roles, what: str) -> None:
-    if user.role not in roles:
-        request.scope[AUTH_NOTE_KEY] = f"role {user.role.value} may not {what}"
-        raise PortalError(403, "Not allowed", f"Your role ({user.role.value}) may not {what}.")
-
-
 @router.get("", name="portal.approvals")
 def pending(request: Request, session: SessionDep, user: ConsoleUser, m: str = ""):
-    _may(request, user, READ, "read retention changes")
+    allow(request, user, Permission.RECORDS_READ, "read retention changes")
     rows = session.execute(
         select(ChangeRequest).where(ChangeRequest.status == PENDING).order_by(ChangeRequest.requested_at)
     ).scalars()
     changes = [(row, [line["text"] for line in json.loads(row.dry_run_json or "[]")]) for row in rows]
     return render(
-        request, "approvals.html", changes=changes, message=m[:300], can_approve=user.role in APPROVE
+        request,
+        "approvals.html",
+        changes=changes,
+        message=m[:300],
+        can_approve=may(user.role, Permission.RETENTION_APPROVE),
     )
 
 
@@ -52,14 +51,14 @@ def decide(
     decision: Annotated[str, Form(max_length=10)] = "",
     note: Annotated[str, Form(max_length=1000)] = "",
 ):
-    _may(request, user, APPROVE, "approve a retention change")
+    allow(request, user, Permission.RETENTION_APPROVE)
     check_csrf(request, csrf)
     if decision not in ("approve", "refuse"):
         raise PortalError(422, "Choose", "Approve or refuse the change.")
     try:
         row = approvals.decide(
-            ctx,
-            session,
+            ctx=ctx,
+            session=session,
             request_id=request_id[:32],
             approver=user,
             approve=decision == "approve",
@@ -68,5 +67,5 @@ def decide(
         )
     except ChangeError as exc:
         session.rollback()
-        raise PortalError(exc.status, "Not done", str(exc)) from exc
+        raise PortalError(HTTP_STATUS[exc.why], "Not done", str(exc)) from exc
     return RedirectResponse(f"/portal/approvals?m=change+{row.id}+is+now+{row.status}", status_code=303)

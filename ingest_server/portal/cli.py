@@ -13,25 +13,15 @@ from typing import Annotated
 
 import typer
 
+from ingest_server.cli_common import cli_actor, load_settings, open_context, open_sessions
+from ingest_server.export import bag
+from ingest_server.portal import links, signin
+from ingest_server.portal.passwords import WeakPasswordError
+from ingest_server.portal.web import PortalError
+from ingest_server.shares import service as shares
+from ingest_server.types import utcnow
+
 app = typer.Typer(help="Review portal: console passwords, court packages.", no_args_is_help=True)
-
-
-def _ctx():
-    from ingest_server.app import build_context
-    from ingest_server.cli import _settings
-    from ingest_server.migrate import NotMigratedError
-
-    try:
-        return build_context(_settings())
-    except NotMigratedError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-
-
-def _actor() -> str:
-    from ingest_server.cli import _actor as cli_actor
-
-    return cli_actor()
 
 
 @app.command("set-password")
@@ -40,18 +30,15 @@ def set_password(
     stdin: Annotated[bool, typer.Option("--stdin", help="Read the password from standard input.")] = False,
 ) -> None:
     """Set a user's console password (scrypt, own salt) and clear any sign-in lock. Audited."""
-    from ingest_server.cli import _sessions, _settings
-    from ingest_server.portal import signin
-    from ingest_server.portal.passwords import WeakPasswordError
-    from ingest_server.types import utcnow
-
     if stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
-    with _sessions(_settings())() as session:
+    with open_sessions(load_settings())() as session:
         try:
-            signin.set_password(session, username=username, password=password, actor=_actor(), now=utcnow())
+            signin.set_password(
+                session=session, username=username, password=password, actor=cli_actor(), now=utcnow()
+            )
         except (LookupError, WeakPasswordError) as exc:
             typer.echo(f"error: {exc.args[0]}", err=True)
             raise typer.Exit(1) from exc
@@ -65,36 +52,31 @@ def export(
     report: Annotated[str | None, typer.Option(help="Report id or number.")] = None,
 ) -> None:
     """Write the BagIt court package (zip) of a share or a report. Audited."""
-    from ingest_server.export import bag
-    from ingest_server.portal import links
-    from ingest_server.portal.web import PortalError
-    from ingest_server.shares import service as shares
-
     if (share is None) == (report is None):
         typer.echo("error: give exactly one of --share or --report", err=True)
         raise typer.Exit(2)
-    ctx = _ctx()
+    ctx = open_context()
     out.mkdir(parents=True, exist_ok=True)
     with ctx.sessions() as session:
         try:
             if share is not None:
-                found = shares.get(session, share)
+                found = shares.get(session=session, share_id=share)
                 if found is None:
                     raise PortalError(404, "", f"no share {share}")
-                clips, report_id = shares.clips_of(session, found), found.report_id
+                clips, report_id = shares.clips_of(session=session, share=found), found.report_id
             else:
-                found_report = links.report(session, report)
+                found_report = links.report(session=session, report_id=report)
                 clips, report_id, found = (
-                    links.linked_clips(session, found_report.id)[0],
+                    links.linked_clips(session=session, report_id=found_report.id)[0],
                     found_report.number,
                     None,
                 )
             typer.echo(f"exporting {len(clips)} clip(s)...")
             package = bag.build(
-                session,
-                ctx.storage,
+                session=session,
+                storage=ctx.storage,
                 clips=clips,
-                exporter=_actor(),
+                exporter=cli_actor(),
                 now=ctx.clock(),
                 out_dir=out,
                 report_id=report_id,

@@ -1,7 +1,7 @@
 """The signed-in console user as a dependency, role checks and the CSRF check.
 
-The console's roles come from the server's permission table (auth/roles.py);
-making and revoking shares is for custodians and admins only.
+Who may do what comes from the one authorization table (auth/permissions.py);
+`allow` turns its denial into the portal's 403 error page.
 """
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from ingest_server.auth.roles import PERMISSIONS, Role
+from ingest_server.auth import permissions
+from ingest_server.auth.permissions import Permission
 from ingest_server.auth.service import Principal
 from ingest_server.deps import ACTOR_KEY, AUTH_NOTE_KEY, ContextDep, SessionDep
 from ingest_server.portal import signin
 from ingest_server.portal.web import COOKIE, PortalError, SignInRequired, csrf_for
-
-SHARE_ROLES = frozenset({Role.ADMIN, Role.CUSTODIAN})
 
 
 def console_user(request: Request, ctx: ContextDep, session: SessionDep) -> Principal:
@@ -26,7 +25,7 @@ def console_user(request: Request, ctx: ContextDep, session: SessionDep) -> Prin
     if not raw:
         request.scope[AUTH_NOTE_KEY] = "no console session"
         raise SignInRequired("please sign in", next_path)
-    principal, why = signin.resolve(session, raw=raw[:200], now=ctx.clock())
+    principal, why = signin.resolve(session=session, raw=raw[:200], now=ctx.clock())
     if principal is None:
         request.scope[AUTH_NOTE_KEY] = f"console session refused: {why}"
         raise SignInRequired(why, next_path)
@@ -38,13 +37,15 @@ def console_user(request: Request, ctx: ContextDep, session: SessionDep) -> Prin
 ConsoleUser = Annotated[Principal, Depends(console_user)]
 
 
-def allow(request: Request, principal: Principal, permission: str) -> None:
-    allowed = SHARE_ROLES if permission == "shares.manage" else PERMISSIONS[permission]
-    if principal.role not in allowed:
-        request.scope[AUTH_NOTE_KEY] = f"role {principal.role.value} lacks permission {permission}"
+def allow(request: Request, principal: Principal, permission: Permission, action: str | None = None) -> None:
+    """Go on if the table lets the user's role have `permission`; the 403 error page otherwise."""
+    try:
+        permissions.check(principal.role, permission, action=action)
+    except permissions.Denied as denied:
+        request.scope[AUTH_NOTE_KEY] = denied.note
         raise PortalError(
-            403, "Not allowed", f"Your role ({principal.role.value}) may not do this ({permission})."
-        )
+            403, "Not allowed", f"Your role ({principal.role.value}) may not {denied.action}."
+        ) from denied
 
 
 def check_csrf(request: Request, token: str) -> None:

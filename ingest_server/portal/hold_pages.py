@@ -11,12 +11,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from ingest_server.auth.permissions import Permission
 from ingest_server.clips import service as clips
-from ingest_server.deps import AUTH_NOTE_KEY, ContextDep, SessionDep, source_address
+from ingest_server.deps import ContextDep, SessionDep, source_address
 from ingest_server.portal import links
-from ingest_server.portal.deps import ConsoleUser, check_csrf
+from ingest_server.portal.deps import ConsoleUser, allow, check_csrf
 from ingest_server.portal.web import PortalError
-from ingest_server.reports.access import WRITE
 
 router = APIRouter(prefix="/portal/clips/{clip_id}/holds", include_in_schema=False)
 Reason = Annotated[str, Form(max_length=1000)]
@@ -24,11 +24,7 @@ Csrf = Annotated[str, Form(max_length=100)]
 
 
 def _checked(request: Request, session, user, clip_id: str, csrf: str):
-    if user.role not in WRITE:
-        request.scope[AUTH_NOTE_KEY] = f"role {user.role.value} may not place or release holds"
-        raise PortalError(
-            403, "Not allowed", f"Your role ({user.role.value}) may not place or release holds."
-        )
+    allow(request, user, Permission.RECORDS_CHANGE, "place or release holds")
     check_csrf(request, csrf)
     clip = clips.get(session=session, clip_id=clip_id[:32])
     if clip is None:
@@ -55,8 +51,8 @@ def place(
     if not matter.strip() or not reason.strip():
         raise PortalError(422, "Say what for", "Name the matter and the reason for the hold.")
     message = links.place_hold(
-        ctx,
-        session,
+        ctx=ctx,
+        session=session,
         clip_id=clip.id,
         matter=matter.strip(),
         reason=reason.strip(),
@@ -79,8 +75,8 @@ def release(
 ):
     clip = _checked(request, session, user, clip_id, csrf)
     message = links.release_hold(
-        ctx,
-        session,
+        ctx=ctx,
+        session=session,
         hold_id=hold_id,
         reason=links.reason_given(reason, "release this hold"),
         principal=user,

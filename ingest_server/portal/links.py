@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from ingest_server.clips.models import STORED, Clip
+from ingest_server.context import ServerContext
+from ingest_server.errors import HTTP_STATUS
 from ingest_server.holds import service as holds
 from ingest_server.holds.service import HoldError
 from ingest_server.linking import service as linking
@@ -28,44 +30,46 @@ class Done:
     message: str
 
 
-def reports_of(session: Session, clip_id: str) -> list:
+def reports_of(*, session: Session, clip_id: str) -> list:
     """The clip's links (active and past), each with its report."""
-    return linking.active_links(session, clip_id=clip_id)
+    return linking.active_links(session=session, clip_id=clip_id)
 
 
-def holds_of(session: Session, clip_id: str) -> list:
-    return holds.for_clips(session, [clip_id])[clip_id]
+def holds_of(*, session: Session, clip_id: str) -> list:
+    return holds.for_clips(session=session, clip_ids=[clip_id])[clip_id]
 
 
-def report(session: Session, report_id: str):
+def report(*, session: Session, report_id: str):
     found = reports.get(session=session, report_id=report_id[:64])
     if found is None:
         raise PortalError(404, "No such report", f"There is no report {report_id[:64]}.")
     return found
 
 
-def linked_clips(session: Session, report_id: str) -> tuple[list[Clip], list]:
+def linked_clips(*, session: Session, report_id: str) -> tuple[list[Clip], list]:
     """(the stored clips linked now, every link with its history) of a report."""
-    rows = linking.active_links(session, report_id=report_id)
+    rows = linking.active_links(session=session, report_id=report_id)
     ids = list(dict.fromkeys(link.clip_id for link, _ in rows if link.unlinked_at is None))
     clips = {c.id: c for c in (session.get(Clip, i) for i in ids) if c is not None and c.state == STORED}
     ordered = sorted(clips.values(), key=lambda c: c.corrected_start or c.camera_start or c.registered_at)
     return ordered, [link for link, _ in rows]
 
 
-def clip_ids_of_report(session: Session, report_id: str) -> list[str] | None:
+def clip_ids_of_report(*, session: Session, report_id: str) -> list[str] | None:
     found = reports.get(session=session, report_id=report_id[:64])
     if found is None:
         return None
-    return [c.id for c in linked_clips(session, found.id)[0]]
+    return [c.id for c in linked_clips(session=session, report_id=found.id)[0]]
 
 
-def change(ctx, session: Session, *, kind: str, params: dict, description: str, principal, source) -> Done:
+def change(
+    *, ctx: ServerContext, session: Session, kind: str, params: dict, description: str, principal, source
+) -> Done:
     """Run a guarded change; say whether it was applied or waits for a second custodian."""
     try:
         outcome = guard.run(
-            ctx,
-            session,
+            ctx=ctx,
+            session=session,
             kind=kind,
             params=params,
             description=description,
@@ -75,7 +79,7 @@ def change(ctx, session: Session, *, kind: str, params: dict, description: str, 
         )
     except (ChangeError, ReportError, LinkError, HoldError) as exc:
         session.rollback()
-        raise PortalError(exc.status, "Not done", str(exc)) from exc
+        raise PortalError(HTTP_STATUS[exc.why], "Not done", str(exc)) from exc
     if outcome.applied:
         return Done(True, "done")
     shortens = "; ".join(outcome.dry_run)
@@ -98,13 +102,21 @@ def reason_given(reason: str, what: str) -> str:
 
 
 def link_clip(
-    ctx, session: Session, *, unlink: bool, clip_id: str, report, reason: str, principal, source
+    *,
+    ctx: ServerContext,
+    session: Session,
+    unlink: bool,
+    clip_id: str,
+    report,
+    reason: str,
+    principal,
+    source,
 ) -> str:
     params = {"clip_id": clip_id, "report_id": report.id, "reason": reason}
     verb, word = ("unlink", "from") if unlink else ("link", "to")
     done = change(
-        ctx,
-        session,
+        ctx=ctx,
+        session=session,
         kind=verb,
         params=params,
         principal=principal,
@@ -114,10 +126,12 @@ def link_clip(
     return f"clip {verb}ed" if done.applied else done.message
 
 
-def place_hold(ctx, session: Session, *, clip_id: str, matter: str, reason: str, principal, source) -> str:
+def place_hold(
+    *, ctx: ServerContext, session: Session, clip_id: str, matter: str, reason: str, principal, source
+) -> str:
     done = change(
-        ctx,
-        session,
+        ctx=ctx,
+        session=session,
         kind="hold_place",
         params={"clip_id": clip_id, "matter": matter, "reason": reason},
         principal=principal,
@@ -127,10 +141,12 @@ def place_hold(ctx, session: Session, *, clip_id: str, matter: str, reason: str,
     return "hold placed" if done.applied else done.message
 
 
-def release_hold(ctx, session: Session, *, hold_id: str, reason: str, principal, source) -> str:
+def release_hold(
+    *, ctx: ServerContext, session: Session, hold_id: str, reason: str, principal, source
+) -> str:
     done = change(
-        ctx,
-        session,
+        ctx=ctx,
+        session=session,
         kind="hold_release",
         params={"hold_id": hold_id[:32], "reason": reason},
         principal=principal,

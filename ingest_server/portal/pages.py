@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Header, Query, Request
 from fastapi.responses import RedirectResponse
 
 from ingest_server.audit import service as audit_service
+from ingest_server.auth.permissions import Permission, may
 from ingest_server.clips import service as clips
 from ingest_server.clips.models import Clip
 from ingest_server.deps import ContextDep, SessionDep, source_address
@@ -80,10 +81,10 @@ def sign_in(
             message=f"Too many failed sign-ins from your address: wait {wait} seconds.",
         )
     if token.strip():
-        result = signin.sign_in_token(session, token=token.strip(), now=now, source=source)
+        result = signin.sign_in_token(session=session, token=token.strip(), now=now, source=source)
     elif username.strip() and password:
         result = signin.sign_in_password(
-            session, username=username.strip(), password=password, now=now, source=source
+            session=session, username=username.strip(), password=password, now=now, source=source
         )
     else:
         return render(
@@ -126,7 +127,7 @@ def sign_out(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ):
     check_csrf(request, csrf)
-    signin.sign_out(session, raw=request.cookies.get(COOKIE, ""), now=ctx.clock())
+    signin.sign_out(session=session, raw=request.cookies.get(COOKIE, ""), now=ctx.clock())
     response = RedirectResponse("/portal/sign-in?m=signed+out", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
@@ -139,17 +140,6 @@ def _day(value: str, field: str) -> datetime | None:
         return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError as exc:
         raise PortalError(422, "Bad date", f"{field}: '{value}' is not a date (YYYY-MM-DD)") from exc
-
-
-def _matches(clip: Clip, where: clips.ClipFilter) -> bool:
-    for field in ("officer_id", "vehicle_id", "category", "sha256"):
-        wanted = getattr(where, field)
-        if wanted is not None and getattr(clip, field) != wanted:
-            return False
-    recorded = clip.corrected_start or clip.camera_start
-    if where.recorded_from and (recorded is None or recorded < where.recorded_from):
-        return False
-    return not (where.recorded_to and (recorded is None or recorded >= where.recorded_to))
 
 
 @router.get("/clips", name="portal.clips")
@@ -166,8 +156,14 @@ def search(
     report: Text = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ):
-    allow(request, user, "clips.search")
+    allow(request, user, Permission.CLIPS_SEARCH)
     start, end = _day(day_from, "from"), _day(day_to, "to")
+    linked = None
+    if report.strip():  # the clips linked to a report, then the other filters (all in SQL)
+        found, _ = links.linked_clips(
+            session=session, report_id=links.report(session=session, report_id=report.strip()).id
+        )
+        linked = frozenset(c.id for c in found)
     where = clips.ClipFilter(
         officer_id=officer.strip() or None,
         vehicle_id=vehicle.strip() or None,
@@ -175,15 +171,11 @@ def search(
         sha256=sha256.strip().lower() or None,
         recorded_from=start,
         recorded_to=end + timedelta(days=1) if end else None,
+        clip_ids=linked,
     )
-    if report.strip():  # the clips linked to a report, then the other filters
-        linked, _ = links.linked_clips(session, links.report(session, report.strip()).id)
-        keep = [c for c in linked if clips.visible_to(user, c) and _matches(c, where)]
-        rows, total = keep[(page - 1) * PAGE : page * PAGE], len(keep)
-    else:
-        rows, total = clips.search(
-            session=session, principal=user, where=where, limit=PAGE, offset=(page - 1) * PAGE
-        )
+    rows, total = clips.search(
+        session=session, principal=user, where=where, limit=PAGE, offset=(page - 1) * PAGE
+    )
     query = {
         "officer": officer,
         "vehicle": vehicle,
@@ -201,7 +193,7 @@ def search(
         page=page,
         pages=max(1, -(-total // PAGE)),
         query=query,
-        can_share=user.role.value in ("admin", "custodian"),
+        can_share=may(user.role, Permission.SHARES_MANAGE),
     )
 
 
@@ -223,21 +215,21 @@ def clip_page(
     clip_id: str,
     m: Annotated[str, Query(max_length=600)] = "",
 ):
-    allow(request, user, "clips.read")
+    allow(request, user, Permission.CLIPS_READ)
     clip = _clip(request, session, user, clip_id)
     trail, total = ([], 0)
-    if user.role.value in ("admin", "custodian", "auditor"):
-        trail, total = audit_service.search(session, object_id=clip.id, limit=500, offset=0)
+    if may(user.role, Permission.AUDIT_READ):
+        trail, total = audit_service.search(session=session, object_id=clip.id, limit=500, offset=0)
     return render(
         request,
         "clip.html",
         clip=clip,
         trail=trail,
         trail_total=total,
-        reports=links.reports_of(session, clip.id),
-        holds=links.holds_of(session, clip.id),
-        can_play=user.role.value in ("admin", "custodian", "trooper"),
-        can_share=user.role.value in ("admin", "custodian"),
+        reports=links.reports_of(session=session, clip_id=clip.id),
+        holds=links.holds_of(session=session, clip_id=clip.id),
+        can_play=may(user.role, Permission.CLIPS_DOWNLOAD),
+        can_share=may(user.role, Permission.SHARES_MANAGE),
         download_name=readable_name(clip),
         message=m,
     )
@@ -252,7 +244,7 @@ def clip_stream(
     clip_id: str,
     range_header: Annotated[str | None, Header(alias="range", max_length=200)] = None,
 ):
-    allow(request, user, "clips.download")
+    allow(request, user, Permission.CLIPS_DOWNLOAD)
     clip = _clip(request, session, user, clip_id)
     byte_range = streaming.requested_range(clip, range_header)
     return streaming.stream(ctx.storage, clip, byte_range)
@@ -267,7 +259,7 @@ def clip_original(
     clip_id: str,
     range_header: Annotated[str | None, Header(alias="range", max_length=200)] = None,
 ):
-    allow(request, user, "clips.download")
+    allow(request, user, Permission.CLIPS_DOWNLOAD)
     clip = _clip(request, session, user, clip_id)
     byte_range = streaming.requested_range(clip, range_header)
     return streaming.stream(ctx.storage, clip, byte_range, download_name=readable_name(clip))

@@ -14,24 +14,19 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
-from ingest_server.deps import AUTH_NOTE_KEY, ContextDep, SessionDep, source_address
+from ingest_server.auth.permissions import Permission, may
+from ingest_server.context import ServerContext
+from ingest_server.deps import ContextDep, SessionDep, source_address
 from ingest_server.holds import service as holds
 from ingest_server.portal import links
-from ingest_server.portal.deps import ConsoleUser, check_csrf
+from ingest_server.portal.deps import ConsoleUser, allow, check_csrf
 from ingest_server.portal.share_pages import package_response
-from ingest_server.portal.web import PortalError, render
+from ingest_server.portal.web import render
 from ingest_server.reports import service as reports
-from ingest_server.reports.access import READ, WRITE
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 Reason = Annotated[str, Form(max_length=1000)]
 Csrf = Annotated[str, Form(max_length=100)]
-
-
-def _may(request, user, roles) -> None:
-    if user.role not in roles:
-        request.scope[AUTH_NOTE_KEY] = f"role {user.role.value} may not use report pages"
-        raise PortalError(403, "Not allowed", f"Your role ({user.role.value}) may not do this with reports.")
 
 
 @router.get("/reports", name="portal.reports")
@@ -41,7 +36,7 @@ def report_list(
     user: ConsoleUser,
     officer: Annotated[str, Query(max_length=64)] = "",
 ):
-    _may(request, user, READ)
+    allow(request, user, Permission.RECORDS_READ, "read reports")
     rows, total = reports.search(session=session, officer_id=officer.strip() or None, limit=100, offset=0)
     people = {r.id: ", ".join(reports.officers(r) + reports.vehicles(r)) for r in rows}
     return render(request, "reports.html", reports=rows, total=total, officer=officer, people=people)
@@ -55,10 +50,10 @@ def report_page(
     report_id: str,
     m: Annotated[str, Query(max_length=600)] = "",
 ):
-    _may(request, user, READ)
-    found = links.report(session, report_id)
-    clips, history = links.linked_clips(session, found.id)
-    held = holds.for_clips(session, [c.id for c in clips])
+    allow(request, user, Permission.RECORDS_READ, "read reports")
+    found = links.report(session=session, report_id=report_id)
+    clips, history = links.linked_clips(session=session, report_id=found.id)
+    held = holds.for_clips(session=session, clip_ids=[c.id for c in clips])
     return render(
         request,
         "report.html",
@@ -69,7 +64,7 @@ def report_page(
         officers=reports.officers(found),
         vehicles=reports.vehicles(found),
         message=m,
-        can_change=user.role in WRITE,
+        can_change=may(user.role, Permission.RECORDS_CHANGE),
         stream_base="/portal/clips",
     )
 
@@ -106,13 +101,13 @@ def report_unlink(
     return _link(request, ctx, session, user, report_id, csrf, clip_id, reason, unlink=True)
 
 
-def _link(request, ctx, session, user, report_id, csrf, clip_id, reason, *, unlink: bool):
-    _may(request, user, WRITE)
+def _link(request, ctx: ServerContext, session, user, report_id, csrf, clip_id, reason, *, unlink: bool):
+    allow(request, user, Permission.RECORDS_CHANGE, "change reports")
     check_csrf(request, csrf)
-    found = links.report(session, report_id)
+    found = links.report(session=session, report_id=report_id)
     message = links.link_clip(
-        ctx,
-        session,
+        ctx=ctx,
+        session=session,
         unlink=unlink,
         clip_id=clip_id.strip(),
         report=found,
@@ -135,12 +130,12 @@ def hold_place(
     matter: Annotated[str, Form(max_length=200)] = "",
     reason: Reason = "",
 ):
-    _may(request, user, WRITE)
+    allow(request, user, Permission.RECORDS_CHANGE, "change reports")
     check_csrf(request, csrf)
-    found = links.report(session, report_id)
+    found = links.report(session=session, report_id=report_id)
     message = links.place_hold(
-        ctx,
-        session,
+        ctx=ctx,
+        session=session,
         clip_id=clip_id.strip(),
         matter=matter.strip() or found.number,
         reason=links.reason_given(reason, "place this hold"),
@@ -161,12 +156,12 @@ def hold_release(
     csrf: Csrf = "",
     reason: Reason = "",
 ):
-    _may(request, user, WRITE)
+    allow(request, user, Permission.RECORDS_CHANGE, "change reports")
     check_csrf(request, csrf)
-    found = links.report(session, report_id)
+    found = links.report(session=session, report_id=report_id)
     message = links.release_hold(
-        ctx,
-        session,
+        ctx=ctx,
+        session=session,
         hold_id=hold_id,
         reason=links.reason_given(reason, "release this hold"),
         principal=user,
@@ -177,9 +172,9 @@ def hold_release(
 
 @router.get("/reports/{report_id}/package.zip", name="portal.report_package")
 def report_package(request: Request, ctx: ContextDep, session: SessionDep, user: ConsoleUser, report_id: str):
-    _may(request, user, WRITE)
-    found = links.report(session, report_id)
-    clips, _ = links.linked_clips(session, found.id)
+    allow(request, user, Permission.RECORDS_CHANGE, "change reports")
+    found = links.report(session=session, report_id=report_id)
+    clips, _ = links.linked_clips(session=session, report_id=found.id)
     return package_response(
         session, ctx, clips=clips, exporter=user.label, source=source_address(request), report_id=found.number
     )

@@ -16,7 +16,9 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from ingest_server.audit import service as audit_service
+from ingest_server.auth.permissions import Permission
 from ingest_server.clips.models import Clip
+from ingest_server.context import ServerContext
 from ingest_server.deps import ContextDep, SessionDep, source_address
 from ingest_server.export import bag
 from ingest_server.portal import links
@@ -29,7 +31,7 @@ Short = Annotated[str, Form(max_length=200)]
 
 
 def _share(session, share_id: str):
-    share = shares.get(session, share_id[:32])
+    share = shares.get(session=session, share_id=share_id[:32])
     if share is None:
         raise PortalError(404, "No such share", f"There is no share {share_id[:32]}.")
     return share
@@ -37,8 +39,8 @@ def _share(session, share_id: str):
 
 @router.get("", name="portal.shares")
 def share_list(request: Request, ctx: ContextDep, session: SessionDep, user: ConsoleUser):
-    allow(request, user, "shares.manage")
-    rows = shares.listing(session)
+    allow(request, user, Permission.SHARES_MANAGE)
+    rows = shares.listing(session=session)
     now = ctx.clock()
     return render(request, "shares.html", shares=rows, status={s.id: shares.status(s, now) for s in rows})
 
@@ -59,12 +61,12 @@ def share_create(
     download_limit: Annotated[str, Form(max_length=10)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
 ):
-    allow(request, user, "shares.manage")
+    allow(request, user, Permission.SHARES_MANAGE)
     check_csrf(request, csrf)
     report_id = report_id.strip()
     ids = [c[:32] for c in clip_ids]
     if report_id and not ids:
-        ids = links.clip_ids_of_report(session, report_id)
+        ids = links.clip_ids_of_report(session=session, report_id=report_id)
         if ids is None:
             raise PortalError(404, "No such report", f"There is no report {report_id}.")
     limit = None
@@ -74,7 +76,7 @@ def share_create(
         limit = int(download_limit)
     try:
         share, token = shares.create(
-            session,
+            session=session,
             clip_ids=ids,
             recipient=recipient,
             title=title,
@@ -91,22 +93,27 @@ def share_create(
         raise PortalError(422, "Cannot share", str(exc)) from exc
     link = str(request.base_url).rstrip("/") + f"/review/{token}"
     return render(
-        request, "share_created.html", 201, share=share, link=link, clips=shares.clips_of(session, share)
+        request,
+        "share_created.html",
+        201,
+        share=share,
+        link=link,
+        clips=shares.clips_of(session=session, share=share),
     )
 
 
 @router.get("/{share_id}", name="portal.share")
 def share_page(request: Request, ctx: ContextDep, session: SessionDep, user: ConsoleUser, share_id: str):
-    allow(request, user, "shares.manage")
+    allow(request, user, Permission.SHARES_MANAGE)
     share = _share(session, share_id)
-    uses, total = audit_service.search(session, actor=shares.label(share), limit=1000, offset=0)
-    made, _ = audit_service.search(session, object_id=share.id, limit=100, offset=0)
+    uses, total = audit_service.search(session=session, actor=shares.label(share), limit=1000, offset=0)
+    made, _ = audit_service.search(session=session, object_id=share.id, limit=100, offset=0)
     events = sorted({e.seq: e for e in [*made, *uses]}.values(), key=lambda e: e.seq)
     return render(
         request,
         "share.html",
         share=share,
-        clips=shares.clips_of(session, share),
+        clips=shares.clips_of(session=session, share=share),
         events=events,
         status=shares.status(share, ctx.clock()),
         left=shares.downloads_left(share),
@@ -123,14 +130,14 @@ def share_revoke(
     csrf: Short = "",
     reason: Annotated[str, Form(max_length=1000)] = "",
 ):
-    allow(request, user, "shares.manage")
+    allow(request, user, Permission.SHARES_MANAGE)
     check_csrf(request, csrf)
     share = _share(session, share_id)
     if not reason.strip():
         raise PortalError(422, "Give a reason", "Say why the link is revoked; it is kept in the audit log.")
     try:
         shares.revoke(
-            session,
+            session=session,
             share=share,
             actor=user.label,
             reason=reason.strip(),
@@ -142,13 +149,15 @@ def share_revoke(
     return share_page(request, ctx, session, user, share_id)
 
 
-def package_response(session, ctx, *, clips: list[Clip], exporter: str, source, report_id=None, share=None):
+def package_response(
+    session, ctx: ServerContext, *, clips: list[Clip], exporter: str, source, report_id=None, share=None
+):
     """Build the BagIt zip in a temporary folder and send it; the folder goes when the response ends."""
     out_dir = Path(tempfile.mkdtemp(prefix="evidence-export-"))
     try:
         package = bag.build(
-            session,
-            ctx.storage,
+            session=session,
+            storage=ctx.storage,
             clips=clips,
             exporter=exporter,
             now=ctx.clock(),
@@ -174,12 +183,12 @@ def package_response(session, ctx, *, clips: list[Clip], exporter: str, source, 
 
 @router.get("/{share_id}/package.zip", name="portal.share_package")
 def share_package(request: Request, ctx: ContextDep, session: SessionDep, user: ConsoleUser, share_id: str):
-    allow(request, user, "shares.manage")
+    allow(request, user, Permission.SHARES_MANAGE)
     share = _share(session, share_id)
     return package_response(
         session,
         ctx,
-        clips=shares.clips_of(session, share),
+        clips=shares.clips_of(session=session, share=share),
         exporter=user.label,
         source=source_address(request),
         report_id=share.report_id,

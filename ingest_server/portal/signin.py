@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
 from ingest_server.auth.models import User
+from ingest_server.auth.permissions import Permission, may
 from ingest_server.auth.roles import Role
 from ingest_server.auth.service import Principal, principal_for_token
 from ingest_server.auth.tokens import DEVICE_PREFIX, token_hash
@@ -29,7 +30,6 @@ IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=12)
 MAX_FAILURES = 5
 LOCK = timedelta(minutes=10)
-CONSOLE_ROLES = frozenset({Role.ADMIN, Role.CUSTODIAN, Role.AUDITOR, Role.TROOPER})
 WRONG = "wrong username or password"
 _DUMMY_HASH = hash_password(secrets.token_hex(16), n=2**14)  # equal work whether or not the user exists
 
@@ -55,7 +55,7 @@ def _credential(session: Session, user_id: str, now: datetime) -> PortalCredenti
 
 def _audit(session, event_type, actor, outcome, source, now, **detail) -> None:
     audit.append(
-        session,
+        session=session,
         component="portal",
         event_type=event_type,
         actor=actor,
@@ -68,7 +68,7 @@ def _audit(session, event_type, actor, outcome, source, now, **detail) -> None:
     )
 
 
-def set_password(session: Session, *, username: str, password: str, actor: str, now: datetime) -> User:
+def set_password(*, session: Session, username: str, password: str, actor: str, now: datetime) -> User:
     """Set (or replace) a user's console password and clear any lock. Audited; commits."""
     check_strength(password)
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
@@ -89,7 +89,7 @@ def set_password(session: Session, *, username: str, password: str, actor: str, 
 def _refusal(user: User, cred: PortalCredential, now: datetime) -> str | None:
     if user.disabled:
         return "this account is disabled"
-    if Role(user.role) not in CONSOLE_ROLES:
+    if not may(Role(user.role), Permission.CONSOLE_SIGN_IN):
         return "prosecutors review through share links: ask the evidence custodian for one"
     if cred.locked_until is not None and now < cred.locked_until:
         return f"too many failed sign-ins: the account is locked until {cred.locked_until:%H:%M:%S} UTC"
@@ -133,7 +133,7 @@ def _succeed(session, user: User, cred: PortalCredential, now, source, how: str)
     return SignIn(principal_of(user), raw)
 
 
-def sign_in_password(session: Session, *, username: str, password: str, now: datetime, source) -> SignIn:
+def sign_in_password(*, session: Session, username: str, password: str, now: datetime, source) -> SignIn:
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
         verify_password(password, _DUMMY_HASH)
@@ -172,8 +172,8 @@ def sign_in_password(session: Session, *, username: str, password: str, now: dat
     return _succeed(session, user, cred, now, source, "password")
 
 
-def sign_in_token(session: Session, *, token: str, now: datetime, source) -> SignIn:
-    principal = None if token.startswith(DEVICE_PREFIX) else principal_for_token(session, token)
+def sign_in_token(*, session: Session, token: str, now: datetime, source) -> SignIn:
+    principal = None if token.startswith(DEVICE_PREFIX) else principal_for_token(session=session, token=token)
     if principal is None:
         _audit(
             session,
@@ -208,7 +208,7 @@ def sign_in_token(session: Session, *, token: str, now: datetime, source) -> Sig
     return _succeed(session, user, cred, now, source, "token")
 
 
-def resolve(session: Session, *, raw: str, now: datetime) -> tuple[Principal | None, str]:
+def resolve(*, session: Session, raw: str, now: datetime) -> tuple[Principal | None, str]:
     """The principal of a live session (its idle clock restarted), or None and why."""
     row = session.get(PortalSession, token_hash(raw))
     if row is None or row.ended_at is not None:
@@ -219,7 +219,7 @@ def resolve(session: Session, *, raw: str, now: datetime) -> tuple[Principal | N
         reason = "idle"
     elif now - row.created_at > ABSOLUTE:
         reason = "too long"
-    elif user is None or user.disabled or Role(user.role) not in CONSOLE_ROLES:
+    elif user is None or user.disabled or not may(Role(user.role), Permission.CONSOLE_SIGN_IN):
         reason = "account disabled"
     if reason:
         row.ended_at, row.end_reason = now, reason
@@ -242,7 +242,7 @@ def resolve(session: Session, *, raw: str, now: datetime) -> tuple[Principal | N
     return principal_of(user), ""
 
 
-def sign_out(session: Session, *, raw: str, now: datetime) -> None:
+def sign_out(*, session: Session, raw: str, now: datetime) -> None:
     row = session.get(PortalSession, token_hash(raw))
     if row is None or row.ended_at is not None:
         return

@@ -13,7 +13,7 @@ import mimetypes
 from fastapi.responses import StreamingResponse
 
 from ingest_server.clips.models import STORED, Clip
-from ingest_server.clips.ranges import RangeNotSatisfiable, parse_range
+from ingest_server.clips.ranges import RangeNotSatisfiable, parse_range, read_original, unsatisfiable_headers
 from ingest_server.export.naming import suffix_of
 from ingest_server.portal.web import PortalError
 from ingest_server.storage import Storage
@@ -27,7 +27,7 @@ def requested_range(clip: Clip, header: str | None) -> tuple[int, int] | None:
     try:
         return parse_range(header, clip.size)
     except RangeNotSatisfiable as exc:
-        raise PortalError(416, "Bad range", str(exc), {"Content-Range": f"bytes */{clip.size}"}) from exc
+        raise PortalError(416, "Bad range", str(exc), unsatisfiable_headers(clip.size)) from exc
 
 
 def media_type(clip: Clip) -> str:
@@ -39,22 +39,15 @@ def media_type(clip: Clip) -> str:
 def stream(
     storage: Storage, clip: Clip, byte_range: tuple[int, int] | None, *, download_name: str | None = None
 ) -> StreamingResponse:
-    chunks, length = storage.read(clip.object_key, clip.version_id, byte_range)
-    headers = {
-        "X-Content-SHA256": clip.sha256,
-        "Accept-Ranges": "bytes",
-        "Content-Length": str(length),
-        "Cache-Control": "no-store",
-        "Referrer-Policy": "no-referrer",
-        "X-Content-Type-Options": "nosniff",
-    }
+    chunks, status, headers = read_original(storage, clip, byte_range)
+    headers.update(
+        {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
+    )
     if download_name:
         headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
-    if byte_range:
-        headers["Content-Range"] = f"bytes {byte_range[0]}-{byte_range[1]}/{clip.size}"
     return StreamingResponse(
         chunks,
-        status_code=206 if byte_range else 200,
+        status_code=status,
         media_type="application/octet-stream" if download_name else media_type(clip),
         headers=headers,
     )

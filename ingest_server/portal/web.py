@@ -1,6 +1,6 @@
 """What every console and review page shares: the Jinja2 templates and their
 filters, the HTML error page, the sign-in redirect, the session cookie and its
-CSRF token, and `install(app)` which wires the routers, static files and handlers.
+CSRF token. `portal/install.py` wires the page routers, static files and handlers.
 """
 
 from __future__ import annotations
@@ -8,12 +8,11 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote
 
-from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
+
+from ingest_server.auth.permissions import may
 
 HERE = Path(__file__).parent
 COOKIE = "evidence_portal"
@@ -60,6 +59,7 @@ def size(n: int | None) -> str:
 
 
 templates.env.filters.update(when=when, duration=duration, size=size)
+templates.env.globals.update(may=may)  # links on a page follow the one authorization table
 
 
 def csrf_for(raw_cookie: str) -> str:
@@ -85,36 +85,3 @@ def render(request: Request, name: str, status_code: int = 200, headers: dict | 
     return templates.TemplateResponse(
         request, name, context, status_code=status_code, headers={**PAGE_HEADERS, **(headers or {})}
     )
-
-
-def install(app: FastAPI) -> None:
-    """Add the console, the review pages and their static files to `app`."""
-    from ingest_server.portal.approval_pages import router as approval_pages_router
-    from ingest_server.portal.hold_pages import router as hold_pages_router
-    from ingest_server.portal.pages import router as pages_router
-    from ingest_server.portal.report_pages import router as report_pages_router
-    from ingest_server.portal.share_pages import router as share_pages_router
-    from ingest_server.shares.routes import router as review_router
-
-    for router in (
-        pages_router,
-        report_pages_router,
-        approval_pages_router,
-        hold_pages_router,
-        share_pages_router,
-        review_router,
-    ):
-        app.include_router(router)
-    app.mount("/portal/static", StaticFiles(directory=str(HERE / "static")), name="portal.static")
-
-    @app.exception_handler(PortalError)
-    async def _portal_error(request: Request, exc: PortalError):
-        brand = "Evidence review" if request.url.path.startswith("/review/") else None
-        return render(
-            request, "error.html", exc.status, exc.headers, title=exc.title, message=exc.message, brand=brand
-        )
-
-    @app.exception_handler(SignInRequired)
-    async def _sign_in(request: Request, exc: SignInRequired):
-        target = f"/portal/sign-in?next={quote(exc.next_path)}&m={quote(exc.message)}"
-        return RedirectResponse(target, status_code=303)

@@ -8,9 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from ingest_server.deps import SessionDep
+from ingest_server.deps import Reader, SessionDep, StatsReader
 from ingest_server.reporting import opm, service, stats
-from ingest_server.reports.access import Reader, StatsReader
 from ingest_server.retention_apply.http import ERRORS
 
 router = APIRouter(prefix="/api/v1/reporting", tags=["reporting"])
@@ -30,7 +29,7 @@ def opm_export(
     who: Reader,
     format: Annotated[str, Query(pattern="^(csv|json)$")] = "json",
 ) -> Response:
-    table = opm.rows(service.records(session, year))
+    table = opm.rows(service.records(session=session, year=year))
     if format == "csv":
         return Response(
             opm.to_csv(table),
@@ -49,4 +48,7 @@ def public_stats(
     who: StatsReader,
     min_count: Annotated[int, Query(ge=2, le=100)] = stats.DEFAULT_MIN_COUNT,
 ) -> dict:
-    return {"year": year, **stats.public_stats(service.records(session, year), min_count=min_count)}
+    return {
+        "year": year,
+        **stats.public_stats(service.records(session=session, year=year), min_count=min_count),
+    }

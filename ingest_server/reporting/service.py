@@ -16,7 +16,7 @@ def _iso(moment: datetime | None) -> str:
     return "" if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def records(session: Session, year: int) -> list[ReportRecord]:
+def records(*, session: Session, year: int) -> list[ReportRecord]:
     start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
     query = (
         select(Report)

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
-from ingest_server.deps import ContextDep, SessionDep, source_address
+from ingest_server.audit.source import audit_source_of
+from ingest_server.deps import ContextDep, Reader, SessionDep, Writer, source_address
 from ingest_server.linking.service import active_links
-from ingest_server.reports import audit_source_of, service
-from ingest_server.reports.access import Reader, Writer
+from ingest_server.reports import service
 from ingest_server.reports.schemas import (
     LinkPublic,
     ReportCreate,
@@ -18,6 +18,7 @@ from ingest_server.reports.schemas import (
     ReportPublic,
     ReportUpdate,
     Status,
+    link_public,
 )
 from ingest_server.retention_apply import guard, recompute
 from ingest_server.retention_apply.http import ERRORS, PENDING_RESPONSE, respond, service_errors
@@ -25,21 +26,6 @@ from ingest_server.schemas_common import When, text
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 ReportId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
-
-
-def link_public(link, report) -> LinkPublic:
-    return LinkPublic(
-        clip_id=link.clip_id,
-        report_id=report.id,
-        report_number=report.number,
-        origin=link.origin,
-        reason=link.reason,
-        linked_by=link.linked_by,
-        linked_at=link.linked_at,
-        unlinked_at=link.unlinked_at,
-        unlinked_by=link.unlinked_by,
-        unlink_reason=link.unlink_reason,
-    )
 
 
 def _load(session, report_id: str):
@@ -60,8 +46,8 @@ def _load(session, report_id: str):
 def create_report(body: ReportCreate, request: Request, ctx: ContextDep, session: SessionDep, who: Writer):
     with service_errors():
         outcome = guard.run(
-            ctx,
-            session,
+            ctx=ctx,
+            session=session,
             kind="report_create",
             params={"body": body.model_dump(mode="json")},
             description=f"create report {body.number}",
@@ -123,8 +109,8 @@ def update_report(
     report = _load(session, report_id)
     with service_errors():
         outcome = guard.run(
-            ctx,
-            session,
+            ctx=ctx,
+            session=session,
             kind="report_update",
             params={"report_id": report.id, "body": body.model_dump(mode="json", exclude_unset=True)},
             description=f"update report {report.number}: {', '.join(sorted(body.model_fields_set))}",
@@ -152,9 +138,11 @@ def ig_release(
     with service_errors(), audit_source_of(source_address(request)):
         service.release_ig(session=session, report=report, custodian_id=who.id, actor=who.label, now=now)
         clip_ids = [
-            link.clip_id for link, _ in active_links(session, report_id=report.id) if not link.unlinked_at
+            link.clip_id
+            for link, _ in active_links(session=session, report_id=report.id)
+            if not link.unlinked_at
         ]
-        recompute.apply(ctx, session, clip_ids, actor=who.label, now=now)
+        recompute.apply(ctx=ctx, session=session, clip_ids=clip_ids, actor=who.label, now=now)
     return service.public(report)
 
 
@@ -169,5 +157,5 @@ def report_clips(
     report_id: ReportId, session: SessionDep, who: Reader, include_unlinked: bool = False
 ) -> list[LinkPublic]:
     report = _load(session, report_id)
-    rows = active_links(session, report_id=report.id)
+    rows = active_links(session=session, report_id=report.id)
     return [link_public(link, r) for link, r in rows if include_unlinked or link.unlinked_at is None]

@@ -169,3 +169,19 @@ class ReportPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+def link_public(link, report) -> LinkPublic:
+    """A link row and its report, as the API shows it."""
+    return LinkPublic(
+        clip_id=link.clip_id,
+        report_id=report.id,
+        report_number=report.number,
+        origin=link.origin,
+        reason=link.reason,
+        linked_by=link.linked_by,
+        linked_at=link.linked_at,
+        unlinked_at=link.unlinked_at,
+        unlinked_by=link.unlinked_by,
+        unlink_reason=link.unlink_reason,
+    )

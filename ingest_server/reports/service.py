@@ -13,7 +13,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
-from ingest_server.reports import audit_source
+from ingest_server.audit.source import audit_source
+from ingest_server.refusals import Refused, Why
 from ingest_server.reports.models import CLOSED, OFFICER, VEHICLE, Report, ReportMember
 from ingest_server.reports.schemas import ReportCreate, ReportPublic, ReportUpdate, SubjectEntry
 
@@ -25,10 +26,8 @@ _JSON_FIELDS = {
 }
 
 
-class ReportError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+class ReportError(Refused):
+    pass
 
 
 def _dump(field: str, value) -> str:
@@ -88,7 +87,7 @@ def get(*, session: Session, report_id: str) -> Report | None:
 
 def create(*, session: Session, body: ReportCreate, actor: str, now: datetime) -> Report:
     if session.execute(select(Report.id).where(Report.number == body.number)).first():
-        raise ReportError(409, f"report {body.number} already exists")
+        raise ReportError(Why.CONFLICT, f"report {body.number} already exists")
     closed_at = body.closed_at or (now if body.status == CLOSED else None)
     report = Report(
         number=body.number,
@@ -109,7 +108,7 @@ def create(*, session: Session, body: ReportCreate, actor: str, now: datetime) -
     session.flush()
     _set_members(session, report)
     audit.append(
-        session,
+        session=session,
         source=audit_source(),
         component="reports",
         event_type="report.created",
@@ -128,9 +127,9 @@ def update(*, session: Session, report: Report, body: ReportUpdate, actor: str, 
     start = changes.get("incident_start", report.incident_start)
     end = changes.get("incident_end", report.incident_end)
     if end < start:
-        raise ReportError(422, "incident_end would be before incident_start")
+        raise ReportError(Why.INVALID, "incident_end would be before incident_start")
     if changes.get("closed_at") is not None and changes.get("status", report.status) != CLOSED:
-        raise ReportError(422, "closed_at is only for a closed report: send status 'closed' with it")
+        raise ReportError(Why.INVALID, "closed_at is only for a closed report: send status 'closed' with it")
     changed = []
     for field, value in changes.items():
         if field in _JSON_FIELDS:
@@ -157,7 +156,7 @@ def update(*, session: Session, report: Report, body: ReportUpdate, actor: str, 
     if {"officers", "vehicles"} & set(changed):
         _set_members(session, report)
     audit.append(
-        session,
+        session=session,
         source=audit_source(),
         component="reports",
         event_type="report.updated",
@@ -173,14 +172,16 @@ def update(*, session: Session, report: Report, body: ReportUpdate, actor: str, 
 
 def release_ig(*, session: Session, report: Report, custodian_id: str, actor: str, now: datetime) -> Report:
     if not report.inspector_general:
-        raise ReportError(409, f"report {report.number} is not an Inspector General matter")
+        raise ReportError(Why.CONFLICT, f"report {report.number} is not an Inspector General matter")
     released = ig_released_by(report)
     if custodian_id in released:
-        raise ReportError(409, f"you already released report {report.number}; a different custodian must")
+        raise ReportError(
+            Why.CONFLICT, f"you already released report {report.number}; a different custodian must"
+        )
     report.ig_released_by_json = json.dumps(sorted([*released, custodian_id]))
     report.updated_at = now
     audit.append(
-        session,
+        session=session,
         source=audit_source(),
         component="reports",
         event_type="report.ig_released",

@@ -10,29 +10,31 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
-from ingest_server.clips.models import Clip, ImmutableClipError, assert_mutable
+from ingest_server.audit.source import audit_source
+from ingest_server.clips.models import Clip
+from ingest_server.context import ServerContext
 from ingest_server.holds import service as holds
 from ingest_server.holds.models import Hold
 from ingest_server.linking import service as linking
 from ingest_server.linking.models import ClipLink
-from ingest_server.reports import audit_source
+from ingest_server.refusals import Why
 from ingest_server.reports import service as reports
 from ingest_server.reports.schemas import ReportCreate, ReportUpdate
 from ingest_server.retention_apply import policy_store
-from ingest_server.retention_apply.guard import Applied, ChangeError
+from ingest_server.retention_apply.kinds import Applied, ChangeError
 
 
 def _clip(session: Session, clip_id: str) -> Clip:
     clip = session.get(Clip, clip_id)
     if clip is None:
-        raise ChangeError(404, f"no clip {clip_id}")
+        raise ChangeError(Why.NOT_FOUND, f"no clip {clip_id}")
     return clip
 
 
 def _report(session: Session, report_id: str):
     report = reports.get(session=session, report_id=report_id)
     if report is None:
-        raise ChangeError(404, f"no report {report_id}")
+        raise ChangeError(Why.NOT_FOUND, f"no report {report_id}")
     return report
 
 
@@ -41,63 +43,81 @@ def _linked_clip_ids(session: Session, report_id: str) -> list[str]:
     return list(session.execute(query).scalars())
 
 
-def report_create(ctx, session: Session, params: dict, actor: str, now: datetime) -> Applied:
+def report_create(
+    *, ctx: ServerContext, session: Session, params: dict, actor: str, now: datetime
+) -> Applied:
     report = reports.create(
         session=session, body=ReportCreate.model_validate(params["body"]), actor=actor, now=now
     )
-    links = linking.link_report(session, report, actor=actor, now=now)
+    links = linking.link_report(session=session, report=report, actor=actor, now=now)
     return Applied([link.clip_id for link in links], report)
 
 
-def report_update(ctx, session: Session, params: dict, actor: str, now: datetime) -> Applied:
+def report_update(
+    *, ctx: ServerContext, session: Session, params: dict, actor: str, now: datetime
+) -> Applied:
     report = _report(session, params["report_id"])
     body = ReportUpdate.model_validate(params["body"])
     before = _linked_clip_ids(session, report.id)
     reports.update(session=session, report=report, body=body, actor=actor, now=now)
-    linking.link_report(session, report, actor=actor, now=now)
+    linking.link_report(session=session, report=report, actor=actor, now=now)
     return Applied(sorted(set(before) | set(_linked_clip_ids(session, report.id))), report)
 
 
-def link(ctx, session: Session, params: dict, actor: str, now: datetime) -> Applied:
+def link(*, ctx: ServerContext, session: Session, params: dict, actor: str, now: datetime) -> Applied:
     clip = _clip(session, params["clip_id"])
     report = _report(session, params["report_id"])
-    created = linking.link_manual(session, clip, report, reason=params["reason"], actor=actor, now=now)
+    created = linking.link_manual(
+        session=session, clip=clip, report=report, reason=params["reason"], actor=actor, now=now
+    )
     return Applied([clip.id], created)
 
 
-def unlink(ctx, session: Session, params: dict, actor: str, now: datetime) -> Applied:
+def unlink(*, ctx: ServerContext, session: Session, params: dict, actor: str, now: datetime) -> Applied:
     report = _report(session, params["report_id"])
-    ids = linking.unlink(session, params["clip_id"], report, reason=params["reason"], actor=actor, now=now)
+    ids = linking.unlink(
+        session=session,
+        clip_id=params["clip_id"],
+        report=report,
+        reason=params["reason"],
+        actor=actor,
+        now=now,
+    )
     return Applied(ids, None)
 
 
-def hold_place(ctx, session: Session, params: dict, actor: str, now: datetime) -> Applied:
+def hold_place(*, ctx: ServerContext, session: Session, params: dict, actor: str, now: datetime) -> Applied:
     clip = _clip(session, params["clip_id"])
     hold = holds.place(
-        session, clip_id=clip.id, matter=params["matter"], reason=params["reason"], actor=actor, now=now
+        session=session,
+        clip_id=clip.id,
+        matter=params["matter"],
+        reason=params["reason"],
+        actor=actor,
+        now=now,
     )
     return Applied([clip.id], hold)
 
 
-def hold_release(ctx, session: Session, params: dict, actor: str, now: datetime) -> Applied:
-    hold = holds.release(session, hold_id=params["hold_id"], reason=params["reason"], actor=actor, now=now)
+def hold_release(*, ctx: ServerContext, session: Session, params: dict, actor: str, now: datetime) -> Applied:
+    hold = holds.release(
+        session=session, hold_id=params["hold_id"], reason=params["reason"], actor=actor, now=now
+    )
     return Applied([hold.clip_id], hold)
 
 
-def category(ctx, session: Session, params: dict, actor: str, now: datetime) -> Applied:
+def category(*, ctx: ServerContext, session: Session, params: dict, actor: str, now: datetime) -> Applied:
     clip = _clip(session, params["clip_id"])
     name = params["category"]
-    policy = policy_store.current(session)
+    policy = policy_store.current(session=session)
     if name not in policy.categories:
         known = ", ".join(sorted(policy.categories))
-        raise ChangeError(422, f"category {name!r} is not in policy {policy.version}; one of: {known}")
-    try:
-        assert_mutable(clip, "category")
-    except ImmutableClipError as exc:
-        raise ChangeError(409, str(exc)) from exc
+        raise ChangeError(
+            Why.INVALID, f"category {name!r} is not in policy {policy.version}; one of: {known}"
+        )
     before, clip.category = clip.category, name
     audit.append(
-        session,
+        session=session,
         source=audit_source(),
         component="retention",
         event_type="clip.category_changed",

@@ -1,6 +1,6 @@
 """A change that shortens retention waits here for a second, different custodian.
 
-`decide(ctx, session, request_id, approver, approve, note)` records the approval
+`decide(ctx=, session=, request_id=, approver=, approve=, note=)` records the approval
 (or refusal) and asks the pure rule (`retention.approval_state`): approved by a
 custodian other than the requester, the change is applied exactly as asked and
 the clips recomputed; refused, it is closed as rejected. The requester cannot
@@ -17,12 +17,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
+from ingest_server.audit.source import audit_source, audit_source_of
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import STORED, Clip
-from ingest_server.reports import audit_source, audit_source_of
+from ingest_server.context import ServerContext
+from ingest_server.refusals import Why
 from ingest_server.retention_apply import guard, policy_store, recompute
 from ingest_server.retention_apply.guard import ChangeError, Outcome
-from ingest_server.retention_apply.models import APPLIED, PENDING, REJECTED, ChangeRequest, RetentionPolicyRow
+from ingest_server.retention_apply.models import (
+    APPLIED,
+    PENDING,
+    REJECTED,
+    ChangeRequest,
+    ClipRetention,
+    RetentionPolicyRow,
+)
 from retention import Approval, Approved, Person, Rejected, RetentionChange, approval_state, diff_policies
 
 
@@ -31,15 +40,22 @@ def _approvals(request: ChangeRequest) -> list[dict]:
 
 
 def decide(
-    ctx, session: Session, *, request_id: str, approver: Principal, approve: bool, note: str, source=None
+    *,
+    ctx: ServerContext,
+    session: Session,
+    request_id: str,
+    approver: Principal,
+    approve: bool,
+    note: str,
+    source=None,
 ) -> ChangeRequest:
     request = session.get(ChangeRequest, request_id)
     if request is None:
-        raise ChangeError(404, f"no retention change request {request_id}")
+        raise ChangeError(Why.NOT_FOUND, f"no retention change request {request_id}")
     if request.status != PENDING:
-        raise ChangeError(409, f"change request {request_id} is already {request.status}")
+        raise ChangeError(Why.CONFLICT, f"change request {request_id} is already {request.status}")
     if approver.id == request.requested_by_id:
-        raise ChangeError(409, "you requested this change: a different custodian must approve it")
+        raise ChangeError(Why.CONFLICT, "you requested this change: a different custodian must approve it")
     now = ctx.clock()
     entries = [
         *_approvals(request),
@@ -60,7 +76,7 @@ def decide(
     )
     request.approvals_json = json.dumps(entries)
     audit.append(
-        session,
+        session=session,
         component="retention",
         event_type="retention.change_approved" if approve else "retention.change_refused",
         actor=approver.label,
@@ -84,26 +100,25 @@ def decide(
         if request.kind == "policy":
             _activate(ctx, session, params["toml"], actor, entries, now)
         else:
-            guard.execute(ctx, session, request.kind, params, actor, now)
+            guard.execute(ctx=ctx, session=session, kind=request.kind, params=params, actor=actor, now=now)
     session.commit()
     return request
 
 
 def _live_clip_ids(session: Session) -> list[str]:
-    from ingest_server.retention_apply.models import ClipRetention
 
     deleted = select(ClipRetention.clip_id).where(ClipRetention.deleted_at.is_not(None))
     query = select(Clip.id).where(Clip.state == STORED, Clip.id.not_in(deleted))
     return list(session.execute(query).scalars())
 
 
-def policy_diff(session: Session, toml_text: str, now):
+def policy_diff(*, session: Session, toml_text: str, now):
     new = policy_store.parse_text(toml_text)
-    old = policy_store.current(session)
-    return diff_policies(old, new, recompute.cases(session, _live_clip_ids(session)), now)
+    old = policy_store.current(session=session)
+    return diff_policies(old, new, recompute.cases(session=session, clip_ids=_live_clip_ids(session)), now)
 
 
-def _activate(ctx, session: Session, toml_text: str, actor: str, approvals: list, now) -> None:
+def _activate(ctx: ServerContext, session: Session, toml_text: str, actor: str, approvals: list, now) -> None:
     policy = policy_store.parse_text(toml_text)
     session.add(
         RetentionPolicyRow(
@@ -115,7 +130,7 @@ def _activate(ctx, session: Session, toml_text: str, actor: str, approvals: list
         )
     )
     audit.append(
-        session,
+        session=session,
         source=audit_source(),
         component="retention",
         event_type="retention.policy_activated",
@@ -126,12 +141,16 @@ def _activate(ctx, session: Session, toml_text: str, actor: str, approvals: list
         detail={"version": policy.version, "approvals": approvals},
     )
     session.flush()
-    recompute.apply(ctx, session, _live_clip_ids(session), actor=actor, now=now, policy=policy)
+    recompute.apply(
+        ctx=ctx, session=session, clip_ids=_live_clip_ids(session), actor=actor, now=now, policy=policy
+    )
 
 
-def propose_policy(ctx, session: Session, *, toml_text: str, requester: Principal, source=None) -> Outcome:
+def propose_policy(
+    *, ctx: ServerContext, session: Session, toml_text: str, requester: Principal, source=None
+) -> Outcome:
     now = ctx.clock()
-    diff = policy_diff(session, toml_text, now)
+    diff = policy_diff(session=session, toml_text=toml_text, now=now)
     lines = diff.lines()
     if not diff.shortens:
         with audit_source_of(source):
@@ -157,7 +176,7 @@ def propose_policy(ctx, session: Session, *, toml_text: str, requester: Principa
     session.add(request)
     session.flush()
     audit.append(
-        session,
+        session=session,
         component="retention",
         event_type="retention.change_requested",
         actor=requester.label,

@@ -8,14 +8,13 @@ shortened: nothing changes; a `ChangeRequest` records the change, its dry run
 (each clip whose retention would shorten, and which would become deletable) and
 waits for a custodian other than the requester (`approvals.decide`).
 
-Each kind of change is an applier: `(ctx, session, params, actor, now) -> Applied`,
-registered in `appliers.py`; it flushes and never commits.
+Each kind of change is an applier: `(*, ctx, session, params, actor, now) -> Applied`,
+registered in `appliers.py` (its types in `kinds.py`); it flushes and never commits.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,22 +22,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
-from ingest_server.reports import audit_source_of
+from ingest_server.audit.source import audit_source_of
+from ingest_server.context import ServerContext
+from ingest_server.refusals import Why
 from ingest_server.retention_apply import policy_store, recompute
+from ingest_server.retention_apply.appliers import APPLIERS
+from ingest_server.retention_apply.kinds import Applied, Applier, ChangeError
 from ingest_server.retention_apply.models import ChangeRequest
 from retention import ClipDiff
-
-
-class ChangeError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass
-class Applied:
-    affected: list[str]
-    result: Any = None
 
 
 @dataclass
@@ -49,45 +40,44 @@ class Outcome:
     dry_run: list[str] = field(default_factory=list)
 
 
-Applier = Callable[[Any, Session, dict, str, datetime], Applied]
-
-
 def applier(kind: str) -> Applier:
-    from ingest_server.retention_apply.appliers import APPLIERS
-
     try:
         return APPLIERS[kind]
     except KeyError:
-        raise ChangeError(500, f"no applier for change kind {kind!r}") from None
+        raise ChangeError(Why.BROKEN, f"no applier for change kind {kind!r}") from None
 
 
-def dry_run(ctx, session: Session, kind: str, params: dict, actor: str, now: datetime) -> list[ClipDiff]:
+def dry_run(
+    *, ctx: ServerContext, session: Session, kind: str, params: dict, actor: str, now: datetime
+) -> list[ClipDiff]:
     """What the change would do to each affected clip; the database is left as it was."""
     apply_change = applier(kind)
-    policy = policy_store.current(session)
+    policy = policy_store.current(session=session)
     nested = session.begin_nested()
     try:
-        affected = apply_change(ctx, session, params, actor, now).affected
+        affected = apply_change(ctx=ctx, session=session, params=params, actor=actor, now=now).affected
         session.flush()
-        after = recompute.decisions(session, affected, policy, now)
+        after = recompute.decisions(session=session, clip_ids=affected, policy=policy, now=now)
     finally:
         nested.rollback()
-    before = recompute.decisions(session, affected, policy, now)
+    before = recompute.decisions(session=session, clip_ids=affected, policy=policy, now=now)
     return [ClipDiff(cid, before[cid], after[cid]) for cid in after if cid in before]
 
 
-def execute(ctx, session: Session, kind: str, params: dict, actor: str, now: datetime) -> Applied:
+def execute(
+    *, ctx: ServerContext, session: Session, kind: str, params: dict, actor: str, now: datetime
+) -> Applied:
     """Apply for real, recompute the affected clips (store first) and commit."""
-    applied = applier(kind)(ctx, session, params, actor, now)
+    applied = applier(kind)(ctx=ctx, session=session, params=params, actor=actor, now=now)
     session.flush()
-    recompute.apply(ctx, session, applied.affected, actor=actor, now=now)
+    recompute.apply(ctx=ctx, session=session, clip_ids=applied.affected, actor=actor, now=now)
     return applied
 
 
 def run(
-    ctx,
-    session: Session,
     *,
+    ctx: ServerContext,
+    session: Session,
     kind: str,
     params: dict,
     description: str,
@@ -97,10 +87,10 @@ def run(
 ) -> Outcome:
     now = ctx.clock()
     with audit_source_of(source):
-        diffs = dry_run(ctx, session, kind, params, requester, now)
+        diffs = dry_run(ctx=ctx, session=session, kind=kind, params=params, actor=requester, now=now)
         shortened = [d for d in diffs if d.shortened]
         if not shortened:
-            applied = execute(ctx, session, kind, params, requester, now)
+            applied = execute(ctx=ctx, session=session, kind=kind, params=params, actor=requester, now=now)
             return Outcome(True, applied.result)
     lines = [{"clip_id": d.clip_id, "text": d.text, "deletable": d.becomes_deletable} for d in shortened]
     request = ChangeRequest(
@@ -115,7 +105,7 @@ def run(
     session.add(request)
     session.flush()
     audit.append(
-        session,
+        session=session,
         component="retention",
         event_type="retention.change_requested",
         actor=requester,

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 
-from ingest_server.errors import ErrorOut
+from ingest_server.errors import HTTP_STATUS, ErrorOut
 from ingest_server.holds.service import HoldError
 from ingest_server.linking.service import LinkError
 from ingest_server.reports.service import ReportError
@@ -30,7 +30,7 @@ def service_errors() -> Iterator[None]:
     try:
         yield
     except (ChangeError, ReportError, LinkError, HoldError) as exc:
-        raise HTTPException(exc.status, str(exc)) from exc
+        raise HTTPException(HTTP_STATUS[exc.why], str(exc)) from exc
     except PolicyError as exc:
         raise HTTPException(422, str(exc)) from exc
 

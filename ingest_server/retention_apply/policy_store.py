@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ingest_server.retention_apply.models import RetentionPolicyRow
-from retention import Policy, load_policy, parse_policy
+from retention import Policy, PolicyError, load_policy, parse_policy
 
 
 @lru_cache(maxsize=8)
@@ -23,7 +23,7 @@ def shipped() -> Policy:
     return load_policy()
 
 
-def current(session: Session) -> Policy:
+def current(*, session: Session) -> Policy:
     row = session.execute(
         select(RetentionPolicyRow).order_by(RetentionPolicyRow.id.desc()).limit(1)
     ).scalar_one_or_none()
@@ -32,7 +32,6 @@ def current(session: Session) -> Policy:
 
 def parse_text(text: str, origin: str = "proposed policy") -> Policy:
     """Validate a proposed policy's TOML; raises `retention.PolicyError` naming each bad field."""
-    from retention import PolicyError
 
     try:
         data = tomllib.loads(text)

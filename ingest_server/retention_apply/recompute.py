@@ -1,12 +1,13 @@
 """Recompute retention and tell the store: the one place decisions become effects.
 
-`decisions(session, clip_ids, policy, now)` builds the engine's facts from the
+`decisions(session=, clip_ids=, policy=, now=)` builds the engine's facts from the
 database (clip, its active links' reports, its holds) and asks `retention.decide`.
-`apply(ctx, session, clip_ids, ...)` then, per clip, side effects first:
+`apply(ctx=, session=, clip_ids=, ...)` then, per clip, side effects first:
 - extends the store's Object Lock retain-until to the decision's floor, never
-  shortening (`store_retain_until` against what the database says the store has:
-  moto cannot read a retention back, so the database is the source of truth);
-- sets or clears the Object Lock legal hold;
+  shortening (object_lock.py:extend_clip_lock, against what the database says
+  the store has: moto cannot read a retention back, so the database is the
+  source of truth);
+- sets or clears the Object Lock legal hold (object_lock.py:set_clip_legal_hold);
 then records the decision in `clip_retention`, mirrors the locked date in
 `clips.retain_until`, audits what changed, and commits.
 """
@@ -20,11 +21,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ingest_server import object_lock
 from ingest_server.audit import service as audit
+from ingest_server.audit.source import audit_source
 from ingest_server.clips.models import STORED, Clip
+from ingest_server.context import ServerContext
 from ingest_server.holds.service import for_clips
-from ingest_server.linking.service import linked_reports
-from ingest_server.reports import audit_source
+from ingest_server.linking.queries import linked_reports
 from ingest_server.reports.service import ig_released_by
 from ingest_server.retention_apply import policy_store
 from ingest_server.retention_apply.models import ClipRetention
@@ -36,7 +39,6 @@ from retention import (
     Policy,
     ReportFacts,
     decide,
-    store_retain_until,
 )
 
 SYSTEM_ACTOR = "system:retention"
@@ -47,7 +49,7 @@ def clip_facts(clip: Clip) -> ClipFacts:
     return ClipFacts(clip.id, recorded, clip.stored_at or clip.registered_at, frozenset({clip.category}))
 
 
-def cases(session: Session, clip_ids: Iterable[str]) -> list[ClipCase]:
+def cases(*, session: Session, clip_ids: Iterable[str]) -> list[ClipCase]:
     """The engine's facts for the stored clips among `clip_ids` (others are skipped)."""
     ids = list(dict.fromkeys(clip_ids))
     clips: list[Clip] = []
@@ -58,8 +60,8 @@ def cases(session: Session, clip_ids: Iterable[str]) -> list[ClipCase]:
             .all()
         )
     stored = [c.id for c in clips]
-    reports = linked_reports(session, stored)
-    holds = for_clips(session, stored)
+    reports = linked_reports(session=session, clip_ids=stored)
+    holds = for_clips(session=session, clip_ids=stored)
     out = []
     for clip in clips:
         report_facts = [
@@ -74,48 +76,40 @@ def cases(session: Session, clip_ids: Iterable[str]) -> list[ClipCase]:
 
 
 def decisions(
-    session: Session, clip_ids: Iterable[str], policy: Policy, now: datetime
+    *, session: Session, clip_ids: Iterable[str], policy: Policy, now: datetime
 ) -> dict[str, Decision]:
     """Decisions for the stored clips among `clip_ids` (others are skipped)."""
     return {
         case.clip.id: decide(case.clip, case.reports, case.holds, policy, now)
-        for case in cases(session, clip_ids)
+        for case in cases(session=session, clip_ids=clip_ids)
     }
 
 
-def _legal_hold(ctx, clip: Clip, on: bool) -> None:
-    kwargs = {"VersionId": clip.version_id} if clip.version_id else {}
-    ctx.storage.client.put_object_legal_hold(
-        Bucket=ctx.storage.bucket, Key=clip.object_key, LegalHold={"Status": "ON" if on else "OFF"}, **kwargs
-    )
-
-
 def apply(
-    ctx,
+    *,
+    ctx: ServerContext,
     session: Session,
     clip_ids: Iterable[str],
-    *,
     actor: str = SYSTEM_ACTOR,
     now: datetime | None = None,
     policy: Policy | None = None,
     commit: bool = True,
 ) -> dict[str, Decision]:
     now = now or ctx.clock()
-    policy = policy or policy_store.current(session)
-    decided = decisions(session, clip_ids, policy, now)
-    mode = ctx.settings.object_lock_mode
+    policy = policy or policy_store.current(session=session)
+    decided = decisions(session=session, clip_ids=clip_ids, policy=policy, now=now)
     for clip_id, decision in decided.items():
         clip = session.get(Clip, clip_id)
         row = session.get(ClipRetention, clip_id)
         if row is not None and row.deleted_at is not None:
             continue
         in_store = row.store_retain_until if row is not None else clip.retain_until
-        target = store_retain_until(in_store, decision.retain_at_least_until)
-        if in_store is None or target > in_store:
-            ctx.storage.lock(clip.object_key, clip.version_id, mode, target)
+        target = object_lock.extend_clip_lock(
+            ctx=ctx, clip=clip, in_store=in_store, desired=decision.retain_at_least_until
+        )
         store_hold = row.store_legal_hold if row is not None else False
         if decision.legal_hold != store_hold:
-            _legal_hold(ctx, clip, decision.legal_hold)
+            object_lock.set_clip_legal_hold(ctx=ctx, clip=clip, on=decision.legal_hold)
         before = None if row is None else (row.retain_until, row.retain_at_least_until, row.legal_hold)
         if row is None:
             row = ClipRetention(clip_id=clip_id)
@@ -133,7 +127,7 @@ def apply(
         after = (decision.retain_until, decision.retain_at_least_until, decision.legal_hold)
         if before != after:
             audit.append(
-                session,
+                session=session,
                 source=audit_source(),
                 component="retention",
                 event_type="retention.applied",

@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from sqlalchemy import select
 
-from ingest_server.deps import ContextDep, SessionDep, source_address
-from ingest_server.reports.access import Approver, Reader, Writer
+from ingest_server.deps import Approver, ContextDep, Reader, SessionDep, Writer, source_address
 from ingest_server.retention_apply import approvals, guard, policy_store, recompute
 from ingest_server.retention_apply.http import ERRORS, PENDING_RESPONSE, respond, service_errors
 from ingest_server.retention_apply.models import ChangeRequest, ClipRetention, RetentionPolicyRow
@@ -41,7 +40,9 @@ def clip_retention(clip_id: ClipId, ctx: ContextDep, session: SessionDep, who: R
     if row is not None:
         return RetentionPublic.of(row)
     # Never decided yet (stored before linking ran): show the decision now, change nothing.
-    decided = recompute.decisions(session, [clip_id], policy_store.current(session), ctx.clock())
+    decided = recompute.decisions(
+        session=session, clip_ids=[clip_id], policy=policy_store.current(session=session), now=ctx.clock()
+    )
     if clip_id not in decided:
         raise HTTPException(404, f"no stored clip {clip_id}")
     return RetentionPublic.of_decision(decided[clip_id])
@@ -59,8 +60,8 @@ def categorise(
 ):
     with service_errors():
         outcome = guard.run(
-            ctx,
-            session,
+            ctx=ctx,
+            session=session,
             kind="category",
             params={"clip_id": clip_id, **body.model_dump()},
             description=f"categorise clip {clip_id} as {body.category}: {body.reason}",
@@ -121,8 +122,8 @@ def approve(
 ) -> ChangeRequestPublic:
     with service_errors():
         row = approvals.decide(
-            ctx,
-            session,
+            ctx=ctx,
+            session=session,
             request_id=request_id,
             approver=who,
             approve=body.approve,
@@ -134,7 +135,7 @@ def approve(
 
 @router.get("/policy", name="retention.policy", summary="The policy in force", response_model=PolicyPublic)
 def get_policy(session: SessionDep, who: Reader) -> PolicyPublic:
-    policy = policy_store.current(session)
+    policy = policy_store.current(session=session)
     row = session.execute(
         select(RetentionPolicyRow).order_by(RetentionPolicyRow.id.desc()).limit(1)
     ).scalar_one_or_none()
@@ -154,7 +155,7 @@ def get_policy(session: SessionDep, who: Reader) -> PolicyPublic:
 )
 def policy_dry_run(body: PolicyIn, ctx: ContextDep, session: SessionDep, who: Writer) -> PolicyDryRun:
     with service_errors():
-        diff = approvals.policy_diff(session, body.toml, ctx.clock())
+        diff = approvals.policy_diff(session=session, toml_text=body.toml, now=ctx.clock())
     return PolicyDryRun(applied=False, lines=diff.lines())
 
 
@@ -168,7 +169,7 @@ def policy_dry_run(body: PolicyIn, ctx: ContextDep, session: SessionDep, who: Wr
 def propose_policy(body: PolicyIn, request: Request, ctx: ContextDep, session: SessionDep, who: Writer):
     with service_errors():
         outcome = approvals.propose_policy(
-            ctx, session, toml_text=body.toml, requester=who, source=source_address(request)
+            ctx=ctx, session=session, toml_text=body.toml, requester=who, source=source_address(request)
         )
     result = PolicyDryRun(
         applied=outcome.applied,

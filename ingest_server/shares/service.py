@@ -45,7 +45,7 @@ def label(share: Share) -> str:
 
 def _record(session, share: Share, event_type: str, now, source, *, clip_id=None, outcome="success", **extra):
     audit.append(
-        session,
+        session=session,
         component="review",
         event_type=event_type,
         actor=label(share),
@@ -59,8 +59,8 @@ def _record(session, share: Share, event_type: str, now, source, *, clip_id=None
 
 
 def create(
-    session: Session,
     *,
+    session: Session,
     clip_ids: list[str],
     recipient: str,
     title: str,
@@ -115,7 +115,7 @@ def create(
         "download_limit": share.download_limit,
     }
     audit.append(
-        session,
+        session=session,
         component="shares",
         event_type="share.created",
         actor=actor,
@@ -128,7 +128,7 @@ def create(
     )
     for clip_id in ids:
         audit.append(
-            session,
+            session=session,
             component="shares",
             event_type="clip.shared",
             actor=actor,
@@ -143,17 +143,17 @@ def create(
     return share, token
 
 
-def by_token(session: Session, token: str) -> Share | None:
+def by_token(*, session: Session, token: str) -> Share | None:
     if not token or len(token) > 200:
         return None
     return session.execute(select(Share).where(Share.token_hash == token_hash(token))).scalar_one_or_none()
 
 
-def get(session: Session, share_id: str) -> Share | None:
+def get(*, session: Session, share_id: str) -> Share | None:
     return session.get(Share, share_id)
 
 
-def clips_of(session: Session, share: Share) -> list[Clip]:
+def clips_of(*, session: Session, share: Share) -> list[Clip]:
     rows = session.execute(
         select(Clip)
         .join(ShareClip, ShareClip.clip_id == Clip.id)
@@ -163,16 +163,16 @@ def clips_of(session: Session, share: Share) -> list[Clip]:
     return list(rows.scalars())
 
 
-def listing(session: Session, *, limit: int = 200) -> list[Share]:
+def listing(*, session: Session, limit: int = 200) -> list[Share]:
     return list(session.execute(select(Share).order_by(Share.created_at.desc()).limit(limit)).scalars())
 
 
-def revoke(session: Session, *, share: Share, actor: str, reason: str, now: datetime, source=None) -> Share:
+def revoke(*, session: Session, share: Share, actor: str, reason: str, now: datetime, source=None) -> Share:
     if share.revoked_at is not None:
         raise ShareError(f"share {share.id} was already revoked at {share.revoked_at:%Y-%m-%d %H:%M} UTC")
     share.revoked_at, share.revoked_by, share.revoke_reason = now, actor, reason
     audit.append(
-        session,
+        session=session,
         component="shares",
         event_type="share.revoked",
         actor=actor,
@@ -187,17 +187,17 @@ def revoke(session: Session, *, share: Share, actor: str, reason: str, now: date
     return share
 
 
-def record_refused(session: Session, *, share: Share, state: str, now: datetime, source, path: str) -> None:
+def record_refused(*, session: Session, share: Share, state: str, now: datetime, source, path: str) -> None:
     _record(session, share, "share.refused", now, source, outcome="denied", reason=state, path=path)
     session.commit()
 
 
-def record_view(session: Session, *, share: Share, now: datetime, source) -> None:
+def record_view(*, session: Session, share: Share, now: datetime, source) -> None:
     _record(session, share, "share.viewed", now, source)
     session.commit()
 
 
-def record_play(session: Session, *, share: Share, clip: Clip, byte_range, now: datetime, source) -> None:
+def record_play(*, session: Session, share: Share, clip: Clip, byte_range, now: datetime, source) -> None:
     rng = f"{byte_range[0]}-{byte_range[1]}" if byte_range else "all"
     _record(session, share, "share.clip_played", now, source, clip_id=clip.id, range=rng, sha256=clip.sha256)
     session.commit()
@@ -210,7 +210,7 @@ def downloads_left(share: Share) -> int | None:
 
 
 def record_download(
-    session: Session, *, share: Share, clips: list[Clip], counts: bool, via: str, now: datetime, source
+    *, session: Session, share: Share, clips: list[Clip], counts: bool, via: str, now: datetime, source
 ) -> None:
     """Check and count one download (an original or the package) and audit it per clip; commits.
 

@@ -3,32 +3,22 @@ reporting exports from the command line. Registered in ingest_server/cli.py."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ingest_server.audit import service as audit
+from ingest_server.cli_common import cli_actor, open_context
+from ingest_server.fixity import service as fixity
+from ingest_server.reporting import opm, stats
+from ingest_server.reporting import service as reporting
+from ingest_server.sweeper import service as sweeper
+
 retention_app = typer.Typer(help="Retention: sweep expired originals.", no_args_is_help=True)
 fixity_app = typer.Typer(help="Fixity: re-read and re-hash stored originals.", no_args_is_help=True)
 reports_app = typer.Typer(help="Use-of-force reporting: OPM export, public statistics.", no_args_is_help=True)
-
-
-def _ctx():
-    from ingest_server.app import build_context
-    from ingest_server.cli import _settings
-    from ingest_server.migrate import NotMigratedError
-
-    try:
-        return build_context(_settings())
-    except NotMigratedError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-
-
-def _actor() -> str:
-    from ingest_server.cli import _actor as cli_actor
-
-    return cli_actor()
 
 
 @retention_app.command("sweep")
@@ -38,13 +28,11 @@ def sweep(
     ] = False,
 ) -> None:
     """Delete every expired, unheld original, with a deletion certificate (exit 1 on failures, 3 if busy)."""
-    from ingest_server.sweeper import service
-
-    ctx = _ctx()
-    result = service.sweep(
-        ctx,
+    ctx = open_context()
+    result = sweeper.sweep(
+        ctx=ctx,
         dry_run=dry_run,
-        actor=_actor(),
+        actor=cli_actor(),
         progress=lambda n, total: typer.echo(f"  {n}/{total}", err=True),
     )
     for line in result.lines():
@@ -60,18 +48,16 @@ def fixity_check(
     sample: Annotated[float, typer.Option(help="Fraction of stored clips to check (0 < f <= 1).")] = 1.0,
 ) -> None:
     """Re-hash stored originals and compare with the index (exit 1 on any mismatch)."""
-    from ingest_server.fixity import service
-
     if not 0 < sample <= 1:
         typer.echo(f"error: --sample must be in (0, 1], got {sample}", err=True)
         raise typer.Exit(2)
-    ctx = _ctx()
+    ctx = open_context()
     with ctx.sessions() as session:
-        run = service.check(
-            ctx,
-            session,
+        run = fixity.check(
+            ctx=ctx,
+            session=session,
             sample=sample,
-            actor=_actor(),
+            actor=cli_actor(),
             progress=lambda n, total: typer.echo(f"  {n}/{total}", err=True),
         )
     for line in run.lines():
@@ -86,20 +72,16 @@ def export_opm(
     out: Annotated[Path, typer.Option(help="Output file prefix; writes PREFIX.csv and PREFIX.json.")],
 ) -> None:
     """Write the annual OPM export (CSV and JSON), redacted for minors, victims and witnesses."""
-    from ingest_server.audit import service as audit
-    from ingest_server.reporting import opm
-    from ingest_server.reporting import service as reporting
-
-    ctx = _ctx()
+    ctx = open_context()
     with ctx.sessions() as session:
-        table = opm.rows(reporting.records(session, year))
+        table = opm.rows(reporting.records(session=session, year=year))
         session.rollback()
         audit.append(
-            session,
+            session=session,
             source="cli",
             component="reporting",
             event_type="reporting.opm_export",
-            actor=_actor(),
+            actor=cli_actor(),
             outcome="success",
             detail={"year": year, "rows": len(table), "out": str(out)},
         )
@@ -115,14 +97,9 @@ def stats_cmd(
     min_count: Annotated[int, typer.Option(help="Counts below this are suppressed.")] = 5,
 ) -> None:
     """Print public statistics (JSON) by town, race, gender and force type, small counts suppressed."""
-    import json
-
-    from ingest_server.reporting import service as reporting
-    from ingest_server.reporting import stats
-
-    ctx = _ctx()
+    ctx = open_context()
     with ctx.sessions() as session:
-        result = stats.public_stats(reporting.records(session, year), min_count=min_count)
+        result = stats.public_stats(reporting.records(session=session, year=year), min_count=min_count)
     typer.echo(json.dumps({"year": year, **result}, indent=2))
 
 

@@ -18,7 +18,7 @@ from ingest_server.sweeper.models import Lease
 SWEEP = "retention-sweep"
 
 
-def acquire(session: Session, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+def acquire(*, session: Session, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
     """True if `holder` now holds the lease `name` until now + ttl."""
     for _ in range(2):
         result = session.execute(
@@ -43,14 +43,14 @@ def acquire(session: Session, name: str, holder: str, now: datetime, ttl: timede
     return False
 
 
-def release(session: Session, name: str, holder: str) -> None:
+def release(*, session: Session, name: str, holder: str) -> None:
     session.execute(
         update(Lease).where(Lease.name == name, Lease.holder == holder).values(holder=None, expires_at=None)
     )
     session.commit()
 
 
-def holder_of(session: Session, name: str) -> tuple[str | None, datetime | None]:
+def holder_of(*, session: Session, name: str) -> tuple[str | None, datetime | None]:
     row = session.execute(select(Lease.holder, Lease.expires_at).where(Lease.name == name)).one_or_none()
     session.rollback()
     return (row[0], row[1]) if row else (None, None)

@@ -4,38 +4,19 @@ deletion certificates."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
-from pydantic import BaseModel
 
-from ingest_server.deps import ContextDep, SessionDep, source_address
-from ingest_server.reports import audit_source_of
-from ingest_server.reports.access import Reader, Writer
+from ingest_server.audit.source import audit_source_of
+from ingest_server.deps import ContextDep, Reader, SessionDep, Writer, source_address
 from ingest_server.retention_apply.http import ERRORS
 from ingest_server.schemas_common import CLIP_ID_PATTERN
 from ingest_server.sweeper import service
 from ingest_server.sweeper.models import DeletionCertificate
+from ingest_server.sweeper.schemas import CertificateOut, SweepOut
 
 router = APIRouter(prefix="/api/v1/retention", tags=["retention"])
-
-
-class SweepOut(BaseModel):
-    dry_run: bool
-    planned: list[str]
-    deleted: list[str]
-    lines: list[str]
-
-
-class CertificateOut(BaseModel):
-    id: str
-    clip_id: str
-    sha256: str
-    size: int
-    certificate_key: str
-    deleted_at: datetime
-    body: dict
 
 
 def _out(result: service.SweepResult) -> SweepOut:
@@ -55,7 +36,7 @@ def _out(result: service.SweepResult) -> SweepOut:
     responses=ERRORS,
 )
 def sweep_plan(ctx: ContextDep, who: Reader) -> SweepOut:
-    return _out(service.sweep(ctx, dry_run=True, actor=who.label))
+    return _out(service.sweep(ctx=ctx, dry_run=True, actor=who.label))
 
 
 @router.post(
@@ -67,7 +48,7 @@ def sweep_plan(ctx: ContextDep, who: Reader) -> SweepOut:
 )
 def sweep(request: Request, ctx: ContextDep, who: Writer) -> SweepOut:
     with audit_source_of(source_address(request)):
-        result = service.sweep(ctx, dry_run=False, actor=who.label)
+        result = service.sweep(ctx=ctx, dry_run=False, actor=who.label)
     if result.busy:
         raise HTTPException(409, result.busy)
     return _out(result)

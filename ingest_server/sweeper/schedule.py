@@ -18,6 +18,10 @@ from fastapi import APIRouter
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ingest_server.context import ServerContext
+from ingest_server.fixity import service as fixity
+from ingest_server.sweeper import service as sweeper
+
 log = logging.getLogger(__name__)
 
 
@@ -31,7 +35,7 @@ class JobSettings(BaseSettings):
 
 
 class Scheduler:
-    def __init__(self, ctx, settings: JobSettings) -> None:
+    def __init__(self, ctx: ServerContext, settings: JobSettings) -> None:
         self.ctx, self.settings = ctx, settings
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="evidence-jobs", daemon=True)
@@ -54,20 +58,17 @@ class Scheduler:
 
     def tick(self, elapsed: float) -> list[str]:
         """Account for `elapsed` seconds and run the jobs now due; returns what they said."""
-        from ingest_server.fixity import service as fixity
-        from ingest_server.sweeper import service as sweeper
-
         self.since_sweep += elapsed
         self.since_fixity += elapsed
         said: list[str] = []
         try:
             if self.since_sweep >= self.settings.sweep_every_seconds:
                 self.since_sweep = 0.0
-                said += [f"sweep: {line}" for line in sweeper.sweep(self.ctx, dry_run=False).lines()]
+                said += [f"sweep: {line}" for line in sweeper.sweep(ctx=self.ctx, dry_run=False).lines()]
             if self.since_fixity >= self.settings.fixity_every_seconds:
                 self.since_fixity = 0.0
                 with self.ctx.sessions() as session:
-                    run = fixity.check(self.ctx, session, sample=self.settings.fixity_sample)
+                    run = fixity.check(ctx=self.ctx, session=session, sample=self.settings.fixity_sample)
                 said += [f"fixity: {line}" for line in run.lines()]
         except Exception:  # a failed run is logged and tried again next interval
             log.exception("scheduled retention/fixity job failed")

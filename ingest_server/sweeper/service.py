@@ -1,6 +1,6 @@
 """The retention sweeper: plan (dry run) and delete, with deletion certificates.
 
-`plan(ctx, session)` first catches up clips that were stored but never linked or
+`plan(ctx=, session=)` first catches up clips that were stored but never linked or
 decided (so a missing hook can never leave a clip undecided), then decides every
 clip whose recorded retention has passed and returns `retention.sweep_plan`.
 `sweep(ctx, ...)` takes the lease (one sweeper across processes), and for each
@@ -25,10 +25,12 @@ from botocore.exceptions import ClientError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from ingest_server import object_lock
 from ingest_server.audit import service as audit
+from ingest_server.audit.source import audit_source
 from ingest_server.clips.models import DELETED, STORED, Clip
+from ingest_server.context import ServerContext
 from ingest_server.linking import service as linking
-from ingest_server.reports import audit_source
 from ingest_server.retention_apply import policy_store, recompute
 from ingest_server.retention_apply.models import APPLIED, ChangeRequest, ClipRetention
 from ingest_server.sweeper import lease
@@ -77,38 +79,42 @@ def _undecided(session: Session, limit: int) -> list[Clip]:
     return list(session.execute(query).scalars())
 
 
-def catch_up(ctx, session: Session, *, limit: int = 10_000) -> int:
+def catch_up(*, ctx: ServerContext, session: Session, limit: int = 10_000) -> int:
     """Link and decide stored clips that never were (e.g. stored before the hook existed). Commits."""
     clips = _undecided(session, limit)
     now = ctx.clock()
     for clip in clips:
-        linking.link_clip(session, clip, actor=SYSTEM_ACTOR, now=now)
+        linking.link_clip(session=session, clip=clip, actor=SYSTEM_ACTOR, now=now)
     if clips:
-        recompute.apply(ctx, session, [c.id for c in clips], actor=SYSTEM_ACTOR, now=now)
+        recompute.apply(ctx=ctx, session=session, clip_ids=[c.id for c in clips], actor=SYSTEM_ACTOR, now=now)
     return len(clips)
 
 
-def plan(ctx, session: Session, *, dry_run: bool = False, limit: int = 10_000) -> list[SweepItem]:
+def plan(
+    *, ctx: ServerContext, session: Session, dry_run: bool = False, limit: int = 10_000
+) -> list[SweepItem]:
     """What a sweep deletes now. A dry run changes nothing: the catch-up of undecided
     clips is done inside a savepoint that is rolled back."""
     if not dry_run:
-        catch_up(ctx, session, limit=limit)
+        catch_up(ctx=ctx, session=session, limit=limit)
     now = ctx.clock()
-    policy = policy_store.current(session)
+    policy = policy_store.current(session=session)
     due = select(ClipRetention.clip_id).where(
         ClipRetention.deleted_at.is_(None),
         or_(ClipRetention.retain_until <= now, ClipRetention.deletable.is_(True)),
     )
     ids = list(session.execute(due).scalars())
     if not dry_run:
-        return sweep_plan(recompute.decisions(session, ids, policy, now).values())
+        return sweep_plan(recompute.decisions(session=session, clip_ids=ids, policy=policy, now=now).values())
     nested = session.begin_nested()
     try:
         undecided = _undecided(session, limit)
         for clip in undecided:
-            linking.link_clip(session, clip, actor=SYSTEM_ACTOR, now=now)
+            linking.link_clip(session=session, clip=clip, actor=SYSTEM_ACTOR, now=now)
         session.flush()
-        decided = recompute.decisions(session, ids + [c.id for c in undecided], policy, now)
+        decided = recompute.decisions(
+            session=session, clip_ids=ids + [c.id for c in undecided], policy=policy, now=now
+        )
     finally:
         nested.rollback()
     return sweep_plan(decided.values())
@@ -131,10 +137,12 @@ def _approvals(session: Session, clip_id: str) -> list[dict]:
     ]
 
 
-def _delete_one(ctx, session: Session, clip_id: str, actor: str) -> str | None:
+def _delete_one(ctx: ServerContext, session: Session, clip_id: str, actor: str) -> str | None:
     """Delete one clip if it is still deletable now; None when deleted, else why not."""
     now = ctx.clock()
-    decision = recompute.decisions(session, [clip_id], policy_store.current(session), now).get(clip_id)
+    decision = recompute.decisions(
+        session=session, clip_ids=[clip_id], policy=policy_store.current(session=session), now=now
+    ).get(clip_id)
     if decision is None or not decision.deletable or decision.legal_hold:
         return f"{clip_id}: no longer deletable at {now.isoformat()}"
     clip = session.get(Clip, clip_id)
@@ -155,9 +163,8 @@ def _delete_one(ctx, session: Session, clip_id: str, actor: str) -> str | None:
         "deleted_by": actor,
     }
     text = json.dumps(body, sort_keys=True, indent=2)
-    mode = ctx.settings.object_lock_mode
     until = add_years(now, CERTIFICATE_LOCK_YEARS)
-    cert_version = ctx.storage.put_locked(cert_key, text.encode(), mode, until, "application/json")
+    cert_version = object_lock.put_locked_certificate(ctx=ctx, key=cert_key, body=text.encode(), until=until)
     try:
         ctx.storage.delete_version(clip.object_key, clip.version_id)
     except ClientError as exc:
@@ -187,7 +194,7 @@ def _delete_one(ctx, session: Session, clip_id: str, actor: str) -> str | None:
     row.deleted_at, row.deletable = now, True
     clip.state = DELETED
     audit.append(
-        session,
+        session=session,
         source=audit_source(),
         component="retention",
         event_type="clip.deleted",
@@ -208,20 +215,24 @@ def _delete_one(ctx, session: Session, clip_id: str, actor: str) -> str | None:
 
 
 def sweep(
-    ctx, *, dry_run: bool, actor: str = SYSTEM_ACTOR, holder: str | None = None, progress=None
+    *, ctx: ServerContext, dry_run: bool, actor: str = SYSTEM_ACTOR, holder: str | None = None, progress=None
 ) -> SweepResult:
     holder = holder or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
     result = SweepResult(dry_run=dry_run)
     with ctx.sessions() as session:
-        if not dry_run and not lease.acquire(session, lease.SWEEP, holder, ctx.clock(), LEASE_TTL):
-            who, until = lease.holder_of(session, lease.SWEEP)
+        if not dry_run and not lease.acquire(
+            session=session, name=lease.SWEEP, holder=holder, now=ctx.clock(), ttl=LEASE_TTL
+        ):
+            who, until = lease.holder_of(session=session, name=lease.SWEEP)
             result.busy = f"another sweeper ({who}) is running until {until}; nothing done"
             return result
         try:
-            result.planned = plan(ctx, session, dry_run=dry_run)
+            result.planned = plan(ctx=ctx, session=session, dry_run=dry_run)
             if not dry_run:
                 for n, item in enumerate(result.planned, 1):
-                    lease.acquire(session, lease.SWEEP, holder, ctx.clock(), LEASE_TTL)  # renew
+                    lease.acquire(
+                        session=session, name=lease.SWEEP, holder=holder, now=ctx.clock(), ttl=LEASE_TTL
+                    )  # renew
                     try:
                         why_not = _delete_one(ctx, session, item.clip_id, actor)
                     except Exception as exc:  # one clip's failure must not stop the sweep: report it
@@ -232,7 +243,7 @@ def sweep(
                     if progress:
                         progress(n, len(result.planned))
             audit.append(
-                session,
+                session=session,
                 source=audit_source(),
                 component="retention",
                 event_type="retention.sweep",
@@ -249,5 +260,5 @@ def sweep(
             session.commit()
         finally:
             if not dry_run:
-                lease.release(session, lease.SWEEP, holder)
+                lease.release(session=session, name=lease.SWEEP, holder=holder)
     return result

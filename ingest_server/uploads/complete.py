@@ -13,7 +13,6 @@ Completing a stored clip again returns the same receipt.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 from botocore.exceptions import ClientError
 from sqlalchemy.orm import Session
@@ -21,10 +20,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hashing import manifest as manifest_io
 from hashing import part_checksum_b64
+from ingest_server import object_lock
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import REJECTED, STORED, UPLOADING, VERIFYING, Clip
 from ingest_server.context import ServerContext
-from ingest_server.linking.service import after_clip_stored
+from ingest_server.refusals import Why
+from ingest_server.uploads.after_store import after_clip_stored
 from ingest_server.uploads.errors import UploadRefused
 from ingest_server.uploads.events import clip_event
 
@@ -37,7 +38,7 @@ def _check_part_list(clip: Clip, parts: list[tuple[int, str]]) -> None:
         extra = sorted(set(given) - expected)
         dupes = sorted({n for n in given if given.count(n) > 1})
         raise UploadRefused(
-            422,
+            Why.INVALID,
             f"parts must list each of 1..{len(expected)} once "
             f"(missing {missing[:20]}, unexpected {extra[:20]}, repeated {dupes[:20]})",
         )
@@ -58,16 +59,16 @@ def _assemble(
     except ClientError as exc:
         error = exc.response.get("Error", {})
         raise UploadRefused(
-            409,
+            Why.CONFLICT,
             f"the store refused to complete the upload ({error.get('Code')}: "
             f"{error.get('Message')}); re-register to see which parts it holds",
         ) from exc
     clip.state, clip.version_id = VERIFYING, version_id
     clip_event(
-        session,
-        device,
-        clip,
-        "clip.assembled",
+        session=session,
+        device=device,
+        clip=clip,
+        event_type="clip.assembled",
         outcome="success",
         source=source,
         detail={"upload_id": clip.upload_id, "version_id": version_id},
@@ -112,27 +113,22 @@ def _reject(
     )
     clip.state, clip.upload_id, clip.rejection = REJECTED, None, detail
     clip_event(
-        session,
-        device,
-        clip,
-        "clip.rejected",
+        session=session,
+        device=device,
+        clip=clip,
+        event_type="clip.rejected",
         outcome="failure",
         source=source,
         detail={"expected": expected, "actual": actual, "removed_version": clip.version_id},
     )
     clip.version_id = None
     session.commit()
-    return UploadRefused(409, detail, expected=expected, actual=actual)
+    return UploadRefused(Why.CONFLICT, detail, expected=expected, actual=actual)
 
 
 def _store(ctx: ServerContext, session: Session, clip: Clip, device: Principal, source: str | None) -> dict:
     now = ctx.clock()
-    until = now + timedelta(days=ctx.settings.object_lock_days)
-    mode = ctx.settings.object_lock_mode
-    ctx.storage.lock(clip.object_key, clip.version_id, mode, until)
-    ctx.storage.put_locked(
-        f"manifests/{clip.id}.json", clip.manifest_json.encode("ascii"), mode, until, "application/json"
-    )
+    until = object_lock.lock_new_clip(ctx=ctx, clip=clip, now=now)
     receipt = {
         "clip_id": clip.id,
         "sha256": clip.sha256,
@@ -146,10 +142,10 @@ def _store(ctx: ServerContext, session: Session, clip: Clip, device: Principal, 
     clip.state, clip.stored_at, clip.retain_until, clip.upload_id = STORED, now, until, None
     clip.receipt_json = json.dumps(signed, sort_keys=True)
     clip_event(
-        session,
-        device,
-        clip,
-        "clip.stored",
+        session=session,
+        device=device,
+        clip=clip,
+        event_type="clip.stored",
         outcome="success",
         source=source,
         detail={
@@ -157,12 +153,13 @@ def _store(ctx: ServerContext, session: Session, clip: Clip, device: Principal, 
             "size": clip.size,
             "version_id": clip.version_id,
             "retain_until": until.isoformat(),
-            "lock_mode": mode,
+            "lock_mode": ctx.settings.object_lock_mode,
             "key_id": signed["key_id"],
         },
     )
     session.commit()
-    after_clip_stored(ctx, session, clip, source)  # link to its reports, apply its retention (never fails)
+    # link to its reports, apply its retention (never fails)
+    after_clip_stored(ctx=ctx, session=session, clip=clip, source=source)
     return signed
 
 
@@ -177,14 +174,15 @@ def _complete(
 ) -> dict:
     clip = session.get(Clip, clip_id)
     if clip is None:
-        raise UploadRefused(404, f"no clip {clip_id}")
+        raise UploadRefused(Why.NOT_FOUND, f"no clip {clip_id}")
     if clip.device_id != device.id:
-        raise UploadRefused(403, f"forbidden: clip {clip_id} was registered by another device")
+        raise UploadRefused(Why.FORBIDDEN, f"forbidden: clip {clip_id} was registered by another device")
     if clip.state == STORED:
         return json.loads(clip.receipt_json)
     if clip.state == REJECTED:
         raise UploadRefused(
-            409, f"clip {clip_id} was rejected ({clip.rejection}); register it again to start a fresh upload"
+            Why.CONFLICT,
+            f"clip {clip_id} was rejected ({clip.rejection}); register it again to start a fresh upload",
         )
     session.commit()
     if clip.state == UPLOADING:
@@ -210,5 +208,6 @@ def complete(
     except StaleDataError as exc:
         session.rollback()
         raise UploadRefused(
-            409, f"clip {clip_id} was changed by a concurrent request; call complete again for its receipt"
+            Why.CONFLICT,
+            f"clip {clip_id} was changed by a concurrent request; call complete again for its receipt",
         ) from exc

@@ -5,9 +5,9 @@ from __future__ import annotations
 from ingest_server.audit import service as audit
 
 
-def clip_event(session, device, clip, event_type: str, *, outcome: str, source, detail: dict) -> None:
+def clip_event(*, session, device, clip, event_type: str, outcome: str, source, detail: dict) -> None:
     audit.append(
-        session,
+        session=session,
         component="uploads",
         event_type=event_type,
         actor=device.label,

@@ -24,8 +24,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from hashing import Manifest, part_checksum_b64, part_range
 from hashing import manifest as manifest_io
 from ingest_server.auth.service import Principal
-from ingest_server.clips.models import STORED, UPLOADING, VERIFYING, Clip, assert_mutable
+from ingest_server.clips.models import STORED, UPLOADING, VERIFYING, Clip
 from ingest_server.context import ServerContext
+from ingest_server.refusals import Why
 from ingest_server.types import new_id
 from ingest_server.uploads.errors import UploadRefused
 from ingest_server.uploads.events import clip_event
@@ -57,11 +58,11 @@ def check_limits(ctx: ServerContext, manifest: Manifest, metadata: MetadataIn) -
     settings = ctx.settings
     if manifest.size > settings.max_clip_bytes:
         raise UploadRefused(
-            413, f"clip of {manifest.size} bytes is above the limit {settings.max_clip_bytes}"
+            Why.TOO_LARGE, f"clip of {manifest.size} bytes is above the limit {settings.max_clip_bytes}"
         )
     if len(manifest.parts) > 1 and manifest.part_size < settings.min_part_size:
         raise UploadRefused(
-            422,
+            Why.INVALID,
             f"part_size {manifest.part_size} is below the store's minimum "
             f"{settings.min_part_size} for a multipart object",
         )
@@ -70,10 +71,10 @@ def check_limits(ctx: ServerContext, manifest: Manifest, metadata: MetadataIn) -
     try:
         thumbnail = base64.b64decode(metadata.thumbnail_jpeg_b64, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise UploadRefused(422, "thumbnail_jpeg_b64 is not valid base64") from exc
+        raise UploadRefused(Why.INVALID, "thumbnail_jpeg_b64 is not valid base64") from exc
     if len(thumbnail) > settings.max_thumbnail_bytes:
         raise UploadRefused(
-            413, f"thumbnail of {len(thumbnail)} bytes is above {settings.max_thumbnail_bytes}"
+            Why.TOO_LARGE, f"thumbnail of {len(thumbnail)} bytes is above {settings.max_thumbnail_bytes}"
         )
     return thumbnail
 
@@ -97,8 +98,6 @@ def _apply_metadata(clip: Clip, metadata: MetadataIn, thumbnail: bytes | None, d
 
 
 def _set_manifest(clip: Clip, manifest: Manifest) -> None:
-    for field in ("size", "part_size", "manifest_json"):
-        assert_mutable(clip, field)
     clip.sha256, clip.size, clip.part_size = manifest.sha256, manifest.size, manifest.part_size
     clip.composite, clip.manifest_json = manifest.composite, manifest.dumps()
 
@@ -200,10 +199,10 @@ def register(
                 _retry=False,
             )
         clip_event(
-            session,
-            device,
-            clip,
-            "clip.registered",
+            session=session,
+            device=device,
+            clip=clip,
+            event_type="clip.registered",
             outcome="success",
             source=source,
             detail={

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from hashing import ManifestError
 from hashing import manifest as manifest_io
 from ingest_server.deps import ContextDep, DevicePrincipal, SessionDep, source_address
-from ingest_server.errors import ErrorOut
+from ingest_server.errors import HTTP_STATUS, ErrorOut
 from ingest_server.schemas_common import CLIP_ID_PATTERN
 from ingest_server.uploads import complete as complete_service
 from ingest_server.uploads import register as register_service
@@ -22,7 +22,7 @@ ERRORS = {code: {"model": ErrorOut} for code in (401, 403, 404, 413, 422)}
 
 
 def refused(exc: UploadRefused) -> JSONResponse:
-    return JSONResponse({"detail": exc.detail, **exc.extra}, status_code=exc.status)
+    return JSONResponse({"detail": exc.detail, **exc.extra}, status_code=HTTP_STATUS[exc.why])
 
 
 @router.post(

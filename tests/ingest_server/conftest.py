@@ -1,6 +1,8 @@
 """Fixtures for the ingest server: a migrated database per test (SQLite always,
 PostgreSQL on 127.0.0.1 when reachable), a bucket of its own on the loopback moto
-server, the app, and helpers to make users, devices and clips.
+server, the app, one token per role, and for the reports / linking / retention /
+sweeper / fixity / reporting tests an injectable clock (tests/support/clock.py)
+and a second custodian.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ingest_server.app import build_context, create_app
 from ingest_server.auth import service as auth_service
 from ingest_server.settings import Settings
 from tests.ingest_server import helpers
+from tests.support.clock import START, Clock
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
 
@@ -125,12 +128,28 @@ def people(ctx):
         for role in ("admin", "custodian", "auditor", "trooper", "prosecutor"):
             officer = "B1234" if role == "trooper" else None
             _, tokens[role] = auth_service.create_user(
-                session, username=f"{role}1", role=role, officer_id=officer, actor="test"
+                session=session, username=f"{role}1", role=role, officer_id=officer, actor="test"
             )
         _, tokens["device"] = auth_service.enroll_device(
-            session, name="car-17", vehicle_id="V17", actor="test"
+            session=session, name="car-17", vehicle_id="V17", actor="test"
         )
         _, tokens["device2"] = auth_service.enroll_device(
-            session, name="car-18", vehicle_id="V18", actor="test"
+            session=session, name="car-18", vehicle_id="V18", actor="test"
         )
     return helpers.Tokens(tokens)
+
+
+@pytest.fixture
+def clock(ctx):
+    clock = Clock(START)
+    ctx.clock = clock
+    return clock
+
+
+@pytest.fixture
+def custodian2(ctx):
+    with ctx.sessions() as session:
+        _, token = auth_service.create_user(
+            session=session, username="custodian2", role="custodian", officer_id=None, actor="test"
+        )
+    return {"Authorization": f"Bearer {token}"}

@@ -38,9 +38,9 @@ def fuzz_target(tmp_path_factory, s3_endpoint):
     ctx = build_context(config)
     with ctx.sessions() as session:
         _, admin = auth_service.create_user(
-            session, username="admin", role="admin", officer_id=None, actor="t"
+            session=session, username="admin", role="admin", officer_id=None, actor="t"
         )
-        _, device = auth_service.enroll_device(session, name="car", vehicle_id="V1", actor="t")
+        _, device = auth_service.enroll_device(session=session, name="car", vehicle_id="V1", actor="t")
     app = create_app(context=ctx)
     yield app, {"admin": admin, "device": device}
     ctx.engine.dispose()

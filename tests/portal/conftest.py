@@ -7,8 +7,6 @@ register/complete API.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,19 +17,9 @@ from ingest_server.auth import service as auth_service
 from ingest_server.portal import signin
 from ingest_server.settings import Settings
 from tests.ingest_server import helpers
+from tests.support.clock import Clock
 
 PASSWORD = "correct horse battery staple"
-
-
-@dataclass
-class Clock:
-    now: datetime = field(default_factory=lambda: datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture
@@ -75,14 +63,14 @@ def people(ctx, clock):
         for role in ("admin", "custodian", "auditor", "trooper", "prosecutor"):
             officer = "B1234" if role == "trooper" else None
             _, tokens[role] = auth_service.create_user(
-                session, username=f"{role}1", role=role, officer_id=officer, actor="test"
+                session=session, username=f"{role}1", role=role, officer_id=officer, actor="test"
             )
             if role != "prosecutor":
                 signin.set_password(
-                    session, username=f"{role}1", password=PASSWORD, actor="test", now=clock()
+                    session=session, username=f"{role}1", password=PASSWORD, actor="test", now=clock()
                 )
         _, tokens["device"] = auth_service.enroll_device(
-            session, name="car-17", vehicle_id="V17", actor="test"
+            session=session, name="car-17", vehicle_id="V17", actor="test"
         )
     return helpers.Tokens(tokens)
 

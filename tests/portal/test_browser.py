@@ -102,10 +102,12 @@ def stack(tmp_path_factory, s3_endpoint):
     ctx = build_context(settings)
     with ctx.sessions() as session:
         _, custodian = auth_service.create_user(
-            session, username="custodian1", role="custodian", officer_id=None, actor="test"
+            session=session, username="custodian1", role="custodian", officer_id=None, actor="test"
         )
-        signin.set_password(session, username="custodian1", password=PASSWORD, actor="test", now=utcnow())
-        _, device = auth_service.enroll_device(session, name="car-17", vehicle_id="V17", actor="test")
+        signin.set_password(
+            session=session, username="custodian1", password=PASSWORD, actor="test", now=utcnow()
+        )
+        _, device = auth_service.enroll_device(session=session, name="car-17", vehicle_id="V17", actor="test")
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(

@@ -98,8 +98,8 @@ def test_export_refuses_bytes_that_differ_from_the_index(ctx, client, people, st
         clips = list(session.execute(select(Clip)).scalars())
         with pytest.raises(bag.ExportError, match="export refused"):
             bag.build(
-                session,
-                Tampering(ctx.storage),
+                session=session,
+                storage=Tampering(ctx.storage),
                 clips=clips,
                 exporter="test",
                 now=datetime(2026, 11, 24, tzinfo=UTC),

@@ -45,12 +45,14 @@ def test_share_review_revoke_and_export_on_postgresql(pg_client, tmp_path):
     suffix = uuid.uuid4().hex[:8]
     with ctx.sessions() as session:
         auth_service.create_user(
-            session, username=f"cust-{suffix}", role="custodian", officer_id=None, actor="test"
+            session=session, username=f"cust-{suffix}", role="custodian", officer_id=None, actor="test"
         )
         signin.set_password(
-            session, username=f"cust-{suffix}", password=PASSWORD, actor="test", now=ctx.clock()
+            session=session, username=f"cust-{suffix}", password=PASSWORD, actor="test", now=ctx.clock()
         )
-        _, device = auth_service.enroll_device(session, name=f"car-{suffix}", vehicle_id="V1", actor="test")
+        _, device = auth_service.enroll_device(
+            session=session, name=f"car-{suffix}", vehicle_id="V1", actor="test"
+        )
     data = helpers.clip_bytes(20_000, seed=int(suffix, 16) % 1000)
     registered, _ = helpers.upload(client, {"Authorization": f"Bearer {device}"}, data)
     clip_id = registered["clip_id"]
@@ -71,7 +73,7 @@ def test_share_review_revoke_and_export_on_postgresql(pg_client, tmp_path):
 
     path = make_share(client, [clip_id], allow_download="1", download_limit="1")
     with ctx.sessions() as session:
-        share_id = shares.by_token(session, path.rsplit("/", 1)[1]).id
+        share_id = shares.by_token(session=session, token=path.rsplit("/", 1)[1]).id
     package = client.get(f"/portal/shares/{share_id}/package.zip")
     with zipfile.ZipFile(io.BytesIO(package.content)) as archive:
         archive.extractall(tmp_path / "bag")

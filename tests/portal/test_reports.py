@@ -69,7 +69,7 @@ def test_report_page_links_holds_and_timeline(client, people, ctx, stored):
     assert "second custodian" in waiting.text and waiting.text.count("<video") == 2
     with ctx.sessions() as session:
         auth_service.create_user(
-            session, username="custodian2", role="custodian", officer_id=None, actor="test"
+            session=session, username="custodian2", role="custodian", officer_id=None, actor="test"
         )
     # the requester may not approve their own change; a second custodian approves it in the console
     listed = client.get("/portal/approvals")
@@ -77,7 +77,9 @@ def test_report_page_links_holds_and_timeline(client, people, ctx, stored):
     own = client.post(f"/portal/approvals/{change_id}", data={"csrf": csrf(client), "decision": "approve"})
     assert own.status_code == 409 and "different custodian" in own.text
     with ctx.sessions() as session:
-        signin.set_password(session, username="custodian2", password=PASSWORD, actor="test", now=ctx.clock())
+        signin.set_password(
+            session=session, username="custodian2", password=PASSWORD, actor="test", now=ctx.clock()
+        )
     sign_in(client, username="custodian2")
     approved = _post(client, f"/portal/approvals/{change_id}", decision="approve", note="checked the footage")
     assert "is now applied" in approved.text and change_id not in approved.text.split("</p>", 1)[1]

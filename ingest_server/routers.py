@@ -1,7 +1,13 @@
-"""Every router of the reports/retention side, for the app factory to include."""
+"""Every JSON API router, in one list, for the app factory to include.
+
+The portal's HTML pages are not here: `portal/install.py` adds them.
+"""
 
 from __future__ import annotations
 
+from ingest_server.audit.routes import router as audit_router
+from ingest_server.auth.routes import router as auth_router
+from ingest_server.clips.routes import router as clips_router
 from ingest_server.fixity.routes import router as fixity_router
 from ingest_server.holds.routes import router as holds_router
 from ingest_server.linking.routes import router as links_router
@@ -10,8 +16,13 @@ from ingest_server.reports.routes import router as reports_router
 from ingest_server.retention_apply.routes import router as retention_router
 from ingest_server.sweeper.routes import router as sweeper_router
 from ingest_server.sweeper.schedule import router as schedule_router
+from ingest_server.uploads.routes import router as uploads_router
 
-ROUTERS = (
+API_ROUTERS = (
+    uploads_router,
+    clips_router,
+    audit_router,
+    auth_router,
     reports_router,
     links_router,
     holds_router,

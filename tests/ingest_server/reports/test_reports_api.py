@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from ingest_server.audit.models import AuditEvent
-from tests.ingest_server_reports.helpers import NullStore, report_body
+from tests.ingest_server.records_helpers import NullStore, report_body
 
 T = datetime(2026, 2, 3, 22, 10, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from tests.ingest_server.helpers import clip_bytes, manifest_for, upload
+from tests.ingest_server.helpers import clip_bytes, manifest_for, register, upload
 
 
 @pytest.fixture
@@ -100,15 +100,73 @@ def test_download_whole_and_ranges(client, people, three_clips):
         assert refused.headers["content-range"] == f"bytes */{len(data)}"
 
 
-def test_evidence_facts_of_a_stored_clip_are_immutable():
-    from ingest_server.clips.models import Clip, ImmutableClipError, assert_mutable
+def test_evidence_facts_of_a_stored_clip_are_immutable(client, people, ctx):
+    """Any direct write to an evidence fact of a stored clip fails on flush, whoever writes it."""
+    from sqlalchemy import delete, update
 
-    stored = Clip(id="x", state="stored")
-    for field in ("sha256", "size", "manifest_json", "object_key", "version_id"):
-        with pytest.raises(ImmutableClipError, match="stored evidence"):
-            assert_mutable(stored, field)
-    assert_mutable(stored, "category")
-    assert_mutable(Clip(id="y", state="uploading"), "size")
+    from ingest_server.clips.models import DELETED, STORED, Clip, ImmutableClipError
+
+    reg, _ = upload(client, people.auth("device"), clip_bytes(1500, seed=7))
+    protected = {
+        "sha256": "0" * 64,
+        "size": 1,
+        "part_size": 2,
+        "composite": "x",
+        "manifest_json": "{}",
+        "object_key": "elsewhere/x.mp4",
+        "version_id": "v-forged",
+        "corrected_start": None,
+        "officer_id": "someone-else",
+        "state": "uploading",
+    }
+    for field, value in protected.items():
+        with ctx.sessions() as session:
+            clip = session.get(Clip, reg["clip_id"])
+            setattr(clip, field, value)
+            with pytest.raises(ImmutableClipError, match=f"stored evidence: {field} cannot change"):
+                session.flush()
+            session.rollback()
+    with ctx.sessions() as session:  # a row changed behind the ORM's back is still checked
+        session.expire_all()
+        clip = session.get(Clip, reg["clip_id"])
+        session.expire(clip, ["size", "state"])
+        clip.size = 2
+        with pytest.raises(ImmutableClipError, match="size cannot change"):
+            session.flush()
+        session.rollback()
+    with ctx.sessions() as session:
+        clip = session.get(Clip, reg["clip_id"])
+        session.delete(clip)
+        with pytest.raises(ImmutableClipError, match="cannot be deleted"):
+            session.flush()
+        session.rollback()
+    with ctx.sessions() as session:  # nothing above reached the database
+        clip = session.get(Clip, reg["clip_id"])
+        assert (clip.state, clip.size, clip.object_key) == (STORED, 1500, reg["object_key"])
+        # the allow-list: a category, the mirrored lock date, and stored -> deleted
+        clip.category, clip.retain_until = "use_of_force", clip.retain_until
+        session.commit()
+        clip.state = DELETED
+        session.commit()
+        clip.state = STORED  # no way back
+        with pytest.raises(ImmutableClipError, match="state cannot change"):
+            session.flush()
+        session.rollback()
+    with ctx.sessions() as session:  # bulk statements would skip the check: refused outright
+        for statement in (
+            update(Clip).where(Clip.id == reg["clip_id"]).values(size=3),
+            update(Clip.__table__).where(Clip.id == reg["clip_id"]).values(size=3),
+            delete(Clip).where(Clip.id == reg["clip_id"]),
+        ):
+            with pytest.raises(ImmutableClipError, match="bulk UPDATE/DELETE of clips is refused"):
+                session.execute(statement)
+            session.rollback()
+    uploading = register(client, people.auth("device"), clip_bytes(900, seed=8)).json()
+    with ctx.sessions() as session:  # a clip still uploading may change anything
+        clip = session.get(Clip, uploading["clip_id"])
+        clip.size, clip.sha256 = 42, "1" * 64
+        session.flush()
+        session.rollback()
 
 
 def test_thumbnail_round_trip(client, people):

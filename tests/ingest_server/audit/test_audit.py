@@ -24,7 +24,7 @@ def _fill(ctx, n=6):
     with ctx.sessions() as session:
         for i in range(n):
             audit.append(
-                session,
+                session=session,
                 component="test",
                 event_type="test.event",
                 actor=f"user:a{i}",
@@ -39,7 +39,7 @@ def _fill(ctx, n=6):
 
 def _verify(ctx):
     with ctx.sessions() as session:
-        return verify_chain(session)
+        return verify_chain(session=session)
 
 
 def _sql(ctx, statement, **params):

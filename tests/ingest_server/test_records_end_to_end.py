@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from ingest_server.audit.models import AuditEvent
 from ingest_server.audit.verify import verify_chain
-from tests.ingest_server_reports.conftest import START
-from tests.ingest_server_reports.helpers import report_body, upload_at
+from tests.ingest_server.records_helpers import report_body, upload_at
+from tests.support.clock import START
 
 
 def _sweep(client, auth, dry_run: bool):
@@ -111,7 +111,7 @@ def test_linked_clip_is_kept_while_open_then_swept_with_a_certificate(client, ct
             .all()
         )
         assert len(events) == 1 and json.loads(events[0].detail)["sha256"] == clip["sha256"]
-        assert verify_chain(session).ok
+        assert verify_chain(session=session).ok
         trail = session.execute(select(AuditEvent).where(AuditEvent.object_id == clip_id)).scalars().all()
         kinds = {e.event_type: e for e in trail}
         # CJIS fields on every event; what a request caused names the request's address

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from ingest_server.cli import app as cli_app
 from ingest_server.reporting.stats import public_stats
-from tests.ingest_server_reports.helpers import NullStore, report_body
+from tests.ingest_server.records_helpers import NullStore, report_body
 
 T = datetime(2025, 6, 1, 14, 0, tzinfo=UTC)
 PROTECTED = [  # (name, identifier) of people who must not appear anywhere in the export

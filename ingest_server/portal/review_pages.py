@@ -64,7 +64,7 @@ def live_share(request: Request, ctx: ContextDep, session: SessionDep) -> Share:
             f"Too many invalid links were tried from your address. Try again in {wait} seconds.",
             {"Retry-After": str(wait)},
         )
-    share = service.by_token(session, raw)
+    share = service.by_token(session=session, token=raw)
     if share is None:
         guard.failed(source)
         request.scope[AUTH_NOTE_KEY] = "unknown share link"
@@ -78,7 +78,12 @@ def live_share(request: Request, ctx: ContextDep, session: SessionDep) -> Share:
     state = service.status(share, ctx.clock())
     if state != service.ACTIVE:
         service.record_refused(
-            session, share=share, state=state, now=ctx.clock(), source=source, path=request.scope["path"]
+            session=session,
+            share=share,
+            state=state,
+            now=ctx.clock(),
+            source=source,
+            path=request.scope["path"],
         )
         request.scope[AUTH_NOTE_KEY] = f"share {state}"
         when = share.revoked_at if state == service.REVOKED else share.expires_at
@@ -97,7 +102,7 @@ LiveShare = Annotated[Share, Depends(live_share)]
 
 def _shared_clip(session: Session, share: Share, clip_id: str):
     """The clip, if the share covers it, and its file name as the review page shows it."""
-    clips = service.clips_of(session, share)
+    clips = service.clips_of(session=session, share=share)
     for clip in clips:
         if clip.id == clip_id:
             return clip, unique_names(clips)[clip.id]
@@ -130,8 +135,8 @@ def _case(session: Session, share: Share) -> dict | None:
 
 @router.get("/{token}", name="review.page")
 def review_page(request: Request, ctx: ContextDep, session: SessionDep, share: LiveShare):
-    clips = sorted(service.clips_of(session, share), key=_start)
-    service.record_view(session, share=share, now=ctx.clock(), source=source_address(request))
+    clips = sorted(service.clips_of(session=session, share=share), key=_start)
+    service.record_view(session=session, share=share, now=ctx.clock(), source=source_address(request))
     return render(
         request,
         "review.html",
@@ -157,7 +162,7 @@ def review_stream(
     clip, _ = _shared_clip(session, share, clip_id)
     byte_range = streaming.requested_range(clip, range_header)
     service.record_play(
-        session,
+        session=session,
         share=share,
         clip=clip,
         byte_range=byte_range,
@@ -180,7 +185,7 @@ def review_original(
     byte_range = streaming.requested_range(clip, range_header)
     try:
         service.record_download(
-            session,
+            session=session,
             share=share,
             clips=[clip],
             counts=not byte_range or byte_range[0] == 0,
@@ -195,10 +200,10 @@ def review_original(
 
 @router.get("/{token}/package.zip", name="review.package")
 def review_package(request: Request, ctx: ContextDep, session: SessionDep, share: LiveShare):
-    clips = service.clips_of(session, share)
+    clips = service.clips_of(session=session, share=share)
     try:
         service.record_download(
-            session,
+            session=session,
             share=share,
             clips=clips,
             counts=True,

@@ -12,8 +12,8 @@ from ingest_server.retention_apply.models import ClipRetention
 from ingest_server.sweeper import lease
 from ingest_server.sweeper import service as sweeper
 from retention import DEFAULT_POLICY_PATH
-from tests.ingest_server_reports.conftest import START
-from tests.ingest_server_reports.helpers import report_body, upload_at
+from tests.ingest_server.records_helpers import report_body, upload_at
+from tests.support.clock import START
 
 
 class LockSpy:
@@ -132,7 +132,7 @@ def test_policy_change_shows_a_dry_run_diff_first(client, ctx, people, clock, cu
     proposed = client.post("/api/v1/retention/policy", headers=custodian, json={"toml": shorter})
     assert proposed.status_code == 202 and proposed.json()["applied"] is False
     assert client.get("/api/v1/retention/policy", headers=custodian).json()["version"] == "2026-11-24.1"
-    assert sweeper.sweep(ctx, dry_run=True).planned == []
+    assert sweeper.sweep(ctx=ctx, dry_run=True).planned == []
     change_id = proposed.json()["change"]["id"]
     assert (
         client.post(f"/api/v1/retention/changes/{change_id}/approve", headers=custodian2, json={}).json()[
@@ -141,7 +141,7 @@ def test_policy_change_shows_a_dry_run_diff_first(client, ctx, people, clock, cu
         == "applied"
     )
     assert client.get("/api/v1/retention/policy", headers=custodian).json()["version"] == "2027-01-01.1"
-    assert [item.clip_id for item in sweeper.sweep(ctx, dry_run=True).planned] == [clip_id]
+    assert [item.clip_id for item in sweeper.sweep(ctx=ctx, dry_run=True).planned] == [clip_id]
     broken = client.post(
         "/api/v1/retention/policy",
         headers=custodian,
@@ -166,21 +166,23 @@ def test_inspector_general_matter_needs_two_different_custodians(client, ctx, pe
     first = client.post(f"/api/v1/reports/{report['id']}/ig-release", headers=custodian)
     assert first.status_code == 200 and first.json()["ig_released_by"]
     assert client.post(f"/api/v1/reports/{report['id']}/ig-release", headers=custodian).status_code == 409
-    assert sweeper.sweep(ctx, dry_run=True).planned == []
+    assert sweeper.sweep(ctx=ctx, dry_run=True).planned == []
     assert client.post(f"/api/v1/reports/{report['id']}/ig-release", headers=custodian2).status_code == 200
-    assert [i.clip_id for i in sweeper.sweep(ctx, dry_run=True).planned] == [clip_id]
+    assert [i.clip_id for i in sweeper.sweep(ctx=ctx, dry_run=True).planned] == [clip_id]
 
 
 def test_only_one_sweeper_at_a_time(client, ctx, people, clock):
     upload_at(client, people.auth("device"), START)
     clock.advance(days=400)
     with ctx.sessions() as session:
-        assert lease.acquire(session, lease.SWEEP, "other-process", clock(), timedelta(minutes=10))
-    busy = sweeper.sweep(ctx, dry_run=False)
+        assert lease.acquire(
+            session=session, name=lease.SWEEP, holder="other-process", now=clock(), ttl=timedelta(minutes=10)
+        )
+    busy = sweeper.sweep(ctx=ctx, dry_run=False)
     assert busy.busy and "other-process" in busy.busy and busy.deleted == []
     assert client.post("/api/v1/retention/sweep", headers=people.auth("custodian")).status_code == 409
     clock.advance(minutes=11)  # the other process died: its lease expires
-    assert len(sweeper.sweep(ctx, dry_run=False).deleted) == 1
+    assert len(sweeper.sweep(ctx=ctx, dry_run=False).deleted) == 1
 
 
 def test_two_sweepers_at_once_delete_each_clip_once(client, ctx, people, clock):
@@ -197,7 +199,7 @@ def test_two_sweepers_at_once_delete_each_clip_once(client, ctx, people, clock):
 
     def one(name):
         barrier.wait()
-        results.append(sweeper.sweep(ctx, dry_run=False, holder=name))
+        results.append(sweeper.sweep(ctx=ctx, dry_run=False, holder=name))
 
     threads = [threading.Thread(target=one, args=(f"process-{n}",)) for n in range(2)]
     for thread in threads:
@@ -232,7 +234,7 @@ def test_dry_run_changes_nothing_and_the_sweep_catches_up_unlinked_clips(client,
     from sqlalchemy import func, select
 
     from ingest_server.linking.models import ClipLink
-    from tests.ingest_server_reports.helpers import NullStore, device_id, insert_clip
+    from tests.ingest_server.records_helpers import NullStore, device_id, insert_clip
 
     ctx.storage = NullStore()
     custodian = people.auth("custodian")
@@ -262,10 +264,10 @@ def test_dry_run_changes_nothing_and_the_sweep_catches_up_unlinked_clips(client,
             )
 
     before = counts()
-    dry = sweeper.sweep(ctx, dry_run=True)
+    dry = sweeper.sweep(ctx=ctx, dry_run=True)
     assert [i.clip_id for i in dry.planned] == [lone_id]  # the linked one is kept by its open report
     assert counts() == before and ctx.storage.locks == []
-    swept = sweeper.sweep(ctx, dry_run=False)
+    swept = sweeper.sweep(ctx=ctx, dry_run=False)
     assert swept.deleted == [lone_id] and ctx.storage.deleted == [f"originals/{_sha(ctx, lone_id)}"]
     assert f"certificates/{lone_id}.json" in ctx.storage.puts
     links = client.get(f"/api/v1/clips/{linked_id}/reports", headers=custodian).json()

@@ -14,7 +14,7 @@ from ingest_server.holds.models import Hold
 from ingest_server.linking.models import ClipLink
 from ingest_server.reports.models import Report
 from ingest_server.retention_apply.models import ChangeRequest
-from tests.ingest_server_reports.helpers import NullStore, device_id, insert_clip, report_body
+from tests.ingest_server.records_helpers import NullStore, device_id, insert_clip, report_body
 
 T = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 POLICY = (

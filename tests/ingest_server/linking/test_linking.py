@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from ingest_server.linking import service as linking
 from ingest_server.linking.matcher import Buffers, ReportWindow, clip_window, match
 from ingest_server.linking.models import ClipLink
-from tests.ingest_server_reports.helpers import NullStore, device_id, insert_clip, report_body
+from ingest_server.uploads import after_store
+from tests.ingest_server.records_helpers import NullStore, device_id, insert_clip, report_body
 
 DAY = datetime(2026, 3, 2, tzinfo=UTC)
 FIVE = timedelta(minutes=5)
@@ -114,7 +114,7 @@ def test_a_generated_day_links_exactly_as_brute_force(client, ctx, people, clock
             clip = insert_clip(session, device, **spec)
             session.flush()
             ids[clip.id] = spec
-            linking.on_clip_stored(ctx, session, clip)
+            after_store.on_clip_stored(ctx=ctx, session=session, clip=clip)
     expected = _brute_force(ids, reports)
     found = _links(ctx)
     assert set(found) == expected

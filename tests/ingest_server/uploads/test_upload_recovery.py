@@ -72,7 +72,7 @@ def test_racing_registrations_end_with_one_clip_and_one_upload(ctx, people, monk
     data = clip_bytes(2000, seed=9)
     manifest = manifest_for(data)
     with ctx.sessions() as session:
-        device = principal_for_token(session, people["device"])
+        device = principal_for_token(session=session, token=people["device"])
     both_looked = threading.Barrier(2, timeout=10)
     real_create = ctx.storage.create_upload
 
@@ -139,6 +139,7 @@ def test_changed_manifest_while_uploading_starts_over(client, people, ctx):
 
 def test_racing_completions_give_one_receipt(client, people, ctx, monkeypatch):
     from ingest_server.auth.service import principal_for_token
+    from ingest_server.errors import HTTP_STATUS
     from ingest_server.uploads import complete as complete_service
     from ingest_server.uploads.errors import UploadRefused
 
@@ -161,7 +162,7 @@ def test_racing_completions_give_one_receipt(client, people, ctx, monkeypatch):
 
     monkeypatch.setattr(ctx.storage, "lock", lock_after_both_verified)
     with ctx.sessions() as session:
-        device = principal_for_token(session, people["device"])
+        device = principal_for_token(session=session, token=people["device"])
     outcomes = []
 
     def one():
@@ -183,7 +184,7 @@ def test_racing_completions_give_one_receipt(client, people, ctx, monkeypatch):
     receipts = [o for o in outcomes if isinstance(o, dict)]
     refusals = [o for o in outcomes if isinstance(o, UploadRefused)]
     assert len(receipts) == 1 and len(refusals) == 1
-    assert refusals[0].status == 409 and "concurrent request" in refusals[0].detail
+    assert HTTP_STATUS[refusals[0].why] == 409 and "concurrent request" in refusals[0].detail
     final = _complete(client, people, reg["clip_id"], etags)
     assert final.status_code == 200 and final.json() == receipts[0]
 

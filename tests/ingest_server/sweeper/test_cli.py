@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ingest_server.cli import app as cli_app
-from tests.ingest_server_reports.conftest import START
-from tests.ingest_server_reports.helpers import upload_at
+from tests.ingest_server.records_helpers import upload_at
+from tests.support.clock import START
 
 
 @pytest.fixture

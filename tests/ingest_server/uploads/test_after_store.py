@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ingest_server.audit.models import AuditEvent
-from tests.ingest_server_reports.conftest import START
-from tests.ingest_server_reports.helpers import report_body, upload_at
+from tests.ingest_server.records_helpers import report_body, upload_at
+from tests.support.clock import START
 
 
 def test_a_late_clip_is_linked_when_it_is_stored(client, ctx, people, clock):

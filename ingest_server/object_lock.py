@@ -1,0 +1,54 @@
+"""Object Lock: the one module that writes retention or legal holds to the store.
+
+- `lock_new_clip`: at completion, the original and its manifest are locked for
+  `object_lock_days` (at least 90) in the configured mode.
+- `extend_clip_lock`: retention recomputation moves the original's retain-until
+  forward to the decision's floor, never backward (`retention.store_retain_until`
+  against what the database says the store has).
+- `set_clip_legal_hold`: retention recomputation sets or clears the legal hold.
+- `put_locked_certificate`: a deletion certificate, itself locked for years.
+
+`storage.py` holds the S3 calls; callers never call `Storage.lock` or
+`put_object_legal_hold` themselves.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ingest_server.clips.models import Clip
+from ingest_server.context import ServerContext
+from retention import store_retain_until
+
+
+def lock_new_clip(*, ctx: ServerContext, clip: Clip, now: datetime) -> datetime:
+    """Lock a just-completed original and store its manifest locked beside it; returns the retain-until."""
+    until = now + timedelta(days=ctx.settings.object_lock_days)
+    mode = ctx.settings.object_lock_mode
+    ctx.storage.lock(clip.object_key, clip.version_id, mode, until)
+    ctx.storage.put_locked(
+        f"manifests/{clip.id}.json", clip.manifest_json.encode("ascii"), mode, until, "application/json"
+    )
+    return until
+
+
+def extend_clip_lock(
+    *, ctx: ServerContext, clip: Clip, in_store: datetime | None, desired: datetime
+) -> datetime:
+    """The retain-until the store keeps after this call: `desired`, unless the store already keeps longer."""
+    target = store_retain_until(in_store, desired)
+    if in_store is None or target > in_store:
+        ctx.storage.lock(clip.object_key, clip.version_id, ctx.settings.object_lock_mode, target)
+    return target
+
+
+def set_clip_legal_hold(*, ctx: ServerContext, clip: Clip, on: bool) -> None:
+    kwargs = {"VersionId": clip.version_id} if clip.version_id else {}
+    ctx.storage.client.put_object_legal_hold(
+        Bucket=ctx.storage.bucket, Key=clip.object_key, LegalHold={"Status": "ON" if on else "OFF"}, **kwargs
+    )
+
+
+def put_locked_certificate(*, ctx: ServerContext, key: str, body: bytes, until: datetime) -> str | None:
+    """Store a deletion certificate under Object Lock until `until`; returns its version id."""
+    return ctx.storage.put_locked(key, body, ctx.settings.object_lock_mode, until, "application/json")
