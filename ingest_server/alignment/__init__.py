@@ -1,0 +1,52 @@
+"""Aligning clips by their audio: derived facts about when two recordings heard the same sound.
+
+`estimate` holds the method (pure numpy), `decode` reads a clip's audio with
+PyAV, `sentence` words a result for a court report. `align_files` puts decode
+and estimate together for two clips. Nothing here writes anything: originals and
+their recorded times never change; an `Alignment` is a derived fact to be stored
+beside them (with both clips' SHA-256, the method, its version and parameters).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from ingest_server.alignment.decode import AudioDecodeError, DecodedAudio, decode_audio
+from ingest_server.alignment.estimate import METHOD, VERSION, Alignment, Parameters, align
+from ingest_server.alignment.sentence import ClipSide, sentence
+
+__all__ = [
+    "METHOD",
+    "VERSION",
+    "Alignment",
+    "AudioDecodeError",
+    "ClipSide",
+    "DecodedAudio",
+    "Parameters",
+    "align",
+    "align_decoded",
+    "align_files",
+    "decode_audio",
+    "sentence",
+]
+
+
+def align_decoded(a: DecodedAudio, b: DecodedAudio, *, params: Parameters | None = None) -> Alignment:
+    """Align two decoded tracks; the result is in media times (a track need not start at media time 0)."""
+    p = params or Parameters()
+    if a.rate != b.rate:
+        raise ValueError(f"tracks decoded at different rates ({a.rate} and {b.rate} Hz)")
+    result = align(a.samples, b.samples, rate=a.rate, params=p)
+    if not result.aligned:
+        return result
+    # Sample i of a track is at media time start_s + i / rate: shift the line into media times.
+    return replace(
+        result, reference_s=result.reference_s + a.start_s, offset_s=result.offset_s + b.start_s - a.start_s
+    )
+
+
+def align_files(a: Path | str, b: Path | str, *, params: Parameters | None = None) -> Alignment:
+    """Decode both clips' audio at the method's rate and align them (AudioDecodeError: unreadable)."""
+    p = params or Parameters()
+    return align_decoded(decode_audio(a, rate=p.rate), decode_audio(b, rate=p.rate), params=p)
