@@ -54,7 +54,7 @@ class Parameters:
     max_drift_ppm: float = 500.0  # larger drifts are not believed (crystals: 10-100 ppm)
     window_s: float = 8.0
     search_s: float = 0.1  # fine search half-width around the coarse prediction
-    min_psr: float = 6.0  # a window counts only above this
+    min_psr: float = 8.0  # a window counts only above this
     max_second_peak: float = 0.7  # rival peak / best peak: above this a peak is ambiguous (periodic sound)
     min_windows: int = 3  # agreeing windows needed for an alignment
     min_agreeing_fraction: float = 0.6  # of the windows with a clear peak
@@ -254,7 +254,7 @@ def align(a: np.ndarray, b: np.ndarray, *, rate: int, params: Parameters | None 
     if not groups:
         best = max(votes, key=lambda v: v.psr, default=None)
         seen = (
-            "" if best is None else f"; the best stood {best.psr:.1f} with a rival at {best.second:.0%} of it"
+            "" if best is None else f"; the best had {best.psr:.1f}, with a rival at {best.second:.0%} of it"
         )
         return Alignment(
             False,
