@@ -138,6 +138,47 @@ def resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     return out[:n_out].astype(np.float32)
 
 
+def decimate(x: np.ndarray, factor: int, *, taps_per_phase: int = 16) -> np.ndarray:
+    """Low-pass (a symmetric windowed sinc, cut-off at 90 % of the new Nyquist) and keep every
+    `factor`-th sample; sample 0 stays at t = 0. Works in place of a whole-signal FFT, so memory
+    stays near the size of the output."""
+    x = np.asarray(x, dtype=np.float32)
+    if factor == 1:
+        return x.copy()
+    taps = 2 * taps_per_phase * factor + 1
+    half = taps // 2
+    k = np.arange(taps) - half
+    h = np.sinc(0.9 / factor * k) * np.blackman(taps)
+    h /= h.sum()
+    padded = np.pad(x, (half, half + factor))
+    m = -(-len(x) // factor)
+    out = np.zeros(m, np.float64)
+    for j in range(taps):  # out[i] = sum_j h[j] x[i * factor + j - half]
+        out += h[j] * padded[j : j + factor * m : factor]
+    return out.astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Track:
+    """One clip's audio made ready for aligning with many others (see `prepare`)."""
+
+    fine: np.ndarray  # float32 at params.rate
+    coarse: np.ndarray  # float32 at params.coarse_rate
+    rate: int
+    coarse_rate: int
+
+
+def prepare(x: np.ndarray, *, rate: int, params: Parameters | None = None) -> Track:
+    """Resample once per clip; a report of n clips aligns n (n - 1) / 2 pairs from n tracks."""
+    p = params or Parameters()
+    fine = np.asarray(x, np.float32) if rate == p.rate else resample(x, rate, p.rate)
+    if p.rate % p.coarse_rate == 0:
+        coarse = decimate(fine, p.rate // p.coarse_rate)
+    else:
+        coarse = resample(fine, p.rate, p.coarse_rate)
+    return Track(fine=fine, coarse=coarse, rate=p.rate, coarse_rate=p.coarse_rate)
+
+
 def gcc_phat(a: np.ndarray, b: np.ndarray, n: int | None = None, b_spectrum: np.ndarray | None = None):
     """Whitened cross-correlation; r[k] (k mod n) is large where a's pattern starts at b[k]."""
     n = n or _fast_len(len(a) + len(b))
@@ -189,25 +230,11 @@ class _Vote:
     second: float
 
 
-def _coarse(a: np.ndarray, b: np.ndarray, rate: int, p: Parameters) -> tuple[list[_Vote], list[list[_Vote]]]:
-    """Segments of A against the whole of B.
+COARSE_ENOUGH = 3  # agreeing votes after which the coarse search stops (the fine windows check the rest)
 
-    Returns every vote and the groups of clear votes that agree with each other
-    (allowing for `max_drift_ppm`), best first: most votes, then highest total PSR.
-    """
-    ac, bc = resample(a, rate, p.coarse_rate), resample(b, rate, p.coarse_rate)
-    seg = max(16, int(p.coarse_segment_s * p.coarse_rate))
-    n = _fast_len(len(bc) + seg)
-    fb = np.fft.rfft(bc, n)
-    lags = np.arange(-seg + 1, len(bc))
-    votes = []
-    for start in range(0, max(1, len(ac) - seg // 2), seg):
-        piece = ac[start : start + seg]
-        if len(piece) < seg // 2 or not np.any(piece):
-            continue
-        peak = find_peak(gcc_phat(piece, bc, n, fb), lags, lobe=2)
-        offset = (peak.lag - start) / p.coarse_rate
-        votes.append(_Vote((start + len(piece) / 2) / p.coarse_rate, offset, peak.psr, peak.second))
+
+def _groups(votes: list[_Vote], p: Parameters) -> list[list[_Vote]]:
+    """Groups of clear votes that agree (allowing for `max_drift_ppm`), best first: most votes, then PSR."""
     clear = [v for v in votes if v.psr >= p.coarse_min_psr and v.second <= p.max_second_peak]
     tol = 2.0 / p.coarse_rate
     groups = []
@@ -220,6 +247,27 @@ def _coarse(a: np.ndarray, b: np.ndarray, rate: int, p: Parameters) -> tuple[lis
         if group not in groups:
             groups.append(group)
     groups.sort(key=lambda g: (len(g), sum(v.psr for v in g)), reverse=True)
+    return groups
+
+
+def _coarse(ac: np.ndarray, bc: np.ndarray, p: Parameters) -> tuple[list[_Vote], list[list[_Vote]]]:
+    """Segments of A (at the coarse rate) against the whole of B; every vote, and the agreeing groups."""
+    seg = max(16, int(p.coarse_segment_s * p.coarse_rate))
+    n = _fast_len(len(bc) + seg)
+    fb = np.fft.rfft(bc, n)
+    lags = np.arange(-seg + 1, len(bc))
+    votes: list[_Vote] = []
+    groups: list[list[_Vote]] = []
+    for start in range(0, max(1, len(ac) - seg // 2), seg):
+        piece = ac[start : start + seg]
+        if len(piece) < seg // 2 or not np.any(piece):
+            continue
+        peak = find_peak(gcc_phat(piece, bc, n, fb), lags, lobe=2)
+        offset = (peak.lag - start) / p.coarse_rate
+        votes.append(_Vote((start + len(piece) / 2) / p.coarse_rate, offset, peak.psr, peak.second))
+        groups = _groups(votes, p)
+        if groups and len(groups[0]) >= COARSE_ENOUGH:
+            break
     return votes, groups
 
 
@@ -239,18 +287,23 @@ CANDIDATES = 3  # coarse lags tried, best first, before giving up
 def align(a: np.ndarray, b: np.ndarray, *, rate: int, params: Parameters | None = None) -> Alignment:
     """Align mono signals `a` and `b`, both sampled at `rate` (see the module docstring)."""
     p = params or Parameters()
+    return align_tracks(prepare(a, rate=rate, params=p), prepare(b, rate=rate, params=p), params=p)
+
+
+def align_tracks(ta: Track, tb: Track, *, params: Parameters | None = None) -> Alignment:
+    """`align` on tracks made by `prepare` with the same parameters."""
+    p = params or Parameters()
     common = {"method": METHOD, "version": VERSION, "parameters": p.as_dict()}
-    if rate != p.rate:
-        a, b = resample(a, rate, p.rate), resample(b, rate, p.rate)
-    a = np.asarray(a, np.float64)
-    b = np.asarray(b, np.float64)
+    if (ta.rate, ta.coarse_rate, tb.rate, tb.coarse_rate) != (p.rate, p.coarse_rate) * 2:
+        raise ValueError("tracks were prepared with other rates than these parameters")
+    a, b = ta.fine, tb.fine
     if min(len(a), len(b)) < int(p.window_s * p.rate):
         shorter = min(len(a), len(b)) / p.rate
         return Alignment(
             False, f"a clip has {shorter:.1f} s of audio, shorter than one {p.window_s:g} s window", **common
         )
 
-    votes, groups = _coarse(a, b, p.rate, p)
+    votes, groups = _coarse(ta.coarse, tb.coarse, p)
     if not groups:
         best = max(votes, key=lambda v: v.psr, default=None)
         seen = (
@@ -265,8 +318,8 @@ def align(a: np.ndarray, b: np.ndarray, *, rate: int, params: Parameters | None 
         )
     first = None
     for group in groups[:CANDIDATES]:
-        result = _fine(a, b, group, p, common)
-        if result.aligned:  # second pass: each window stretched by the drift just found
+        result = _fine(a, b, group, p, common, sparse=True)
+        if result.aligned:  # second pass: every window, each stretched by the drift just found
             again = _fine(
                 a, b, group, p, common, line=(result.offset_s, result.drift_ppm * 1e-6, result.reference_s)
             )
@@ -279,13 +332,14 @@ def align(a: np.ndarray, b: np.ndarray, *, rate: int, params: Parameters | None 
     return first
 
 
-def _fine(a, b, group: list[_Vote], p: Parameters, common: dict, line=None) -> Alignment:
+def _fine(a, b, group: list[_Vote], p: Parameters, common: dict, line=None, sparse=False) -> Alignment:
     """Windows of A searched in B around a line (offset, slope, reference), then the fit.
 
     Without `line`, the line through one group of coarse votes. With it, each window
     of A is first stretched by the line's slope, so a drifting pair correlates as
     sharply as a steady one and the lag belongs to the window's first sample, not
-    to wherever its loudest sound happens to be.
+    to wherever its loudest sound happens to be. `sparse` uses about 12 windows
+    spread over the clip (enough for the line the second pass stretches by).
     """
     fs = p.rate
     win = int(p.window_s * fs)
@@ -300,34 +354,33 @@ def _fine(a, b, group: list[_Vote], p: Parameters, common: dict, line=None) -> A
     else:  # one or two votes fit any slope: allow the largest drift over the whole clip
         c0, s0, t0 = float(np.mean([v.offset for v in group])), 0.0, float(np.mean([v.t for v in group]))
         margin = int(p.search_s * fs) + int(p.max_drift_ppm * 1e-6 * len(a))
+
+    def placed(i: int) -> tuple[int, int]:  # where A's window at i is searched for in B
+        predicted = int(round(i + (c0 + s0 * (i / fs - t0)) * fs))
+        return predicted - margin, predicted + win + margin
+
+    starts = [i for i in range(0, len(a) - win + 1, win) if placed(i)[0] >= 0 and placed(i)[1] <= len(b)]
+    total = len(starts)
+    if sparse and total > 16:
+        starts = starts[:: total // 12]
     ts, lags_s, psrs = [], [], []
-    total = 0
-    overlap_lo, overlap_hi = None, None
-    for i in range(0, len(a) - win + 1, win):
-        centre = (i + win / 2) / fs
-        predicted = int(round(i + (c0 + s0 * (centre - t0)) * fs))  # where the window starts in B
-        lo, hi = predicted - margin, predicted + win + margin
-        if lo < 0 or hi > len(b):
-            continue
-        total += 1
-        overlap_lo = centre if overlap_lo is None else overlap_lo
-        overlap_hi = centre
-        piece = a[i : i + win]
+    for i in starts:
+        lo, hi = placed(i)
+        piece = a[i : i + win].astype(np.float64)
         if stretch:
-            piece = np.interp(i + np.arange(win) / (1 + stretch), np.arange(len(a)), a)
-            predicted = int(round(i + (c0 + s0 * (i / fs - t0)) * fs))
-            lo, hi = predicted - margin, predicted + win + margin
-            if lo < 0 or hi > len(b):
-                continue
-        if not np.any(piece) or not np.any(b[lo:hi]):
+            end = min(len(a), i + win + 2)
+            piece = np.interp(i + np.arange(win) / (1 + stretch), np.arange(i, end), a[i:end])
+        segment = b[lo:hi].astype(np.float64)
+        if not np.any(piece) or not np.any(segment):
             continue
-        peak = find_peak(gcc_phat(piece, b[lo:hi]), np.arange(0, 2 * margin + 1))
+        # A circular correlation of the segment's length suffices: lags 0..2 margin never wrap.
+        peak = find_peak(gcc_phat(piece, segment, _fast_len(hi - lo)), np.arange(2 * margin + 1))
         if peak.psr < p.min_psr or peak.second > p.max_second_peak:
             continue
-        ts.append(i / fs if stretch else centre)
+        ts.append(i / fs if stretch else (i + win / 2) / fs)
         lags_s.append((lo + peak.lag - i) / fs)
         psrs.append(peak.psr)
-    overlap = 0.0 if overlap_lo is None else overlap_hi - overlap_lo + p.window_s
+    overlap = total * p.window_s  # the part of A whose windows B covers
     counts = {"windows_total": total, "windows_clear": len(ts), "overlap_s": overlap, **common}
     if len(ts) < p.min_windows:
         return Alignment(

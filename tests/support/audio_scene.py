@@ -103,21 +103,30 @@ def make_scene(seconds: float, *, seed: int) -> Scene:
             out[i : i + len(piece)] += piece * rng.uniform(0.4, 1.0)
             t += length / SCENE_RATE * (1.0 if kind == "burst" else 0.6)  # speech goes on over a siren
         t += rng.uniform(0.1, 1.2)
-    ambience = np.convolve(rng.standard_normal(n), lowpass(SCENE_RATE, 800.0), mode="same")
-    out += (0.05 * ambience).astype(np.float32)
+    block = 60 * SCENE_RATE  # a minute at a time: a long scene need not fit in memory four times over
+    for i in range(0, n, block):
+        piece = np.convolve(rng.standard_normal(min(block, n - i)), lowpass(SCENE_RATE, 800.0), mode="same")
+        out[i : i + block] += (0.05 * piece).astype(np.float32)
     out *= 0.1 / np.sqrt(np.mean(out.astype(np.float64) ** 2))
     return Scene(samples=out, power=float(np.mean(out.astype(np.float64) ** 2)))
 
 
-def render(scene: Scene, camera: Camera) -> np.ndarray:
-    """The camera's recording (float32 at camera.rate) of the scene, with its noise, hum and drift."""
-    rng = np.random.default_rng(camera.seed)
-    count = int(camera.seconds * camera.rate)
-    k = np.arange(count)
+def render(scene: Scene, camera: Camera, *, first: int = 0, count: int | None = None) -> np.ndarray:
+    """The camera's recording (float32 at camera.rate) of the scene, with its noise, hum and drift.
+
+    `first` and `count` pick a stretch of samples, so a long recording can be made block by block
+    (`render_blocks`); each block's noise has its own seed.
+    """
+    rng = np.random.default_rng([camera.seed, first])
+    total = int(camera.seconds * camera.rate)
+    count = total - first if count is None else min(count, total - first)
+    k = np.arange(first, first + count)
     when = camera.start_s + k / (camera.rate * (1 + camera.drift_ppm * 1e-6))  # scene time of each sample
     if when[0] < 0 or when[-1] > scene.seconds:
         raise ValueError(f"camera {camera.name} records outside the scene ({when[0]:.1f}..{when[-1]:.1f} s)")
-    heard = camera.gain * np.interp(when * SCENE_RATE, np.arange(len(scene.samples)), scene.samples)
+    lo = int(when[0] * SCENE_RATE)
+    hi = min(len(scene.samples), int(when[-1] * SCENE_RATE) + 2)
+    heard = camera.gain * np.interp(when * SCENE_RATE, np.arange(lo, hi), scene.samples[lo:hi])
     power = camera.gain**2 * scene.power
     noise = np.convolve(rng.standard_normal(count), lowpass(camera.rate), mode="same")
     noise *= np.sqrt(power / 10 ** (camera.snr_db / 10) / np.mean(noise**2))
@@ -125,8 +134,15 @@ def render(scene: Scene, camera: Camera) -> np.ndarray:
     if camera.hum_db is not None:
         t = k / camera.rate
         hum = sum(a * np.sin(2 * np.pi * 60 * h * t + h) for h, a in ((1, 1.0), (2, 0.5), (3, 0.7), (5, 0.3)))
-        out += hum * np.sqrt(power * 10 ** (camera.hum_db / 10) / np.mean(hum**2))
+        out += hum * np.sqrt(power * 10 ** (camera.hum_db / 10) / 0.915)  # mean square of that sum
     return out.astype(np.float32)
+
+
+def render_blocks(scene: Scene, camera: Camera, block_s: float = 10.0):
+    """`render` in blocks of `block_s`, for recordings too long to hold at once."""
+    step = int(block_s * camera.rate)
+    for first in range(0, int(camera.seconds * camera.rate), step):
+        yield render(scene, camera, first=first, count=step)
 
 
 def true_offset(a: Camera, b: Camera, t_a: float) -> float:
@@ -139,29 +155,45 @@ def true_drift_ppm(a: Camera, b: Camera) -> float:
     return ((1 + b.drift_ppm * 1e-6) / (1 + a.drift_ppm * 1e-6) - 1) * 1e6
 
 
-def write_mp4(path: Path, audio: np.ndarray, rate: int, *, fps: int = 5, size=(64, 48)) -> Path:
-    """An H.264 + AAC MP4 of `audio` (mono float32 at `rate`) with a small changing picture."""
+def write_mp4(path: Path, audio, rate: int, *, fps: int = 5, size=(64, 48)) -> Path:
+    """An H.264 + AAC MP4 of `audio` (mono float32 at `rate`: an array, or an iterable of blocks)
+    with a small changing picture, interleaved as a camera writes it."""
+    blocks = [audio] if isinstance(audio, np.ndarray) else audio
     with av.open(str(path), "w", format="mp4") as container:
         video = container.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "threads": "1"})
         video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
         sound = container.add_stream("aac", rate=rate, layout="mono")
         sound.bit_rate = 64_000
-        frames = int(np.ceil(len(audio) / rate * fps))
-        done = 0
-        for i in range(frames):
-            picture = np.full((size[1], size[0], 3), (i * 9) % 256, np.uint8)
-            frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
-            frame.pts = i
-            container.mux(video.encode(frame))
-            upto = min(len(audio), (i + 1) * rate // fps)
-            while done + 1024 <= upto or (upto == len(audio) and done < upto):
-                block = audio[done : done + 1024]
-                aframe = av.AudioFrame.from_ndarray(
-                    block[None, :].astype(np.float32), format="fltp", layout="mono"
-                )
-                aframe.sample_rate, aframe.pts = rate, done
-                container.mux(sound.encode(aframe))
-                done += len(block)
+        pending = np.zeros(0, np.float32)
+        done = frames = 0
+
+        def picture_upto(samples: int) -> None:
+            nonlocal frames
+            while frames * rate < samples * fps:
+                image = np.full((size[1], size[0], 3), (frames * 9) % 256, np.uint8)
+                frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+                frame.pts = frames
+                container.mux(video.encode(frame))
+                frames += 1
+
+        def sound_frame(block: np.ndarray) -> None:
+            nonlocal done
+            frame = av.AudioFrame.from_ndarray(
+                block[None, :].astype(np.float32), format="fltp", layout="mono"
+            )
+            frame.sample_rate, frame.pts = rate, done
+            container.mux(sound.encode(frame))
+            done += len(block)
+            picture_upto(done)
+
+        for block in blocks:
+            pending = np.concatenate([pending, np.asarray(block, np.float32)])
+            whole = len(pending) // 1024 * 1024
+            for i in range(0, whole, 1024):
+                sound_frame(pending[i : i + 1024])
+            pending = pending[whole:]
+        if len(pending):
+            sound_frame(pending)
         container.mux(video.encode(None))
         container.mux(sound.encode(None))
     return path
