@@ -3,7 +3,8 @@
 PyAV demuxes only the first audio stream (video packets are skipped, never
 decoded) and libswresample (through `av.AudioResampler`) downmixes and
 resamples frame by frame, so memory is the output only: 4 bytes per sample at
-the target rate (10 minutes at 8 kHz: 19 MB), whatever the source rate.
+the target rate (10 minutes at 8 kHz: 19 MB; twice that while the pieces are
+joined at the end), whatever the source rate.
 
 Sample 0 of the result is the clip's media time `start_s` (the first decoded
 frame's presentation time; the decoder has already dropped the encoder's priming
@@ -66,6 +67,7 @@ def decode_audio(path: Path | str, *, rate: int, max_seconds: float = 6 * 3600) 
             raise AudioDecodeError(f"{Path(path).name}: has no audio track, so it cannot be aligned by sound")
         stream = container.streams.audio[0]
         ctx = stream.codec_context
+        seconds_per_tick = float(stream.time_base)
         resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
         chunks: list[np.ndarray] = []
         produced = 0  # output samples so far
@@ -80,8 +82,10 @@ def decode_audio(path: Path | str, *, rate: int, max_seconds: float = 6 * 3600) 
                 bad += 1
                 continue
             for frame in frames:
-                if frame.pts is not None and frame.time_base is not None:
-                    when = float(frame.pts * frame.time_base)
+                if frame.pts is not None:
+                    when = (
+                        frame.pts * seconds_per_tick
+                    )  # a float: Fractions per frame cost more than decoding
                     if start_s is None:
                         start_s = when
                     expected = start_s + produced / rate
