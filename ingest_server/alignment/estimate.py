@@ -84,6 +84,10 @@ class Alignment:
     version: str = VERSION
     parameters: dict = field(default_factory=dict)
 
+    def as_dict(self) -> dict:
+        """Plain JSON-ready fields, for storing the result as a derived fact; `Alignment(**d)` restores it."""
+        return asdict(self)
+
     def offset_at(self, t_a: float) -> float:
         """B's media time minus A's media time for a sound at A's media time `t_a`."""
         if not self.aligned:

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
-from ingest_server.alignment.estimate import Parameters, align, find_peak, gcc_phat, plain_xcorr, resample
+from ingest_server.alignment.estimate import (
+    Alignment,
+    Parameters,
+    align,
+    find_peak,
+    gcc_phat,
+    plain_xcorr,
+    resample,
+)
 from tests.support.audio_scene import Camera, make_scene, render
 
 RATE = 8000
@@ -111,3 +121,13 @@ def test_results_carry_the_method_version_and_parameters():
     result = align(np.zeros(10 * RATE), np.zeros(10 * RATE), rate=RATE, params=p)
     assert result.method == "gcc-phat-windowed" and result.version == "1"
     assert result.parameters["window_s"] == 6.0
+
+
+def test_a_result_survives_a_round_trip_through_json(scene):
+    a = render(scene, Camera("a", start_s=5, seconds=40, rate=RATE, snr_db=10, seed=1))
+    b = render(scene, Camera("b", start_s=9, seconds=40, rate=RATE, snr_db=10, seed=2))
+    result = align(a, b, rate=RATE)
+    assert result.aligned, result.reason
+    stored = json.loads(json.dumps(result.as_dict()))
+    assert Alignment(**stored) == result
+    assert abs(Alignment(**stored).offset_at(0.0) - -4.0) < 0.001
