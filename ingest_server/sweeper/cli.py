@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from ingest_server.public.cli import publish as publish_portal
+
 retention_app = typer.Typer(help="Retention: sweep expired originals.", no_args_is_help=True)
 fixity_app = typer.Typer(help="Fixity: re-read and re-hash stored originals.", no_args_is_help=True)
 reports_app = typer.Typer(help="Use-of-force reporting: OPM export, public statistics.", no_args_is_help=True)
@@ -124,6 +126,9 @@ def stats_cmd(
     with ctx.sessions() as session:
         result = stats.public_stats(reporting.records(session, year), min_count=min_count)
     typer.echo(json.dumps({"year": year, **result}, indent=2))
+
+
+reports_app.command("publish")(publish_portal)
 
 
 def register(app: typer.Typer) -> None:
