@@ -111,7 +111,7 @@ def count(records: Iterable[ReportRecord]) -> Counts:
             constraints.append(Constraint((STATE, table, row), tuple((t, table, row) for t in town_list)))
     return Counts(
         values=values,
-        constraints=constraints,
+        constraints=[c for c in constraints if c.parts],  # no rows yet (no reports): nothing to add up
         towns=town_list,
         years=year_rows,
         force_types=force_rows,

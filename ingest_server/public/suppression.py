@@ -158,6 +158,6 @@ def suppress(
         options = [o for o in options if o is not None]
         if not options:  # every neighbour is hidden already: widen to any shown cell
             options = [o for o in [_smallest_shown(list(values), values, hidden)] if o is not None]
-        if not options:
-            raise ValueError("cannot protect the hidden counts: every count is already hidden")
+        if not options:  # everything is hidden: what is left to learn is structure (an empty table is 0)
+            return Suppression(hidden=hidden, min_count=min_count)
         hidden[min(options, key=lambda c: (values[c] == 0, values[c], repr(c)))] = COMPLEMENTARY

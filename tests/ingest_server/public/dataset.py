@@ -25,10 +25,10 @@ GENDERS = ("male", "female", "nonbinary")
 GENDER_WEIGHTS = (75, 23, 2)
 
 
-def reports(seed: int = 15) -> list[dict]:
+def reports(seed: int = 15, towns: dict | None = None) -> list[dict]:
     rng = random.Random(seed)
     out, n = [], 0
-    for town, per_year in TOWNS.items():
+    for town, per_year in (towns or TOWNS).items():
         for year, how_many in zip(YEARS, per_year, strict=True):
             for _ in range(how_many):
                 n += 1
