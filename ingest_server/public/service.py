@@ -32,12 +32,11 @@ def all_records(session: Session) -> list[ReportRecord]:
 
 
 def fingerprint(session: Session) -> tuple:
-    """Changes whenever a report is added or edited (revisions only grow)."""
-    return tuple(
-        session.execute(
-            select(func.count(Report.id), func.sum(Report.revision), func.max(Report.updated_at))
-        ).one()
-    )
+    """Changes whenever a report is added or edited (revisions only grow) or the policy changes."""
+    reports = session.execute(
+        select(func.count(Report.id), func.sum(Report.revision), func.max(Report.updated_at))
+    ).one()
+    return (*reports, policy_store.current(session).version)
 
 
 def build(*, session: Session, now: datetime) -> site.Site:

@@ -152,9 +152,7 @@ def suppress(
         if not exposed:
             return Suppression(hidden=hidden, min_count=min_count)
         target = min(exposed, key=repr)
-        options = [
-            _smallest_shown(c.members(), values, hidden) for c in by_cell.get(target, ()) if c is not None
-        ]
+        options = [_smallest_shown(c.members(), values, hidden) for c in by_cell.get(target, ())]
         options = [o for o in options if o is not None]
         if not options:  # every neighbour is hidden already: widen to any shown cell
             options = [o for o in [_smallest_shown(list(values), values, hidden)] if o is not None]

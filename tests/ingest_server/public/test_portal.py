@@ -324,3 +324,30 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised():
     assert {'\'=hyperlink("http://x")', "'+1+1", "'@sum(a1)"} <= {r["row"] for r in statewide}
     html = built.files["index.html"].decode()
     assert "=HYPERLINK(&#34;http://x&#34;)" in html or "=HYPERLINK(&quot;http://x&quot;)" in html
+
+
+def test_pages_follow_the_reports_as_they_are_stored(tmp_path, s3_endpoint):
+    from ingest_server.auth import service as auth_service
+    from tests.ingest_server.public.conftest import store_reports
+
+    settings = make_settings(tmp_path, s3_endpoint)
+    migrate.upgrade(settings.db_url)
+    ctx = build_context(settings, clock=lambda: NOW)
+    with ctx.sessions() as session:
+        _, token = auth_service.create_user(
+            session, username="c1", role="custodian", officer_id=None, actor="t"
+        )
+    with TestClient(create_app(context=ctx)) as client:
+        empty = client.get("/public/")
+        assert empty.status_code == 200 and "No reports on record yet." in empty.text
+        bodies = dataset.reports(3, {"Groton": (6, 0, 0, 7)})
+        store_reports(client, token, bodies)
+        page = read(client.get("/public/").text)
+        assert number(page.tables["by-year"]["total"][1]) == 13
+        assert list(page.tables["by-year"]) == ["2022", "2023", "2024", "2025", "total"]
+        # two empty years (hidden) would sum to a known 0: 2022 (6) is hidden with them, 2025 is shown
+        years = {y: number(page.tables["by-year"][y][1]) for y in ("2022", "2023", "2024", "2025")}
+        assert years == {"2022": None, "2023": None, "2024": None, "2025": 7}
+        town = read(client.get("/public/towns/groton.html").text)
+        assert number(town.tables["by-year"]["2025"][1]) == 7
+    ctx.engine.dispose()

@@ -75,8 +75,8 @@ def test_two_way_table_protects_by_rows_and_columns():
 
 
 def test_a_bridge_between_two_protected_blocks_is_found_by_elimination():
-    # Row/column rule alone is satisfied (each relation has 0 or >= 2 hidden cells, sums >= 5),
-    # yet x = (a + x) - a is exposed through a chain: elimination must catch it.
+    # Each hidden cell follows from a chain of relations (b from S, then x from R2, then a from R1):
+    # elimination finds all three, and one more hidden cell (c) breaks the chain.
     values = {"R1": 20, "R2": 20, "a": 10, "x": 10, "b": 10, "c": 10}
     constraints = [Constraint("R1", ("a", "x")), Constraint("R2", ("x", "b")), Constraint("S", ("b", "c"))]
     values["S"] = 20
