@@ -22,7 +22,8 @@ DICTIONARY = (
     (
         "table",
         "by-year, by-force-type, by-race, by-gender, injury (counts); year-change (change from the "
-        "year before); injury-share (percent of reports with an injury).",
+        "year before); injury-share (percent of reports with an injury); by-town (statewide page only: "
+        "each town's reports by year).",
     ),
     ("row", "The year, force type, race, gender or 'total' the number is for (a machine-readable key)."),
     ("label", "The same row as written on the page."),
@@ -45,6 +46,7 @@ DEFINITIONS = (
     ("by-gender", "People subjected to force, by gender as recorded."),
     ("injury", "Reports in which a person subjected to force was injured, and reports in which none was."),
     ("year-change", "This year's reports minus the year before, shown only when both years are shown."),
+    ("by-town", "Statewide page only: each town's reports by year, row 'TOWN/YEAR' or 'TOWN/total'."),
     (
         "injury-share",
         "Reports with an injury as a percent of all reports, one decimal, shown only when both are shown.",
@@ -98,6 +100,16 @@ def records(page: Page) -> list[dict]:
                 page.injury_share,
                 "percent",
                 page.injury_share is None,
+            )
+    for town in page.towns:  # the overview's town-by-year table
+        for row in (*town.years, town.total):
+            add(
+                "by-town",
+                f"{town.name}/{row.key}",
+                f"{town.name}, {row.label}",
+                row.value,
+                "reports",
+                row.value is None,
             )
     return out
 

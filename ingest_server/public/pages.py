@@ -77,13 +77,23 @@ class Table:
 
 
 @dataclass(frozen=True)
+class TownLine:
+    """One town on the overview: the same cells as the by-year table of its own page."""
+
+    name: str
+    slug: str
+    years: tuple[Row, ...]
+    total: Row
+
+
+@dataclass(frozen=True)
 class Page:
     area: str
     name: str
     slug: str
     tables: tuple[Table, ...]
     injury_share: float | None  # percent of reports with an injury, None when not shown
-    towns: tuple[tuple[str, str, Row], ...] = field(default=())  # overview: (name, slug, reports row)
+    towns: tuple[TownLine, ...] = field(default=())  # overview only: each town's reports by year
 
     @property
     def is_state(self) -> bool:
@@ -204,7 +214,13 @@ def all_pages(counts: Counts, sup: Suppression) -> list[Page]:
     """The overview (first, with its list of towns) and one page per town."""
     names = slugs(counts.towns)
     towns = tuple(
-        (t, names[t], Row(TOTAL, t, _value(counts, sup, (t, "reports", TOTAL)))) for t in counts.towns
+        TownLine(
+            name=t,
+            slug=names[t],
+            years=tuple(Row(y, y, _value(counts, sup, (t, "year", y))) for y in counts.years),
+            total=Row(TOTAL, "All years", _value(counts, sup, (t, "reports", TOTAL))),
+        )
+        for t in counts.towns
     )
     overview = replace(page(counts, sup, STATE, "statewide"), towns=towns)
     return [overview, *(page(counts, sup, t, names[t]) for t in counts.towns)]

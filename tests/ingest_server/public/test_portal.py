@@ -94,6 +94,12 @@ def test_every_number_equals_an_independent_count_and_small_ones_are_hidden(port
         injured, total = cells[(area, "injury", "injured")], cells[(area, "by-year", "total")]
         assert share == (round(100 * injured / total, 1) if None not in (injured, total) else None)
     assert shares["Statewide"] is not None and shares["Canaan"] is None
+    # the overview's town-by-year table shows the very cells of each town's page
+    overview = read(get(client, "/public/").text).tables["towns"]
+    assert set(overview) == {slug(t) for t in dataset.TOWNS}
+    for town in dataset.TOWNS:
+        years = ["2022", "2023", "2024", "2025", "total"]
+        assert [number(t) for t in overview[slug(town)][1:]] == [cells[(town, "by-year", y)] for y in years]
 
 
 def test_charts_draw_the_same_numbers_as_the_tables(portal):
@@ -127,7 +133,7 @@ def test_downloads_are_exactly_what_the_page_shows(portal):
         assert data["area"] == area and data["min_count"] == MIN and data["data_as_of"] == "2026-12-01"
         assert data["retention_policy_version"] and data["stats_policy_version"]
         assert [{**r, "value": "" if r["value"] is None else str(r["value"])} for r in data["rows"]] == rows
-        from_csv = {}
+        from_csv, by_town = {}, 0
         for r in rows:
             assert r["status"] in ("shown", "not shown") and (r["value"] == "") == (
                 r["status"] == "not shown"
@@ -137,9 +143,15 @@ def test_downloads_are_exactly_what_the_page_shows(portal):
                 from_csv[(area, r["table"], r["row"])] = value
             elif r["table"] == "year-change":
                 assert value == changes[(area, r["row"])]
+            elif r["table"] == "by-town":
+                assert area == "Statewide"
+                town, year = r["row"].split("/")
+                assert value == cells[(town, "by-year", year)]
+                by_town += 1
             else:
                 assert r["table"] == "injury-share" and value == shares[area]
         assert from_csv == {c: v for c, v in cells.items() if c[0] == area}
+        assert by_town == (5 * len(dataset.TOWNS) if area == "Statewide" else 0)
     dictionary = get(client, "/public/data-dictionary.html").text
     for column in ("area", "table", "row", "label", "value", "status", "unit"):
         assert f"<code>{column}</code>" in dictionary
@@ -186,7 +198,7 @@ def test_the_attacker_also_fails_on_other_generated_sets(seed):
                     cells[(data["area"], r["table"], r["row"])] = r["value"]
                 elif r["table"] == "year-change":
                     changes[(data["area"], r["row"])] = r["value"]
-                else:
+                elif r["table"] == "injury-share":
                     shares[data["area"]] = r["value"]
     truth = dataset.expected(bodies)
     assert all(v is None for c, v in cells.items() if truth[c] < MIN)
