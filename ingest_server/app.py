@@ -17,6 +17,7 @@ from ingest_server.context import ServerContext
 from ingest_server.db import make_engine, make_sessionmaker
 from ingest_server.errors import BodyLimitMiddleware, install_error_handlers
 from ingest_server.portal.install import install as install_portal
+from ingest_server.public.routes import router as public_router
 from ingest_server.receipts import ReceiptSigner, load_or_create_key
 from ingest_server.routers import API_ROUTERS
 from ingest_server.settings import Settings
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, *, context: ServerContext | Non
 
     for router in API_ROUTERS:
         app.include_router(router)
+    app.include_router(public_router)  # /public/: anonymous statistics, when settings.public_portal
     install_portal(app)
     install_error_handlers(app)
     app.add_middleware(AuditMiddleware, sessions_of=lambda scope: ctx.sessions)

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     max_thumbnail_bytes: int = Field(256 * 1024, ge=0)
     max_page_size: int = Field(200, ge=1, le=10_000)
     default_page_size: int = Field(50, ge=1)
+    public_portal: bool = Field(False, description="Serve the public use-of-force statistics at /public/.")
 
     @field_validator("object_lock_days")
     @classmethod
