@@ -2,9 +2,8 @@
 
 Promises:
 - The original is opened read-only (`open(path, "rb")` handed to PyAV), never written, renamed or locked.
-- The derived file appears at its destination complete or not at all. It is written into an unnamed
-  file (O_TMPFILE) in the destination's directory, fsynced, hashed from what was written, and only then
-  linked to its name, which must not exist yet: a process killed at any point leaves nothing behind.
+- The derived file appears at its destination complete or not at all, and never over an existing file
+  (`atomic.new_file`): a process killed at any point leaves nothing behind.
 - Audio survives. Without masked ranges its packets are copied unchanged. With masked ranges (AAC-LC,
   what body cameras record) the packets of masked frames are replaced by packets of encoded silence or
   tone, and every other packet is copied unchanged, so the audio outside a mask decodes to exactly the
@@ -16,9 +15,6 @@ Promises:
 
 from __future__ import annotations
 
-import errno
-import hashlib
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -27,6 +23,8 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+
+from .atomic import DestinationExists, new_file
 
 Region = tuple[int, int, int, int]
 
@@ -160,47 +158,6 @@ class _AacFiller:
         return self._ready.pop(0)
 
 
-def _open_unnamed(directory: Path):
-    """A file with no name yet in `directory` (O_TMPFILE): nothing to clean up if we are killed."""
-    try:
-        return os.open(directory, os.O_TMPFILE | os.O_RDWR, 0o644), None
-    except OSError as exc:
-        if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
-            raise
-    # Filesystems without O_TMPFILE: a dot-named partial file, removed on every error path we see.
-    import tempfile
-
-    fd, name = tempfile.mkstemp(dir=directory, prefix=".redaction-", suffix=".partial")
-    return fd, Path(name)
-
-
-def _publish(fd: int, partial: Path | None, destination: Path) -> tuple[str, int]:
-    os.fsync(fd)
-    digest = hashlib.sha256()
-    size = 0
-    os.lseek(fd, 0, os.SEEK_SET)
-    while chunk := os.read(fd, 1 << 20):
-        digest.update(chunk)
-        size += len(chunk)
-    if partial is None:
-        # linkat(AT_SYMLINK_FOLLOW) through /proc gives the unnamed file its name; Python calls plain
-        # link() (which would link the /proc symlink itself) unless a directory fd is passed.
-        proc = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
-        try:  # fails if the destination exists: never overwrite
-            os.link(str(fd), destination, src_dir_fd=proc, follow_symlinks=True)
-        finally:
-            os.close(proc)
-    else:
-        os.link(partial, destination)
-        os.unlink(partial)
-    dir_fd = os.open(destination.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return digest.hexdigest(), size
-
-
 def render(
     *,
     source: Path,
@@ -212,21 +169,14 @@ def render(
 ) -> RenderResult:
     """Write the redacted copy of `source` to `destination` (which must not exist)."""
     destination = Path(destination)
-    if destination.exists():
-        raise RenderError(f"{destination} already exists: a derived copy is never overwritten")
-    fd, partial = _open_unnamed(destination.parent)
     try:
-        with open(source, "rb") as original, os.fdopen(os.dup(fd), "w+b") as out_file:
+        with open(source, "rb") as original, new_file(destination) as (out_file, written):
             frames, masked, audio, replaced = _transcode(
                 original, out_file, regions, audio_ranges, settings, progress
             )
-        sha256, size = _publish(fd, partial, destination)
-    except BaseException:
-        if partial is not None:
-            partial.unlink(missing_ok=True)
-        raise
-    finally:
-        os.close(fd)
+    except DestinationExists as exc:
+        raise RenderError(str(exc)) from exc
+    sha256, size = written.sha256, written.size
     return RenderResult(destination, sha256, size, frames, masked, audio, replaced)
 
 
