@@ -24,7 +24,7 @@ from tests.ingest_server.redaction import footage
 
 FPS = 30
 SECONDS = float(os.environ.get("REDACTION_BENCH_SECONDS", "10"))  # shorter when the machine is crowded
-WIDTHS = (None, 640, 480, 320)
+WIDTHS = (None, 960, 640, 480, 320)
 STEPS = (1, 3, 5, 10)
 
 
@@ -108,10 +108,17 @@ def _run(report, work: Path) -> None:
 
     for width in WIDTHS:
         for step in STEPS:
-            if width not in (None, release.detect_width) and step != release.step:
+            if width != release.detect_width and step != release.step:
                 continue  # the grid: every width at the release step, every step at the release width
             if width is None and step == 1:
                 continue  # full size on every frame takes minutes here; deface's defaults above are that
+            if width == release.detect_width and step == release.step:
+                report(
+                    f"redaction lever width={width} every={step}",
+                    f"recall {ours_recall:.3f}, scan {scan_ratio:.2f} x real time (release settings, above)",
+                    "recall >= 0.95 wanted",
+                )
+                continue
             settings = ScanSettings(detect_width=width, step=step)
             started = time.perf_counter()
             lever = scan(source=clip.path, detector=detector, settings=settings)

