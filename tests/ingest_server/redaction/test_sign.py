@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from datetime import UTC, datetime
 
 import pytest
 
-from ingest_server.redaction.render import render
+from ingest_server.redaction.pipeline import ScanSettings, redact, scan
+from ingest_server.redaction.provenance import build_record, to_json, tool_versions
+from ingest_server.redaction.render import RenderSettings, TimeRange, render
 from ingest_server.redaction.sign import AgencySigner, CredentialState, SignError, check, manifest, sign_mp4
 from tests.ingest_server.redaction import certs, footage
 from tests.ingest_server.redaction.conftest import sha256
@@ -83,3 +87,63 @@ def test_a_lone_self_signed_certificate_is_refused_and_nothing_is_written(derive
     with pytest.raises(SignError, match="c2pa refused to sign redacted.mp4"):
         sign_mp4(source=derived, destination=signed, signer=AgencySigner(cert, key), manifest_json=facts())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_whole_release_path_leaves_the_original_as_it_was_and_the_records_point_at_each_other(
+    pki, tmp_path, detector
+):
+    original = footage.make(tmp_path / "original.mp4", seconds=1.5).path
+    original.chmod(0o444)
+    before_bytes, before_sum = original.read_bytes(), sha256(original)
+    settings, ranges = ScanSettings(), [TimeRange(0.2, 0.6)]
+    found = scan(source=original, detector=detector, settings=settings)
+    redacted = redact(
+        source=original,
+        destination=tmp_path / "redacted.mp4",
+        found=found,
+        scan_settings=settings,
+        audio_ranges=ranges,
+    )
+    now = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    record = build_record(
+        parent_sha256=before_sum,
+        parent_id=None,
+        derived=redacted,
+        model=detector.info.as_dict(),
+        tools=tool_versions(),
+        scan_settings=settings.as_dict(),
+        render_settings=RenderSettings(),
+        tracks=found.tracks,
+        rejected=frozenset(),
+        manual=[],
+        audio_ranges=ranges,
+        requested_by="custodian.a",
+        requested_at=now,
+        made_at=now,
+    )
+    record_json = to_json(record).encode()
+    (tmp_path / "redacted.provenance.json").write_bytes(record_json)
+    released = tmp_path / "released.mp4"
+    sign_mp4(
+        source=redacted.path,
+        destination=released,
+        signer=AgencySigner(pki.chain_pem, pki.key_pem),
+        manifest_json=manifest(
+            title="released.mp4",
+            parent_sha256=before_sum,
+            provenance_sha256=hashlib.sha256(record_json).hexdigest(),
+            generator_version="0.1.0",
+        ),
+    )
+    read_back = json.loads((tmp_path / "redacted.provenance.json").read_bytes())
+    assert read_back["parent"]["sha256"] == before_sum
+    assert read_back["derived"]["sha256"] == sha256(redacted.path)
+    assert read_back["model"]["sha256"] == detector.info.sha256
+    state, active = check(released, trust_anchors_pem=pki.root_pem)
+    assert state is CredentialState.TRUSTED
+    ours = next(a for a in active["assertions"] if a["label"] == "org.evidence-system.redaction")
+    assert ours["data"]["provenance_sha256"] == hashlib.sha256(record_json).hexdigest()
+
+    redacted.path.unlink()
+    released.unlink()
+    assert original.read_bytes() == before_bytes and sha256(original) == before_sum
