@@ -14,7 +14,7 @@ from pathlib import Path
 import av
 
 from .detect import FaceDetector, input_shape
-from .render import RenderResult, RenderSettings, TimeRange, render
+from .render import RenderError, RenderResult, RenderSettings, TimeRange, render
 from .tracks import Track, build_tracks, regions_at
 
 
@@ -55,8 +55,17 @@ class Scan:
 
 def scan(*, source: Path, detector: FaceDetector, settings: ScanSettings = ScanSettings()) -> Scan:
     """Detect faces on every `step`-th frame of `source` (opened read-only) and link them into tracks."""
+    try:
+        return _scan(source, detector, settings)
+    except av.error.FFmpegError as exc:
+        raise RenderError(f"{Path(source).name} cannot be read as video: {exc}") from exc
+
+
+def _scan(source: Path, detector: FaceDetector, settings: ScanSettings) -> Scan:
     detections: dict[int, list] = {}
     with open(source, "rb") as original, av.open(original, "r") as src:
+        if not src.streams.video:
+            raise RenderError(f"{Path(source).name} has no video stream")
         stream = src.streams.video[0]
         stream.thread_type = "AUTO"
         width, height = stream.codec_context.width, stream.codec_context.height

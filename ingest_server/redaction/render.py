@@ -55,6 +55,19 @@ class TimeRange:
         return {"start_s": self.start, "end_s": self.end}
 
 
+_X264_PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+)
+
+
 @dataclass(frozen=True)
 class RenderSettings:
     style: Style = Style.BLUR
@@ -64,6 +77,18 @@ class RenderSettings:
     preset: str = "veryfast"
     audio_mask: AudioMask = AudioMask.MUTE
     tone_hz: float = 1000.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.block <= 256:
+            raise ValueError(f"block must be 1..256 cells, got {self.block}")
+        if len(self.fill_rgb) != 3 or not all(0 <= c <= 255 for c in self.fill_rgb):
+            raise ValueError(f"fill_rgb must be three values 0..255, got {self.fill_rgb}")
+        if not 0 <= self.crf <= 51:
+            raise ValueError(f"crf must be 0..51 (libx264), got {self.crf}")
+        if self.preset not in _X264_PRESETS:
+            raise ValueError(f"preset must be one of {', '.join(_X264_PRESETS)}, got {self.preset!r}")
+        if not 20 <= self.tone_hz <= 8000:
+            raise ValueError(f"tone_hz must be 20..8000 Hz, got {self.tone_hz}")
 
     def as_dict(self) -> dict:
         return {
@@ -176,6 +201,8 @@ def render(
             )
     except DestinationExists as exc:
         raise RenderError(str(exc)) from exc
+    except av.error.FFmpegError as exc:
+        raise RenderError(f"{Path(source).name} cannot be read as video: {exc}") from exc
     sha256, size = written.sha256, written.size
     return RenderResult(destination, sha256, size, frames, masked, audio, replaced)
 

@@ -238,3 +238,28 @@ def test_a_render_killed_mid_file_leaves_no_output_at_all(clip, tmp_path):
         child.wait()
     assert child.returncode == -signal.SIGKILL
     assert list(out_dir.iterdir()) == []
+
+
+def test_a_file_that_is_not_video_is_refused_in_one_line_by_scan_and_render(tmp_path, detector):
+    junk = tmp_path / "notes.mp4"
+    junk.write_bytes(b"not a video at all" * 100)
+    with pytest.raises(RenderError, match="notes.mp4 cannot be read as video"):
+        scan(source=junk, detector=detector)
+    with pytest.raises(RenderError, match="notes.mp4 cannot be read as video"):
+        render(source=junk, destination=tmp_path / "out.mp4", regions=lambda i: [])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.mp4"]
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("block", 0, "block"),
+        ("crf", 60, "crf"),
+        ("preset", "turbo", "preset"),
+        ("tone_hz", 5, "tone_hz"),
+        ("fill_rgb", (0, 0, 300), "fill_rgb"),
+    ],
+)
+def test_render_settings_out_of_range_are_refused_with_the_field_named(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        RenderSettings(**{field: value})
