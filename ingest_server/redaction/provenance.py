@@ -87,6 +87,8 @@ def build_record(
             "frames": derived.frames,
             "frames_masked": derived.frames_masked,
             "audio_packets_replaced": derived.audio_packets_replaced,
+            "streams_dropped": list(derived.dropped_streams),
+            "container_metadata": "not copied",
         },
         "model": dict(model),
         "tools": dict(tools),

@@ -112,6 +112,7 @@ class RenderResult:
     frames_masked: int
     audio: str  # "none", "copied" or "spliced"
     audio_packets_replaced: int
+    dropped_streams: tuple[str, ...] = ()  # "index:type:codec" of streams not carried (data, GPS, 2nd audio)
 
 
 class RenderError(Exception):
@@ -196,7 +197,7 @@ def render(
     destination = Path(destination)
     try:
         with open(source, "rb") as original, new_file(destination) as (out_file, written):
-            frames, masked, audio, replaced = _transcode(
+            frames, masked, audio, replaced, dropped = _transcode(
                 original, out_file, regions, audio_ranges, settings, progress
             )
     except DestinationExists as exc:
@@ -204,7 +205,7 @@ def render(
     except av.error.FFmpegError as exc:
         raise RenderError(f"{Path(source).name} cannot be read as video: {exc}") from exc
     sha256, size = written.sha256, written.size
-    return RenderResult(destination, sha256, size, frames, masked, audio, replaced)
+    return RenderResult(destination, sha256, size, frames, masked, audio, replaced, dropped)
 
 
 def _transcode(original, out_file, regions, audio_ranges, settings, progress):
@@ -267,7 +268,13 @@ def _transcode(original, out_file, regions, audio_ranges, settings, progress):
             replaced += _mux_audio(held[0], held[1], filler, out_a, dst)
         for out in out_v.encode(None):  # flush the encoder
             dst.mux(out)
-    return frames, masked, audio, replaced
+        kept = {in_v.index} | ({in_a.index} if in_a is not None else set())
+        dropped = tuple(
+            f"{st.index}:{st.type}:{getattr(st.codec_context, 'name', None) or '?'}"
+            for st in src.streams
+            if st.index not in kept
+        )
+    return frames, masked, audio, replaced, dropped
 
 
 def _video_frame(frame, frames, masked, regions, settings, out_v, dst):

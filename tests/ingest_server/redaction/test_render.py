@@ -197,6 +197,7 @@ def test_a_clip_without_audio_renders_without_audio(tmp_path):
     made = footage.make(tmp_path / "silent.mp4", seconds=1.0, audio=None)
     result = render(source=made.path, destination=tmp_path / "out.mp4", regions=lambda i: [(0, 0, 10, 10)])
     assert result.audio == "none" and result.frames == made.frames == result.frames_masked
+    assert result.dropped_streams == ()
 
 
 KILLED_RENDER = textwrap.dedent(
@@ -263,3 +264,30 @@ def test_a_file_that_is_not_video_is_refused_in_one_line_by_scan_and_render(tmp_
 def test_render_settings_out_of_range_are_refused_with_the_field_named(field, value, message):
     with pytest.raises(ValueError, match=message):
         RenderSettings(**{field: value})
+
+
+def test_a_second_audio_track_is_left_out_and_named(tmp_path):
+    path = tmp_path / "two-audio.mp4"
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=30)
+        video.width, video.height, video.pix_fmt = 64, 64, "yuv420p"
+        sounds = [out.add_stream("aac", rate=footage.RATE) for _ in range(2)]
+        for sound in sounds:
+            sound.layout = "mono"
+        for i in range(15):
+            frame = av.VideoFrame.from_ndarray(np.full((64, 64, 3), i * 8, np.uint8), format="rgb24")
+            frame.pts = i
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        for sound in sounds:
+            for start in range(0, footage.RATE // 2, 1024):
+                frame = av.AudioFrame.from_ndarray(
+                    np.zeros((1, 1024), np.float32), format="fltp", layout="mono"
+                )
+                frame.sample_rate, frame.pts = footage.RATE, start
+                out.mux(sound.encode(frame))
+            out.mux(sound.encode(None))
+    result = render(source=path, destination=tmp_path / "out.mp4", regions=lambda i: [])
+    assert result.dropped_streams == ("2:audio:aac",)
+    with av.open(str(tmp_path / "out.mp4")) as copy:
+        assert [s.type for s in copy.streams] == ["video", "audio"]
