@@ -42,9 +42,6 @@ class Footage:
     frames: int
     truth: list[list[tuple[float, float, float, float]]]  # per frame, the face boxes
 
-    def tone_at(self, t: np.ndarray) -> np.ndarray:
-        return tone(t)
-
 
 def tone(t: np.ndarray) -> np.ndarray:
     hz = np.asarray(TONES_HZ)[(t.astype(int)) % len(TONES_HZ)]
