@@ -53,15 +53,23 @@ class Scan:
     detections: dict[int, list] = field(repr=False)
 
 
-def scan(*, source: Path, detector: FaceDetector, settings: ScanSettings = ScanSettings()) -> Scan:
-    """Detect faces on every `step`-th frame of `source` (opened read-only) and link them into tracks."""
+def scan(
+    *,
+    source: Path,
+    detector: FaceDetector,
+    settings: ScanSettings = ScanSettings(),
+    progress: Callable[[int], None] | None = None,
+) -> Scan:
+    """Detect faces on every `step`-th frame of `source` (opened read-only) and link them into tracks.
+
+    `progress(frames_decoded)` is called after each frame (for a job's progress)."""
     try:
-        return _scan(source, detector, settings)
+        return _scan(source, detector, settings, progress)
     except av.error.FFmpegError as exc:
         raise RenderError(f"{Path(source).name} cannot be read as video: {exc}") from exc
 
 
-def _scan(source: Path, detector: FaceDetector, settings: ScanSettings) -> Scan:
+def _scan(source: Path, detector: FaceDetector, settings: ScanSettings, progress) -> Scan:
     detections: dict[int, list] = {}
     with open(source, "rb") as original, av.open(original, "r") as src:
         if not src.streams.video:
@@ -78,6 +86,8 @@ def _scan(source: Path, detector: FaceDetector, settings: ScanSettings) -> Scan:
                 found = detector.detect(rgb, threshold=settings.threshold, scale=scale)
                 detections[frames] = [(tuple(float(v) for v in b[:4]), float(b[4])) for b in found]
             frames += 1
+            if progress is not None:
+                progress(frames)
         fps = float(stream.average_rate or 0)
     tracks = build_tracks(detections, step=settings.step, frame_count=frames)
     return Scan(width=width, height=height, frames=frames, fps=fps, tracks=tracks, detections=detections)
@@ -99,6 +109,11 @@ def redact(
     unknown = rejected - {t.id for t in found.tracks}
     if unknown:
         raise ValueError(f"rejected tracks {sorted(unknown)} are not in this scan")
+    clash = {t.id for t in manual} & {t.id for t in found.tracks}
+    if clash or len({t.id for t in manual}) != len(manual):
+        raise ValueError(
+            f"manual box ids must be unique and not a detected track's: {sorted(clash) or 'repeated'}"
+        )
     tracks = [t for t in found.tracks if t.id not in rejected] + list(manual)
 
     def regions(frame: int):

@@ -13,6 +13,7 @@ no visual tracker behind it: what is masked is exactly what the custodian drew, 
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -42,11 +43,10 @@ class Track:
             return keys[0][1]
         if frame >= keys[-1][0]:
             return keys[-1][1]
-        for (f0, b0), (f1, b1) in zip(keys, keys[1:], strict=False):
-            if f0 <= frame <= f1:
-                t = (frame - f0) / (f1 - f0)
-                return tuple(a + (b - a) * t for a, b in zip(b0, b1, strict=True))  # type: ignore[return-value]
-        raise AssertionError("unreachable: keyframes are sorted")
+        i = bisect.bisect_right(keys, frame, key=lambda k: k[0])  # a long clip has thousands of keys
+        (f0, b0), (f1, b1) = keys[i - 1], keys[i]
+        t = (frame - f0) / (f1 - f0)
+        return tuple(a + (b - a) * t for a, b in zip(b0, b1, strict=True))  # type: ignore[return-value]
 
     def as_dict(self) -> dict:
         return {

@@ -291,3 +291,22 @@ def test_a_second_audio_track_is_left_out_and_named(tmp_path):
     assert result.dropped_streams == ("2:audio:aac",)
     with av.open(str(tmp_path / "out.mp4")) as copy:
         assert [s.type for s in copy.streams] == ["video", "audio"]
+
+
+def test_a_manual_box_may_not_take_a_detected_tracks_id(clip, scanned, tmp_path):
+    taken = manual_track(scanned.tracks[0].id, [(0, (0.0, 0.0, 10.0, 10.0))])
+    with pytest.raises(ValueError, match="must be unique"):
+        redact(
+            source=clip.path,
+            destination=tmp_path / "o.mp4",
+            found=scanned,
+            scan_settings=RELEASE,
+            manual=[taken],
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_scan_reports_progress_for_every_frame(clip, detector):
+    seen = []
+    scan(source=clip.path, detector=detector, settings=ScanSettings(step=30), progress=seen.append)
+    assert seen == list(range(1, clip.frames + 1))

@@ -94,3 +94,9 @@ def test_a_manual_box_is_interpolated_between_keyframes_held_to_its_span_and_nev
 def test_a_malformed_manual_box_is_refused_with_its_reason(keys, first, last, message):
     with pytest.raises(ValueError, match=message):
         manual_track("m1", keys, first=first, last=last)
+
+
+def test_a_long_track_interpolates_every_frame_between_its_own_two_keyframes():
+    keys = {f: [(box(f, 100), 0.9)] for f in range(0, 9000, 5)}  # 5 minutes of detections at 30 fps
+    [track] = build_tracks(keys, step=5, frame_count=9000)
+    assert [track.box_at(f)[0] for f in (0, 3, 4997, 8995, 8999)] == pytest.approx([0, 3, 4997, 8995, 8995])
