@@ -71,7 +71,7 @@ _X264_PRESETS = (
 @dataclass(frozen=True)
 class RenderSettings:
     style: Style = Style.BLUR
-    block: int = 12  # pixelate: cells across the region's longer side; blur: the same coarseness
+    block: int = 8  # pixelate: cells across the region's longer side; blur: the same coarseness
     fill_rgb: tuple[int, int, int] = (0, 0, 0)
     crf: int = 20
     preset: str = "veryfast"

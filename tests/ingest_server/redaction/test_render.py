@@ -310,3 +310,30 @@ def test_scan_reports_progress_for_every_frame(clip, detector):
     seen = []
     scan(source=clip.path, detector=detector, settings=ScanSettings(step=30), progress=seen.append)
     assert seen == list(range(1, clip.frames + 1))
+
+
+def _fine_detail(img, box, sigma):
+    import cv2
+
+    x1, y1, x2, y2 = box
+    grey = cv2.cvtColor(np.ascontiguousarray(img[y1:y2, x1:x2]), cv2.COLOR_RGB2GRAY).astype(np.float64)
+    return (grey - cv2.GaussianBlur(grey, (0, 0), sigma)).ravel()
+
+
+@pytest.mark.parametrize("style", [*Style, None])
+def test_every_style_removes_the_fine_detail_of_the_face(clip, style, tmp_path):
+    """The face's detail finer than a mask cell no longer follows the original's (None: unmasked control)."""
+    out = tmp_path / "styled.mp4"
+    frame = 20
+    box = tuple(int(v) for v in clip.truth[frame][0])
+    regions = (lambda i: []) if style is None else (lambda i: [box])
+    settings = RenderSettings() if style is None else RenderSettings(style=style)
+    render(source=clip.path, destination=out, regions=regions, settings=settings)
+    before = _fine_detail(video_frames(clip.path)[frame], box, sigma=1.5)  # detail finer than ~3 px
+    after = _fine_detail(video_frames(out)[frame], box, sigma=1.5)
+    follows = 0.0 if after.std() == 0 else float(np.corrcoef(before, after)[0, 1])
+    print(f"\n{style}: fine detail correlation with the original {follows:.2f}")
+    if style is None:
+        assert follows > 0.8
+    else:
+        assert abs(follows) < 0.2
