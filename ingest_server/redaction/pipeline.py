@@ -7,7 +7,9 @@ cannot skip) but converts and detects only every `step`-th one, at `detect_width
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,19 +61,34 @@ def scan(
     detector: FaceDetector,
     settings: ScanSettings = ScanSettings(),
     progress: Callable[[int], None] | None = None,
+    workers: int = 2,
 ) -> Scan:
     """Detect faces on every `step`-th frame of `source` (opened read-only) and link them into tracks.
 
     `progress(frames_decoded)` is called after each frame (for a job's progress)."""
     try:
-        return _scan(source, detector, settings, progress)
+        return _scan(source, detector, settings, progress, workers)
     except av.error.FFmpegError as exc:
         raise RenderError(f"{Path(source).name} cannot be read as video: {exc}") from exc
 
 
-def _scan(source: Path, detector: FaceDetector, settings: ScanSettings, progress) -> Scan:
+def _scan(source: Path, detector: FaceDetector, settings: ScanSettings, progress, workers: int) -> Scan:
+    # onnxruntime releases the GIL while it runs, and one session may be run from several threads:
+    # `workers` detections run at once while this thread goes on decoding. At most 2 × workers
+    # frames wait, so memory stays bounded whatever the clip's length.
     detections: dict[int, list] = {}
-    with open(source, "rb") as original, av.open(original, "r") as src:
+    pending: deque[tuple[int, Future]] = deque()
+
+    def collect(limit: int) -> None:
+        while len(pending) > limit:
+            index, future = pending.popleft()
+            detections[index] = [(tuple(float(v) for v in b[:4]), float(b[4])) for b in future.result()]
+
+    with (
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="face-detect") as pool,
+        open(source, "rb") as original,
+        av.open(original, "r") as src,
+    ):
         if not src.streams.video:
             raise RenderError(f"{Path(source).name} has no video stream")
         stream = src.streams.video[0]
@@ -83,11 +100,14 @@ def _scan(source: Path, detector: FaceDetector, settings: ScanSettings, progress
         for frame in src.decode(stream):
             if frames % settings.step == 0:
                 rgb = frame.to_ndarray(format="rgb24", width=in_w, height=in_h)
-                found = detector.detect(rgb, threshold=settings.threshold, scale=scale)
-                detections[frames] = [(tuple(float(v) for v in b[:4]), float(b[4])) for b in found]
+                pending.append(
+                    (frames, pool.submit(detector.detect, rgb, threshold=settings.threshold, scale=scale))
+                )
+                collect(2 * workers)
             frames += 1
             if progress is not None:
                 progress(frames)
+        collect(0)
         fps = float(stream.average_rate or 0)
     tracks = build_tracks(detections, step=settings.step, frame_count=frames)
     return Scan(width=width, height=height, frames=frames, fps=fps, tracks=tracks, detections=detections)

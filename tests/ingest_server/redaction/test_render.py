@@ -337,3 +337,10 @@ def test_every_style_removes_the_fine_detail_of_the_face(clip, style, tmp_path):
         assert follows > 0.8
     else:
         assert abs(follows) < 0.2
+
+
+def test_detection_in_parallel_finds_exactly_what_one_thread_finds(clip, detector):
+    one = scan(source=clip.path, detector=detector, settings=RELEASE, workers=1)
+    two = scan(source=clip.path, detector=detector, settings=RELEASE, workers=2)
+    assert list(two.detections) == list(one.detections) and two.detections == one.detections
+    assert two.tracks == one.tracks
