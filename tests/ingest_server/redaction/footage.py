@@ -1,0 +1,180 @@
+"""Test footage made here: an H.264 clip with real faces at known boxes on known frames, and known tones.
+
+The face is the astronaut portrait scikit-image ships (Eileen Collins, NASA, public domain), cropped to
+head and shoulders, scaled and moved across a textured background that drifts like a hand-held camera.
+The ground-truth face box was drawn by hand on the 512×512 portrait: forehead to chin, cheek to cheek.
+The audio is AAC-LC, 48 kHz mono: a different pure tone in each second, so any sample can be checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+from skimage import data
+
+CROP = (100, 0, 380, 300)  # x1, y1, x2, y2 of head and shoulders in the portrait
+FACE_IN_PORTRAIT = (178, 68, 272, 186)  # the hand-drawn truth
+RATE = 48_000
+TONES_HZ = (440.0, 660.0, 880.0, 550.0, 770.0, 990.0)
+
+
+@dataclass(frozen=True)
+class Face:
+    scale: float  # of the crop
+    first: int
+    last: int  # inclusive
+    start: tuple[float, float]  # crop's top-left at `first`, as fractions of the frame
+    end: tuple[float, float]  # at `last`
+    mirror: bool = False
+
+
+@dataclass(frozen=True)
+class Footage:
+    path: Path
+    width: int
+    height: int
+    fps: int
+    frames: int
+    truth: list[list[tuple[float, float, float, float]]]  # per frame, the face boxes
+
+
+def tone(t: np.ndarray) -> np.ndarray:
+    hz = np.asarray(TONES_HZ)[(t.astype(int)) % len(TONES_HZ)]
+    return 0.3 * np.sin(2 * np.pi * hz * t)
+
+
+def default_faces(frames: int) -> list[Face]:
+    return [
+        Face(scale=0.6, first=0, last=frames - 1, start=(0.02, 0.10), end=(0.40, 0.18)),
+        Face(
+            scale=0.4,
+            first=frames // 3,
+            last=(frames * 5) // 6,
+            start=(0.80, 0.55),
+            end=(0.70, 0.45),
+            mirror=True,
+        ),
+    ]
+
+
+def make(
+    path: Path,
+    *,
+    width=640,
+    height=360,
+    fps=30,
+    seconds=3.0,
+    faces: list[Face] | None = None,
+    audio: str | None = "aac",
+) -> Footage:
+    frames = int(round(seconds * fps))
+    faces = default_faces(frames) if faces is None else faces
+    portrait = data.astronaut()[CROP[1] : CROP[3], CROP[0] : CROP[2]]
+    fx1, fy1, fx2, fy2 = (
+        FACE_IN_PORTRAIT[0] - CROP[0],
+        FACE_IN_PORTRAIT[1] - CROP[1],
+        FACE_IN_PORTRAIT[2] - CROP[0],
+        FACE_IN_PORTRAIT[3] - CROP[1],
+    )
+    rng = np.random.default_rng(7)
+    texture = cv2.resize(
+        rng.integers(40, 200, (height // 8 + 8, width // 8 + 8, 3), dtype=np.uint8),
+        (width + 64, height + 64),
+        interpolation=cv2.INTER_CUBIC,
+    )
+    truth: list[list[tuple[float, float, float, float]]] = []
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=fps)
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        video.options = {"crf": "18", "preset": "veryfast"}
+        if audio:
+            sound = out.add_stream(audio, rate=RATE)
+            sound.layout = "mono"
+            if audio == "aac":
+                sound.bit_rate = 128_000
+        for i in range(frames):
+            ox, oy = int(32 + 24 * np.sin(i / 20)), int(32 + 16 * np.cos(i / 27))
+            img = texture[oy : oy + height, ox : ox + width].copy()
+            boxes = []
+            for face in faces:
+                if not face.first <= i <= face.last:
+                    continue
+                t = (i - face.first) / max(1, face.last - face.first)
+                x = int((face.start[0] + (face.end[0] - face.start[0]) * t) * width)
+                y = int((face.start[1] + (face.end[1] - face.start[1]) * t) * height)
+                crop = portrait[:, ::-1] if face.mirror else portrait
+                w, h = int(crop.shape[1] * face.scale), int(crop.shape[0] * face.scale)
+                w, h = min(w, width - x), min(h, height - y)
+                small = cv2.resize(
+                    crop,
+                    (int(crop.shape[1] * face.scale), int(crop.shape[0] * face.scale)),
+                    interpolation=cv2.INTER_AREA,
+                )
+                img[y : y + h, x : x + w] = small[:h, :w]
+                bx1 = (crop.shape[1] - fx2 if face.mirror else fx1) * face.scale
+                bx2 = (crop.shape[1] - fx1 if face.mirror else fx2) * face.scale
+                boxes.append((x + bx1, y + fy1 * face.scale, x + bx2, y + fy2 * face.scale))
+            truth.append(boxes)
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            frame.pts = i
+            frame.time_base = Fraction(1, fps)
+            for packet in video.encode(frame):
+                out.mux(packet)
+        for packet in video.encode(None):
+            out.mux(packet)
+        if audio:
+            total = int(seconds * RATE)
+            for start in range(0, total, 1024):
+                n = min(1024, total - start)
+                samples = tone((start + np.arange(n)) / RATE).astype(np.float32)[np.newaxis]
+                if audio != "aac":
+                    samples = (samples * 32767).astype(np.int16)
+                fmt = "fltp" if audio == "aac" else "s16"
+                frame = av.AudioFrame.from_ndarray(samples, format=fmt, layout="mono")
+                frame.sample_rate, frame.pts = RATE, start
+                for packet in sound.encode(frame):
+                    out.mux(packet)
+            for packet in sound.encode(None):
+                out.mux(packet)
+    return Footage(path=path, width=width, height=height, fps=fps, frames=frames, truth=truth)
+
+
+def decoded_audio(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(times in seconds from the clip's start, mono samples) as the decoder gives them."""
+    times, chunks = [], []
+    with av.open(str(path)) as src:
+        zero = (src.start_time or 0) / 1_000_000
+        for frame in src.decode(audio=0):
+            samples = frame.to_ndarray()[0]
+            start = float(frame.pts * frame.time_base) - zero
+            times.append(start + np.arange(samples.size) / frame.sample_rate)
+            chunks.append(samples)
+    return np.concatenate(times), np.concatenate(chunks)
+
+
+def coverage(box, regions, width: int, height: int) -> float:
+    """The fraction of a truth box (clipped to the frame) that the regions cover."""
+    x1, y1 = max(0, int(round(box[0]))), max(0, int(round(box[1])))
+    x2, y2 = min(width, int(round(box[2]))), min(height, int(round(box[3])))
+    if x2 <= x1 or y2 <= y1:
+        return 1.0
+    covered = np.zeros((y2 - y1, x2 - x1), bool)
+    for rx1, ry1, rx2, ry2 in regions:
+        covered[max(0, ry1 - y1) : max(0, ry2 - y1), max(0, rx1 - x1) : max(0, rx2 - x1)] = True
+    return float(covered.mean())
+
+
+def recall(footage: Footage, regions_for, *, min_coverage: float = 0.9) -> float:
+    """Per-frame recall: of all (frame, face) pairs, the share whose box is at least 90 % masked."""
+    hit = total = 0
+    for i, boxes in enumerate(footage.truth):
+        regions = regions_for(i)
+        for box in boxes:
+            total += 1
+            hit += coverage(box, regions, footage.width, footage.height) >= min_coverage
+    return hit / total
