@@ -20,14 +20,17 @@ from ingest_server.auth import service as auth_service
 from ingest_server.auth.roles import USER_ROLES
 from ingest_server.cli_common import cli_actor, load_settings, open_sessions
 from ingest_server.portal.cli import app as portal_cli
+from ingest_server.public.cli import publish as publish_portal
 from ingest_server.shares.logging import install as keep_share_tokens_out_of_logs
 from ingest_server.sweeper.cli import register as register_retention_commands
+from ingest_server.sweeper.cli import reports_app
 
 app = typer.Typer(help="Evidence ingest server.", no_args_is_help=True, add_completion=False)
 audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 register_retention_commands(app)  # retention sweep, fixity check, reports export-opm/stats
 app.add_typer(portal_cli, name="portal")  # set-password, export
+reports_app.command("publish")(publish_portal)  # reports publish: the public portal as static files
 
 
 @app.command("migrate")

@@ -1,6 +1,6 @@
 """`evidence-server reports publish --out DIR`: the whole public portal as static files.
 
-Registered on the `reports` command group (ingest_server/sweeper/cli.py). Audited
+Registered on the `reports` command group by ingest_server/cli.py. Audited
 with the operating-system user as the actor, like the OPM export.
 """
 

@@ -12,7 +12,6 @@ import typer
 from ingest_server.audit import service as audit
 from ingest_server.cli_common import cli_actor, open_context
 from ingest_server.fixity import service as fixity
-from ingest_server.public.cli import publish as publish_portal
 from ingest_server.reporting import opm, stats
 from ingest_server.reporting import service as reporting
 from ingest_server.sweeper import service as sweeper
@@ -102,9 +101,6 @@ def stats_cmd(
     with ctx.sessions() as session:
         result = stats.public_stats(reporting.records(session=session, year=year), min_count=min_count)
     typer.echo(json.dumps({"year": year, **result}, indent=2))
-
-
-reports_app.command("publish")(publish_portal)
 
 
 def register(app: typer.Typer) -> None:
