@@ -1,4 +1,4 @@
-"""`evidence-server`: serve, migrate, create-user, enroll-device, disable, audit verify.
+"""`evidence-server`: serve, migrate, create-user, enroll-device, disable, audit verify, store check.
 
 Settings come from EVIDENCE_SERVER_* environment variables (see settings.py).
 Tokens are printed once and stored only as their SHA-256. Commands that change
@@ -19,6 +19,7 @@ from ingest_server.auth.roles import USER_ROLES
 from ingest_server.db import make_engine, make_sessionmaker
 from ingest_server.portal.cli import app as portal_cli
 from ingest_server.settings import Settings
+from ingest_server.store.cli import app as store_cli
 from ingest_server.sweeper.cli import register as register_retention_commands
 
 app = typer.Typer(help="Evidence ingest server.", no_args_is_help=True, add_completion=False)
@@ -26,6 +27,7 @@ audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 register_retention_commands(app)  # retention sweep, fixity check, reports export-opm/stats
 app.add_typer(portal_cli, name="portal")  # set-password, export
+app.add_typer(store_cli, name="store")  # check
 
 
 def _settings() -> Settings:
@@ -80,10 +82,12 @@ def serve(
     import uvicorn
 
     from ingest_server.app import create_app
+    from ingest_server.store.cli import startup_gate
 
     settings = _settings()
     if migrate_first:
         migrate.upgrade(settings.db_url)
+    startup_gate(settings)
     try:
         application = create_app(settings)
     except migrate.NotMigratedError as exc:

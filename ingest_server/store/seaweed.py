@@ -407,16 +407,24 @@ def s3_client(endpoint: str, creds: Credentials | None, **config):
     return boto3.client("s3", endpoint_url=endpoint, region_name=REGION, config=cfg, **keys)
 
 
+READINESS_BUCKET = "store-readiness"  # one small object, rewritten at every start
+
+
 def wait_for_s3(endpoint: str, creds: Credentials, proc: subprocess.Popen, timeout: float, log) -> None:
-    """Until S3 answers a signed ListBuckets (the filer and volume behind it are up)."""
-    client = s3_client(endpoint, creds, connect_timeout=1, read_timeout=3)
+    """Until S3 takes a signed write (filer, master and volume behind it are all up: after a
+    restart a read can answer before volumes can be assigned)."""
+    client = s3_client(endpoint, creds, connect_timeout=1, read_timeout=5)
     deadline = time.monotonic() + timeout
     last = ""
     while True:
         if proc.poll() is not None:
             raise StoreStartError(f"weed exited with code {proc.returncode} before S3 answered; see {log}")
         try:
-            client.list_buckets()
+            try:
+                client.head_bucket(Bucket=READINESS_BUCKET)
+            except ClientError:
+                client.create_bucket(Bucket=READINESS_BUCKET)
+            client.put_object(Bucket=READINESS_BUCKET, Key="ready", Body=b"ready")
             return
         except (BotoCoreError, ClientError) as exc:
             last = str(exc)

@@ -1,8 +1,16 @@
 """Fixtures for reports, linking, retention, sweeper, fixity and reporting tests.
 
 Reuses the ingest server's fixtures (a migrated SQLite or PostgreSQL database per
-test, a bucket of its own on the loopback moto server, the app, one token per
-role) and adds an injectable clock and a second custodian.
+test, a bucket of its own, the app, one token per role) and adds an injectable
+clock and a second custodian.
+
+Why these run on moto's server, not SeaweedFS: they move the server's clock years
+at a time (a clip kept 4 years from 2010 is deleted when the test says so). A real
+store compares Object Lock dates with the real clock and refuses a retain-until in
+the past (SeaweedFS: 400 InvalidRequest), so it cannot follow a clock in 2010;
+moto accepts the dates. What a real store must do with the same flow (refuse to
+delete before the lock lapses, delete after, certificate written) is proven on
+SeaweedFS in tests/ingest_server/test_store_proofs.py with retention of seconds.
 """
 
 from __future__ import annotations
@@ -13,6 +21,14 @@ import pytest
 
 from ingest_server.auth import service as auth_service
 from tests.ingest_server.conftest import app, client, ctx, db_url, people, pg_url, settings  # noqa: F401
+from tests.support.moto import moto_server
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """moto for this package (see the docstring: the clock here travels in time)."""
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 class Clock:
@@ -33,7 +49,8 @@ class Clock:
         return moment
 
 
-# In the past on purpose: moto compares Object Lock dates with the real clock, so
+# In the past on purpose: moto compares Object Lock dates with the real clock (and takes
+# past ones), so
 # a clip "kept 4 years" from 2018 can really be deleted when the test says so.
 START = datetime(2010, 1, 10, 12, 0, tzinfo=UTC)
 
