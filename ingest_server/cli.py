@@ -87,12 +87,12 @@ def serve(
     settings = _settings()
     if migrate_first:
         migrate.upgrade(settings.db_url)
-    startup_gate(settings)
     try:
         application = create_app(settings)
     except migrate.NotMigratedError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    startup_gate(settings)
     from ingest_server.shares.logging import install as keep_share_tokens_out_of_logs
 
     keep_share_tokens_out_of_logs()

@@ -321,3 +321,26 @@ def test_locked_original_cannot_be_deleted_or_unlocked_through_the_stores_other_
     assert ctx.storage.client.get_object_retention(**where)["Retention"] == lock
     assert _stored(ctx, key, version) == hashlib.sha256(data).hexdigest()
     assert ctx.storage.head(key, version).version_id == version
+
+
+def test_fixity_reads_the_stores_lock_back_and_reports_drift(client, people, ctx):
+    from ingest_server.fixity import service as fixity
+    from ingest_server.retention_apply.models import ClipRetention
+
+    data = clip_bytes(4096, seed=15)
+    reg, receipt = upload(client, people.auth("device"), data)
+    clean = fixity.check(ctx, ctx.sessions())
+    assert (clean.checked, clean.ok, clean.mismatches) == (1, 1, [])
+
+    # the database says the store was told a later date and a hold than the store has:
+    # a store whose lock is shorter than the decision, and a hold it never got
+    with ctx.sessions() as session:
+        row = session.get(ClipRetention, reg["clip_id"])
+        row.store_retain_until = row.store_retain_until + timedelta(days=365)
+        row.store_legal_hold = True
+        session.commit()
+    drift = fixity.check(ctx, ctx.sessions())
+    assert drift.ok == 0 and len(drift.mismatches) == 1
+    line = drift.mismatches[0]
+    assert "lock is shorter than the decision" in line and "legal hold differs" in line, line
+    assert fixity.status(ctx.sessions())["mismatches"][0]["clip_id"] == reg["clip_id"]

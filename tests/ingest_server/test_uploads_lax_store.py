@@ -9,6 +9,7 @@ import hashlib
 
 import pytest
 
+from ingest_server.storage import StoredObject
 from tests.ingest_server.helpers import MIB, clip_bytes, manifest_for, put_parts, register, upload
 from tests.support.moto import moto_server
 
@@ -90,3 +91,28 @@ def test_rehash_mode_compares_whole_file_sha256(client, people, ctx):
     assert refused.json()["actual"]["sha256"] == hashlib.sha256(sent).hexdigest()
     _, receipt = upload(client, people.auth("device"), clip_bytes(999, seed=5))
     assert receipt["receipt"]["size"] == 999
+
+
+def _complete(client, people, clip_id, etags):
+    return client.post(
+        f"/api/v1/uploads/{clip_id}/complete", headers=people.auth("device"), json={"parts": etags}
+    )
+
+
+def test_store_without_checksums_gets_a_full_rehash(client, people, ctx, monkeypatch):
+    real_head = ctx.storage.head
+
+    def head_without_checksum(key, version_id):
+        stored = real_head(key, version_id)
+        return StoredObject(size=stored.size, checksum_sha256=None, version_id=stored.version_id, metadata={})
+
+    monkeypatch.setattr(ctx.storage, "head", head_without_checksum)
+    data = clip_bytes(3000, seed=1)
+    reg = register(client, people.auth("device"), data).json()
+    done = _complete(client, people, reg["clip_id"], put_parts(reg, data))
+    assert done.status_code == 200
+    declared, sent = clip_bytes(3000, seed=2), clip_bytes(3000, seed=3)
+    reg = register(client, people.auth("device"), declared).json()
+    refused = _complete(client, people, reg["clip_id"], put_parts(reg, sent))
+    assert refused.status_code == 409
+    assert refused.json()["actual"]["sha256"] == hashlib.sha256(sent).hexdigest()
