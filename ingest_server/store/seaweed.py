@@ -446,13 +446,14 @@ class EmbeddedStore:
         *,
         credentials: Credentials | None = None,
         volume_max: int = 200,
+        volume_size_limit_mb: int = 64,
     ) -> None:
         self.root = Path(root)
         self.data_dir = self.root / "data"
         self.config_dir = self.root / "config"
         self.log = self.root / "weed.log"
         self.ports = ports or MiniPorts.allocate()
-        self.volume_max = volume_max
+        self.volume_max, self.volume_size_limit_mb = volume_max, volume_size_limit_mb
         self.proc: subprocess.Popen | None = None
         self.given_credentials = credentials
         self.credentials: Credentials | None = None
@@ -463,7 +464,11 @@ class EmbeddedStore:
 
     def args(self) -> list[str]:
         return mini_args(
-            data_dir=self.data_dir, config_dir=self.config_dir, ports=self.ports, volume_max=self.volume_max
+            data_dir=self.data_dir,
+            config_dir=self.config_dir,
+            ports=self.ports,
+            volume_max=self.volume_max,
+            volume_size_limit_mb=self.volume_size_limit_mb,
         )
 
     def start(self, timeout: float = 60) -> EmbeddedStore:
