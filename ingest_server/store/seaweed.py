@@ -453,6 +453,7 @@ class EmbeddedStore:
         self.config_dir = self.root / "config"
         self.log = self.root / "weed.log"
         self.ports = ports or MiniPorts.allocate()
+        self._ports_chosen_here = ports is None
         self.volume_max, self.volume_size_limit_mb = volume_max, volume_size_limit_mb
         self.proc: subprocess.Popen | None = None
         self.given_credentials = credentials
@@ -471,18 +472,31 @@ class EmbeddedStore:
             volume_size_limit_mb=self.volume_size_limit_mb,
         )
 
-    def start(self, timeout: float = 60) -> EmbeddedStore:
+    def start(self, timeout: float = 60, attempts: int = 3) -> EmbeddedStore:
+        """Start and wait until S3 takes a write. Ports chosen here that another process took
+        between the choice and weed's bind (weed then exits at once) are chosen again."""
         self.root.mkdir(parents=True, exist_ok=True)
         os.chmod(self.root, 0o700)
         self.data_dir.mkdir(exist_ok=True)
         os.chmod(self.data_dir, 0o700)
         self.credentials = write_security(self.config_dir, credentials=self.given_credentials)
-        self.proc = spawn(self.args(), self.log)
-        try:
-            wait_for_s3(self.endpoint, self.credentials, self.proc, timeout, self.log)
-        except BaseException:
-            self.stop()
-            raise
+        for attempt in range(attempts):
+            log_start = self.log.stat().st_size if self.log.exists() else 0
+            self.proc = spawn(self.args(), self.log)
+            try:
+                wait_for_s3(self.endpoint, self.credentials, self.proc, timeout, self.log)
+                return self
+            except StoreStartError:
+                self.stop()
+                with open(self.log, "rb") as f:
+                    f.seek(log_start)
+                    taken = b"Port allocation failed" in f.read()
+                if not (taken and self._ports_chosen_here and attempt + 1 < attempts):
+                    raise
+                self.ports = MiniPorts.allocate()
+            except BaseException:
+                self.stop()
+                raise
         return self
 
     def stop(self) -> None:
