@@ -1,5 +1,5 @@
 """Ingest server benchmarks (no target set): register + complete round trip p50 / p99
-over real HTTP (uvicorn + moto on 127.0.0.1, SQLite), and search p99 with 1M clips
+over real HTTP (uvicorn + SeaweedFS on 127.0.0.1, SQLite), and search p99 with 1M clips
 in the index.
 
 Sizes: EVIDENCE_BENCH_ROUND_TRIPS (default 200 clips of 64 KiB) and
@@ -28,7 +28,8 @@ from ingest_server.app import build_context, create_app
 from ingest_server.auth import service as auth_service
 from ingest_server.clips.models import Clip
 from ingest_server.settings import Settings
-from tests.support.s3server import free_port, moto_server
+from ingest_server.store.seaweed import EmbeddedStore
+from tests.support.s3server import free_port
 
 ROUND_TRIPS = int(os.environ.get("EVIDENCE_BENCH_ROUND_TRIPS", "200"))
 INDEX_CLIPS = int(os.environ.get("EVIDENCE_BENCH_CLIPS", "1000000"))
@@ -148,12 +149,12 @@ def run(report) -> None:
     work = data_dir() / f"server-{os.getpid()}"
     work.mkdir(parents=True, exist_ok=True)
     try:
-        with moto_server() as endpoint:
+        with EmbeddedStore(work / "store") as store:
             settings = Settings(
                 data_dir=work,
-                s3_endpoint_url=endpoint,
-                s3_access_key_id="testing",
-                s3_secret_access_key="testing",
+                s3_endpoint_url=store.endpoint,
+                s3_access_key_id=store.credentials.access_key_id,
+                s3_secret_access_key=store.credentials.secret_access_key,
                 s3_bucket=f"bench-{uuid.uuid4().hex[:8]}",
             )
             migrate.upgrade(settings.db_url)

@@ -1,13 +1,16 @@
 """`make demo`: the whole chain on this machine, from a camera docking to receipts.
 
-moto's S3 server and the ingest server (SQLite) on 127.0.0.1, a device enrolled,
+SeaweedFS (`weed mini`, see ingest_server.store.seaweed) and the ingest server
+(SQLite) on 127.0.0.1, a device enrolled,
 the agent service watching a demo dock folder and recording a simulated dashcam
 (FFmpeg test source); a simulated body camera docks with generated clips. The
 demo waits for every receipt, prints a table and the custodian console's URL with a
 demo sign-in, and keeps
 running until Ctrl-C. With --once (`make demo ONCE=1`) it also downloads every
-clip back through the server, hashes it, and exits 0 only if every clip was
-receipted and verified. Everything lives under demo-data/ (recreated each run).
+clip back through the server, hashes it, restarts the store and checks that
+every object and its COMPLIANCE lock survived (read back, hashed, deletion
+refused), and exits 0 only if every clip was receipted and verified. Everything
+lives under demo-data/ (recreated each run).
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from demo.stack import BIN, ServerProcess, moto_server, stop_process
+from demo.stack import BIN, ServerProcess, stop_process
+from ingest_server.store.seaweed import EmbeddedStore
 
 console = Console(stderr=True)
 BODYCAM_PROFILE = "json-sidecar-bodycam"
@@ -139,6 +143,30 @@ def verify_downloads(server: ServerProcess, clips: list[dict]) -> list[str]:
     return problems
 
 
+def verify_locks(store: EmbeddedStore, bucket: str, clips: list[dict]) -> list[str]:
+    """Each clip's version in the store is under a COMPLIANCE retention that has not lapsed, and
+    the store refuses to delete it, even to the server's own credentials."""
+    from datetime import UTC, datetime
+
+    from botocore.exceptions import ClientError
+
+    s3, problems = store.client(), []
+    for clip in clips:
+        where = {"Bucket": bucket, "Key": clip["object_key"], "VersionId": clip["version_id"]}
+        retention = s3.get_object_retention(**where)["Retention"]
+        if retention["Mode"] != "COMPLIANCE":
+            problems.append(f"{clip['id']}: the store's lock is {retention['Mode']}, not COMPLIANCE")
+        if retention["RetainUntilDate"] <= datetime.now(UTC):
+            problems.append(f"{clip['id']}: the store's lock ended {retention['RetainUntilDate']}")
+        try:
+            s3.delete_object(**where)
+            problems.append(f"{clip['id']}: the store deleted a locked version")
+        except ClientError as exc:
+            if exc.response["ResponseMetadata"]["HTTPStatusCode"] != 403:
+                problems.append(f"{clip['id']}: deleting a locked version answered {exc}")
+    return problems
+
+
 def print_table(clips: list[dict], verified: bool) -> None:
     table = Table(title="Receipted clips", show_lines=False)
     for col in ("clip", "officer", "camera time", "sha256", "state"):
@@ -156,11 +184,16 @@ def print_table(clips: list[dict], verified: bool) -> None:
 
 def run_chain(args, data: Path, expected: int) -> int:
     logs = data / "logs"
-    console.print("[bold]1.[/bold] S3-compatible store (moto) on 127.0.0.1")
-    with moto_server(log=logs / "moto.log") as endpoint:
-        console.print(f"   {endpoint}")
+    console.print("[bold]1.[/bold] object store (SeaweedFS weed mini) on 127.0.0.1 only")
+    with EmbeddedStore(data / "store") as store:
+        endpoint = store.endpoint
+        console.print(f"   {endpoint}  (generated S3 identity, JWT + gRPC mTLS, HTTP API off)")
         console.print("[bold]2.[/bold] ingest server on SQLite: migrate, enroll a device, create a custodian")
-        server = ServerProcess(data / "server", endpoint).prepare().start(log=logs / "server.log")
+        creds = store.credentials
+        server = ServerProcess(
+            data / "server", endpoint, s3_credentials=(creds.access_key_id, creds.secret_access_key)
+        )
+        server.prepare().start(log=logs / "server.log")
         (data / "custodian-token").write_text(server.custodian_token + "\n")
         agent = None
         try:
@@ -180,6 +213,10 @@ def run_chain(args, data: Path, expected: int) -> int:
             wait_for_receipts(data, expected, agent, timeout=300)
             clips = server_clips(server)
             problems = verify_downloads(server, clips) if args.once else []
+            if args.once:
+                console.print("[bold]6.[/bold] restarting the store: every object and lock must survive")
+                store.restart()
+                problems += verify_downloads(server, clips) + verify_locks(store, server.bucket, clips)
             print_table(clips, verified=args.once and not problems)
             for p in problems:
                 console.print(f"[red]{p}[/red]")

@@ -1,4 +1,5 @@
-"""Start the chain's servers on 127.0.0.1: moto's S3 server and the ingest server.
+"""Start the chain's servers on 127.0.0.1: the ingest server (the store, SeaweedFS, is
+started by `ingest_server.store.seaweed.EmbeddedStore`).
 
 Used by `make demo` and by the end-to-end tests, so both run the same set-up a
 person would: `evidence-server migrate`, `create-user`, `enroll-device`, then
@@ -14,7 +15,6 @@ import subprocess
 import sys
 import time
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,27 +54,6 @@ def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
             proc.wait()
 
 
-@contextmanager
-def moto_server(port: int | None = None, log: Path | None = None):
-    """moto's S3 server on 127.0.0.1 in its own process; yields its endpoint URL."""
-    port = port or free_port()
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
-    out = open(log, "ab") if log else subprocess.DEVNULL
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(port)],
-        stdout=out,
-        stderr=out,
-        env=env,
-    )
-    try:
-        wait_for_port(port, proc, "moto server", timeout=30)
-        yield f"http://{LOOPBACK}:{port}"
-    finally:
-        stop_process(proc)
-        if log:
-            out.close()
-
-
 @dataclass
 class ServerProcess:
     """An ingest server with its own data folder, one device and one custodian."""
@@ -88,6 +67,8 @@ class ServerProcess:
     device_token: str = ""
     custodian_name: str = field(default_factory=lambda: f"custodian-{uuid.uuid4().hex[:6]}")
     custodian_token: str = ""
+    s3_credentials: tuple[str, str] = ("testing", "testing")  # access key id, secret (the tests' store)
+    extra_env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen | None = None
 
     @property
@@ -96,13 +77,16 @@ class ServerProcess:
 
     @property
     def env(self) -> dict[str, str]:
-        return dict(
-            os.environ,
-            EVIDENCE_SERVER_DATA_DIR=str(self.data_dir),
-            EVIDENCE_SERVER_S3_ENDPOINT_URL=self.s3_endpoint,
-            EVIDENCE_SERVER_S3_BUCKET=self.bucket,
-            EVIDENCE_SERVER_S3_ACCESS_KEY_ID="testing",
-            EVIDENCE_SERVER_S3_SECRET_ACCESS_KEY="testing",
+        return (
+            dict(
+                os.environ,
+                EVIDENCE_SERVER_DATA_DIR=str(self.data_dir),
+                EVIDENCE_SERVER_S3_ENDPOINT_URL=self.s3_endpoint,
+                EVIDENCE_SERVER_S3_BUCKET=self.bucket,
+                EVIDENCE_SERVER_S3_ACCESS_KEY_ID=self.s3_credentials[0],
+                EVIDENCE_SERVER_S3_SECRET_ACCESS_KEY=self.s3_credentials[1],
+            )
+            | self.extra_env
         )
 
     def cli(self, *args: str, stdin: str | None = None) -> str:

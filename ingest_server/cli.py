@@ -1,4 +1,4 @@
-"""`evidence-server`: serve, migrate, create-user, enroll-device, disable, audit verify.
+"""`evidence-server`: serve, migrate, create-user, enroll-device, disable, audit verify, store check.
 
 Settings come from EVIDENCE_SERVER_* environment variables (see settings.py).
 Tokens are printed once and stored only as their SHA-256. Commands that change
@@ -22,6 +22,7 @@ from ingest_server.cli_common import cli_actor, load_settings, open_sessions
 from ingest_server.portal.cli import app as portal_cli
 from ingest_server.public.cli import publish as publish_portal
 from ingest_server.shares.logging import install as keep_share_tokens_out_of_logs
+from ingest_server.store.cli import startup_gate
 from ingest_server.sweeper.cli import register as register_retention_commands
 from ingest_server.sweeper.cli import reports_app
 
@@ -58,6 +59,7 @@ def serve(
     except migrate.NotMigratedError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    startup_gate(settings)
     keep_share_tokens_out_of_logs()
     uvicorn.run(application, host=host, port=port)
 

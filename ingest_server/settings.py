@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     s3_create_bucket: bool = Field(
         True, description="Create the bucket (versioning + Object Lock) if missing."
     )
+    accept_nonconforming_store: bool = Field(
+        False, description="Serve even if `store check` fails a guaranteed property (logged at each start)."
+    )
+    fixity_compare_locks: bool = Field(
+        True, description="Fixity also compares each version's Object Lock in the store with the database."
+    )
     presign_expiry_seconds: int = Field(3600, ge=60, le=7 * 24 * 3600)
     signing_key_path: Path | None = Field(None, description="Ed25519 PEM; default data_dir/receipt-key.pem.")
     object_lock_days: int = Field(MIN_OBJECT_LOCK_DAYS, description="Retention set at completion (>= 90).")

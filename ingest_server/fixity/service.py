@@ -6,8 +6,13 @@ For each clip checked (all, or a random `sample` fraction):
   composite of its parts), and compared with the index;
 - the object's key is listed: any other version or delete marker on it means
   something wrote to the evidence key behind the server's back;
-- a missing version is a mismatch too.
-The store is not trusted: only what the server re-computes counts.
+- a missing version is a mismatch too;
+- the version's Object Lock in the store (retention mode, retain-until, legal hold) is
+  compared with what the database says the store was told (fixity/locks.py): a lock
+  shorter than the decision, a changed mode or a lost hold is drift, reported as a
+  mismatch. `fixity_compare_locks=false` skips this, for a store that cannot report
+  its locks (`evidence-server store check` says which).
+The store is not trusted: only what the server re-computes and reads back counts.
 """
 
 from __future__ import annotations
@@ -24,7 +29,9 @@ from ingest_server.audit import service as audit
 from ingest_server.audit.source import audit_source
 from ingest_server.clips.models import STORED, Clip
 from ingest_server.context import ServerContext
+from ingest_server.fixity.locks import LockState, lock_drift
 from ingest_server.fixity.models import FixityResult
+from ingest_server.retention_apply.models import ClipRetention
 
 SYSTEM_ACTOR = "system:fixity"
 
@@ -55,6 +62,51 @@ def _other_versions(ctx: ServerContext, clip: Clip) -> list[str]:
                         f"{'delete marker' if kind == 'DeleteMarkers' else 'version'} {v.get('VersionId')}"
                     )
     return found
+
+
+# what stores answer for a version with no retention / no legal hold set (AWS, SeaweedFS)
+NO_LOCK_CODES = (
+    "NoSuchObjectLockConfiguration",
+    "ObjectLockConfigurationNotFoundError",
+    "NoSuchObjectLegalHold",
+)
+
+
+def _expected_lock(*, ctx: ServerContext, session: Session, clip: Clip) -> LockState:
+    row = session.get(ClipRetention, clip.id)
+    until = row.store_retain_until if row is not None else clip.retain_until
+    hold = bool(row.store_legal_hold) if row is not None else False
+    return LockState(ctx.settings.object_lock_mode if until else None, until, hold)
+
+
+def _stored_lock(*, ctx: ServerContext, clip: Clip) -> LockState:
+    client, where = ctx.storage.client, {"Bucket": ctx.storage.bucket, "Key": clip.object_key}
+    if clip.version_id:
+        where["VersionId"] = clip.version_id
+    try:
+        retention = client.get_object_retention(**where).get("Retention", {})
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in NO_LOCK_CODES:
+            raise
+        retention = {}
+    try:
+        hold = client.get_object_legal_hold(**where).get("LegalHold", {}).get("Status") == "ON"
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in NO_LOCK_CODES:
+            raise
+        hold = False
+    return LockState(retention.get("Mode"), retention.get("RetainUntilDate"), hold)
+
+
+def lock_problems(*, ctx: ServerContext, session: Session, clip: Clip) -> list[str]:
+    """How the store's lock on the clip's version differs from what the database decided."""
+    if not ctx.settings.fixity_compare_locks:
+        return []
+    try:
+        stored = _stored_lock(ctx=ctx, clip=clip)
+    except ClientError as exc:
+        return [f"the store cannot report the version's lock: {exc.response.get('Error', {}).get('Code')}"]
+    return lock_drift(expected=_expected_lock(ctx=ctx, session=session, clip=clip), stored=stored)
 
 
 def check_clip(*, ctx: ServerContext, clip: Clip) -> tuple[str | None, list[str]]:
@@ -94,6 +146,7 @@ def check(
     for n, clip_id in enumerate(chosen, 1):
         clip = session.get(Clip, clip_id)
         actual, problems = check_clip(ctx=ctx, clip=clip)
+        problems += lock_problems(ctx=ctx, session=session, clip=clip)
         run.checked += 1
         session.add(
             FixityResult(

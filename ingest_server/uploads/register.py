@@ -104,7 +104,7 @@ def _set_manifest(clip: Clip, manifest: Manifest) -> None:
 
 def _held(stored: tuple[int, str | None] | None, size: int, checksum: str) -> bool:
     """The store holds this part: right size, and the right checksum when the store lists one
-    (moto does not; the completion check catches wrong bytes either way)."""
+    (some stores do not; the completion check catches wrong bytes either way)."""
     return stored is not None and stored[0] == size and stored[1] in (None, checksum)
 
 

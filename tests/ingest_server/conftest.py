@@ -1,8 +1,17 @@
 """Fixtures for the ingest server: a migrated database per test (SQLite always,
-PostgreSQL on 127.0.0.1 when reachable), a bucket of its own on the loopback moto
-server, the app, one token per role, and for the reports / linking / retention /
-sweeper / fixity / reporting tests an injectable clock (tests/support/clock.py)
-and a second custodian.
+PostgreSQL on 127.0.0.1 when reachable), a bucket of its own on the loopback
+SeaweedFS store, the app, one token per role, and for the reports / linking /
+retention / sweeper / fixity / reporting tests an injectable clock
+(tests/support/clock.py) and a second custodian.
+
+Tests marked `time_travel` run on moto's server instead: they move the server's
+clock years at a time (a clip kept 4 years from 2010 is deleted when the test says
+so). A real store compares Object Lock dates with the real clock and refuses a
+retain-until in the past (SeaweedFS: 400 InvalidRequest), so it cannot follow a
+clock in 2010; moto takes the dates. What a real store must do with the same flow
+(refuse to delete before the lock lapses, delete after, certificate written) is
+proven on SeaweedFS in tests/ingest_server/store/test_store_proofs.py with a
+retention of seconds.
 """
 
 from __future__ import annotations
@@ -20,6 +29,35 @@ from ingest_server.auth import service as auth_service
 from ingest_server.settings import Settings
 from tests.ingest_server import helpers
 from tests.support.clock import START, Clock
+from tests.support.moto import moto_server
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """moto's S3 server, only for the tests marked time_travel (see above)."""
+    with moto_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_endpoint(request):
+    """The session's SeaweedFS, or moto for a test marked time_travel."""
+    if request.node.get_closest_marker("time_travel"):
+        return request.getfixturevalue("moto_endpoint")
+    return request.getfixturevalue("store_process").endpoint
+
+
+@pytest.fixture(autouse=True)
+def _moto_cannot_report_locks(request, monkeypatch):
+    """moto answers 500 to a retention read, so on it fixity skips the lock comparison (in
+    the app and in the CLI); that comparison is tested on SeaweedFS in store/test_store_proofs.py."""
+    if not request.node.get_closest_marker("time_travel"):
+        return
+    monkeypatch.setenv("EVIDENCE_SERVER_FIXITY_COMPARE_LOCKS", "false")
+    if "ctx" in request.fixturenames:
+        ctx = request.getfixturevalue("ctx")
+        ctx.settings = ctx.settings.model_copy(update={"fixity_compare_locks": False})
+
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
 

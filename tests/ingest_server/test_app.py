@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import uuid
 
 import pytest
 from pydantic import ValidationError
@@ -65,9 +66,10 @@ def test_bucket_without_object_lock_is_refused(ctx):
     from ingest_server.storage import Storage, StorageError
 
     s3 = ctx.storage.client
-    s3.create_bucket(Bucket="plain-bucket-no-lock")
+    plain = f"plain-no-lock-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=plain)
     with pytest.raises(StorageError, match="Object Lock"):
-        Storage(s3, "plain-bucket-no-lock").ensure_bucket(create=False)
+        Storage(s3, plain).ensure_bucket(create=False)
 
 
 def test_errors_are_json_with_clear_messages(client, people):

@@ -17,6 +17,9 @@ from ingest_server.audit.verify import verify_chain
 from tests.ingest_server.records_helpers import report_body, upload_at
 from tests.support.clock import START
 
+# The server's clock travels years here (from 2010): on moto, see the time_travel marker.
+pytestmark = pytest.mark.time_travel
+
 
 def _sweep(client, auth, dry_run: bool):
     response = (

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 PORTAL_NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-# In the past on purpose: moto compares Object Lock dates with the real clock, so
-# a clip "kept 4 years" from 2010 can really be deleted when the test says so.
+# In the past on purpose: a clip "kept 4 years" from 2010 can really be deleted when
+# the test says so. Tests on this clock are marked time_travel and run on moto, which
+# takes past Object Lock dates (a real store refuses them; tests/ingest_server/conftest.py).
 START = datetime(2010, 1, 10, 12, 0, tzinfo=UTC)
 
 

@@ -16,6 +16,9 @@ from ingest_server.reports.models import Report
 from ingest_server.retention_apply.models import ChangeRequest
 from tests.ingest_server.records_helpers import NullStore, device_id, insert_clip, report_body
 
+# The server's clock travels years here (from 2010): on moto, see the time_travel marker.
+pytestmark = pytest.mark.time_travel
+
 T = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 POLICY = (
     __import__("retention")

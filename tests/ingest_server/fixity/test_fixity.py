@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 
+import pytest
 from sqlalchemy import select, update
 
 from ingest_server.audit.models import AuditEvent
@@ -13,6 +14,9 @@ from ingest_server.clips.models import Clip
 from ingest_server.fixity import service as fixity
 from tests.ingest_server.records_helpers import upload_at
 from tests.support.clock import START
+
+# The server's clock travels years here (from 2010): on moto, see the time_travel marker.
+pytestmark = pytest.mark.time_travel
 
 
 def test_bytes_replaced_behind_the_servers_back_are_found(client, ctx, people, clock):

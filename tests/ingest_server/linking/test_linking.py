@@ -8,12 +8,16 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from ingest_server.linking.matcher import Buffers, ReportWindow, clip_window, match
 from ingest_server.linking.models import ClipLink
 from ingest_server.uploads import after_store
 from tests.ingest_server.records_helpers import NullStore, device_id, insert_clip, report_body
+
+# The server's clock travels years here (from 2010): on moto, see the time_travel marker.
+pytestmark = pytest.mark.time_travel
 
 DAY = datetime(2026, 3, 2, tzinfo=UTC)
 FIVE = timedelta(minutes=5)

@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from ingest_server.audit.models import AuditEvent
 from tests.ingest_server.records_helpers import NullStore, report_body
+
+# The server's clock travels years here (from 2010): on moto, see the time_travel marker.
+pytestmark = pytest.mark.time_travel
 
 T = datetime(2026, 2, 3, 22, 10, tzinfo=UTC)
 

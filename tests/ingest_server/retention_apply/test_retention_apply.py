@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from ingest_server.clips.models import Clip
 from ingest_server.retention_apply.models import ClipRetention
 from ingest_server.sweeper import lease
@@ -14,6 +16,9 @@ from ingest_server.sweeper import service as sweeper
 from retention import DEFAULT_POLICY_PATH
 from tests.ingest_server.records_helpers import report_body, upload_at
 from tests.support.clock import START
+
+# The server's clock travels years here (from 2010): on moto, see the time_travel marker.
+pytestmark = pytest.mark.time_travel
 
 
 class LockSpy:

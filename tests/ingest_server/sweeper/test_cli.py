@@ -11,6 +11,9 @@ from ingest_server.cli import app as cli_app
 from tests.ingest_server.records_helpers import upload_at
 from tests.support.clock import START
 
+# The server's clock travels years here (from 2010): on moto, see the time_travel marker.
+pytestmark = pytest.mark.time_travel
+
 
 @pytest.fixture
 def env(ctx, monkeypatch):

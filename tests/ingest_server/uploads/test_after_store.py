@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from ingest_server.audit.models import AuditEvent
 from tests.ingest_server.records_helpers import report_body, upload_at
 from tests.support.clock import START
+
+# The server's clock travels years here (from 2010): on moto, see the time_travel marker.
+pytestmark = pytest.mark.time_travel
 
 
 def test_a_late_clip_is_linked_when_it_is_stored(client, ctx, people, clock):

@@ -5,13 +5,11 @@ and one live upload; an access that cannot be audited is refused."""
 
 from __future__ import annotations
 
-import hashlib
 import threading
 
 from botocore.exceptions import ClientError
 
 from ingest_server.audit import middleware
-from ingest_server.storage import StoredObject
 from ingest_server.uploads import register as register_service
 from ingest_server.uploads.schemas import MetadataIn
 from tests.ingest_server.helpers import clip_bytes, manifest_for, metadata, put_parts, register
@@ -45,25 +43,6 @@ def test_completion_interrupted_after_assembly_resumes(client, people, ctx, monk
     monkeypatch.setattr(ctx.storage, "lock", real_lock)
     done = _complete(client, people, reg["clip_id"], etags)
     assert done.status_code == 200 and done.json()["receipt"]["version_id"] == clip["version_id"]
-
-
-def test_store_without_checksums_gets_a_full_rehash(client, people, ctx, monkeypatch):
-    real_head = ctx.storage.head
-
-    def head_without_checksum(key, version_id):
-        stored = real_head(key, version_id)
-        return StoredObject(size=stored.size, checksum_sha256=None, version_id=stored.version_id, metadata={})
-
-    monkeypatch.setattr(ctx.storage, "head", head_without_checksum)
-    data = clip_bytes(3000, seed=1)
-    reg = register(client, people.auth("device"), data).json()
-    done = _complete(client, people, reg["clip_id"], put_parts(reg, data))
-    assert done.status_code == 200
-    declared, sent = clip_bytes(3000, seed=2), clip_bytes(3000, seed=3)
-    reg = register(client, people.auth("device"), declared).json()
-    refused = _complete(client, people, reg["clip_id"], put_parts(reg, sent))
-    assert refused.status_code == 409
-    assert refused.json()["actual"]["sha256"] == hashlib.sha256(sent).hexdigest()
 
 
 def test_racing_registrations_end_with_one_clip_and_one_upload(ctx, people, monkeypatch):
