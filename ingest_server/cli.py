@@ -22,6 +22,7 @@ from ingest_server.cli_common import cli_actor, load_settings, open_sessions
 from ingest_server.portal.cli import app as portal_cli
 from ingest_server.public.cli import publish as publish_portal
 from ingest_server.shares.logging import install as keep_share_tokens_out_of_logs
+from ingest_server.store.cli import app as store_cli
 from ingest_server.store.cli import startup_gate
 from ingest_server.sweeper.cli import register as register_retention_commands
 from ingest_server.sweeper.cli import reports_app
@@ -32,6 +33,7 @@ app.add_typer(audit_app, name="audit")
 register_retention_commands(app)  # retention sweep, fixity check, reports export-opm/stats
 app.add_typer(portal_cli, name="portal")  # set-password, export
 reports_app.command("publish")(publish_portal)  # reports publish: the public portal as static files
+app.add_typer(store_cli, name="store")  # check
 
 
 @app.command("migrate")

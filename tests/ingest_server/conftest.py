@@ -30,6 +30,7 @@ from ingest_server.settings import Settings
 from tests.ingest_server import helpers
 from tests.support.clock import START, Clock
 from tests.support.moto import moto_server
+from tests.support.s3server import s3_client
 
 
 @pytest.fixture(scope="session")
@@ -40,11 +41,17 @@ def moto_endpoint():
 
 
 @pytest.fixture
-def s3_endpoint(request):
-    """The session's SeaweedFS, or moto for a test marked time_travel."""
+def store_endpoint(request, s3_endpoint):
+    """The store this test's server uses: the session's SeaweedFS, or moto for a test
+    marked time_travel."""
     if request.node.get_closest_marker("time_travel"):
         return request.getfixturevalue("moto_endpoint")
-    return request.getfixturevalue("store_process").endpoint
+    return s3_endpoint
+
+
+@pytest.fixture
+def s3(store_endpoint):
+    return s3_client(store_endpoint)
 
 
 @pytest.fixture(autouse=True)
@@ -126,12 +133,12 @@ def db_url(request, tmp_path):
 
 
 @pytest.fixture
-def settings(db_url, tmp_path, s3_endpoint):
-    assert s3_endpoint.startswith("http://127.0.0.1:"), "tests only ever talk to a loopback store"
+def settings(db_url, tmp_path, store_endpoint):
+    assert store_endpoint.startswith("http://127.0.0.1:"), "tests only ever talk to a loopback store"
     return Settings(
         data_dir=tmp_path / "data",
         database_url=db_url,
-        s3_endpoint_url=s3_endpoint,
+        s3_endpoint_url=store_endpoint,
         s3_bucket=f"evidence-{uuid.uuid4().hex[:12]}",
         s3_access_key_id="testing",
         s3_secret_access_key="testing",

@@ -207,7 +207,7 @@ def test_sweeper_deletes_an_original_once_its_lock_lapses_and_writes_its_certifi
     where = {"Bucket": ctx.storage.bucket, "Key": reg["object_key"], "VersionId": version}
     s3 = ctx.storage.client
 
-    early = sweeper.sweep(ctx, dry_run=False)
+    early = sweeper.sweep(ctx=ctx, dry_run=False)
     assert [i.clip_id for i in early.planned] == [reg["clip_id"]]
     until = s3.get_object_retention(**where)["Retention"]["RetainUntilDate"]
     assert until < datetime.now(UTC) + timedelta(seconds=LOCK_SECONDS + 2), until  # not extended
@@ -217,7 +217,7 @@ def test_sweeper_deletes_an_original_once_its_lock_lapses_and_writes_its_certifi
         assert _stored(ctx, reg["object_key"], version) == hashlib.sha256(data).hexdigest()
 
     time.sleep(max(0.0, (until - datetime.now(UTC)).total_seconds()) + 1.5)
-    swept = sweeper.sweep(ctx, dry_run=False)
+    swept = sweeper.sweep(ctx=ctx, dry_run=False)
     assert swept.deleted == [reg["clip_id"]] and swept.failed == []
     with pytest.raises(ClientError) as gone:
         s3.head_object(**where)
@@ -329,7 +329,7 @@ def test_fixity_reads_the_stores_lock_back_and_reports_drift(client, people, ctx
 
     data = clip_bytes(4096, seed=15)
     reg, receipt = upload(client, people.auth("device"), data)
-    clean = fixity.check(ctx, ctx.sessions())
+    clean = fixity.check(ctx=ctx, session=ctx.sessions())
     assert (clean.checked, clean.ok, clean.mismatches) == (1, 1, [])
 
     # the database says the store was told a later date and a hold than the store has:
@@ -339,8 +339,8 @@ def test_fixity_reads_the_stores_lock_back_and_reports_drift(client, people, ctx
         row.store_retain_until = row.store_retain_until + timedelta(days=365)
         row.store_legal_hold = True
         session.commit()
-    drift = fixity.check(ctx, ctx.sessions())
+    drift = fixity.check(ctx=ctx, session=ctx.sessions())
     assert drift.ok == 0 and len(drift.mismatches) == 1
     line = drift.mismatches[0]
     assert "lock is shorter than the decision" in line and "legal hold differs" in line, line
-    assert fixity.status(ctx.sessions())["mismatches"][0]["clip_id"] == reg["clip_id"]
+    assert fixity.status(session=ctx.sessions())["mismatches"][0]["clip_id"] == reg["clip_id"]
