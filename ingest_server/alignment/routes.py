@@ -38,8 +38,7 @@ def public(session: Session, row) -> AlignmentOut:
 @router.post(
     "/reports/{report_id}/alignments/run",
     name="alignment.run",
-    summary="Align the report's clips in the background (one job per report at a time)",
-    status_code=202,
+    summary="Align the report's clips in the background (one job per report at a time): the job",
     response_model=JobOut,
     responses=ERRORS,
 )

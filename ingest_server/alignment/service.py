@@ -288,3 +288,16 @@ def sentence_for(row: ClipAlignment, a: Clip, b: Clip) -> str:
         ClipSide(label(b), start_b),
         collection_disagreement_s=disagreement,
     )
+
+
+def accepted_by_clip(*, session: Session, clips: list[Clip]) -> dict[str, list[tuple[ClipAlignment, str]]]:
+    """Each clip's accepted alignments with the other clips given, and their sentences (custody reports)."""
+    by_id = {c.id: c for c in clips}
+    out: dict[str, list[tuple[ClipAlignment, str]]] = {c.id: [] for c in clips}
+    for row in for_clips(session=session, clip_ids=list(by_id)):
+        if row.state != AlignmentState.ACCEPTED:
+            continue
+        said = sentence_for(row, by_id[row.clip_a_id], by_id[row.clip_b_id])
+        out[row.clip_a_id].append((row, said))
+        out[row.clip_b_id].append((row, said))
+    return out
