@@ -43,8 +43,8 @@ def install(*, sessions: sessionmaker[Session], settings: Settings) -> None:
     """Send the queue message of every job requested in a transaction once it commits.
 
     Called where a server context is built (app.py:build_context); without it,
-    the worker's sweep sends what was requested (`sent_at` is None) within half
-    a lease.
+    the worker's sweep sends a queued job whose last message is older than a
+    lease (at most one and a half leases late).
     """
 
     def after_commit(session: Session) -> None:
