@@ -35,24 +35,31 @@ def _back(report_id: str, message: str) -> RedirectResponse:
     )
 
 
-def report_view(*, session: Session, clips: list[Clip], report_id: str) -> dict:
-    """What the report page shows about alignment: rows with sentences, placements, the latest job."""
-    rows = alignment.for_clips(session=session, clip_ids=[c.id for c in clips])
-    by_id = {c.id: c for c in clips}
+def timeline_view(*, session: Session, clips: list[Clip], rows=None) -> dict:
+    """Where `_timeline.html` puts each clip: accepted alignments between these clips, else corrected time."""
+    rows = alignment.for_clips(session=session, clip_ids=[c.id for c in clips]) if rows is None else rows
     starts = {
         c.id: (c.corrected_start or c.camera_start).timestamp()
         for c in clips
         if c.corrected_start or c.camera_start
     }
-    placements = timeline.place(starts, alignment.accepted_edges(rows))
+    return {
+        "placements": timeline.place(starts, alignment.accepted_edges(rows)),
+        "clip_names": {c.id: alignment.label(c) for c in clips},
+    }
+
+
+def report_view(*, session: Session, clips: list[Clip], report_id: str) -> dict:
+    """What the report page shows about alignment: rows with sentences, placements, the latest job."""
+    rows = alignment.for_clips(session=session, clip_ids=[c.id for c in clips])
+    by_id = {c.id: c for c in clips}
     latest = jobs.recent(session=session, limit=1, kind=kinds.ALIGN_REPORT, subject=report_id)
     return {
         "alignments": [
             (row, alignment.sentence_for(row, by_id[row.clip_a_id], by_id[row.clip_b_id])) for row in rows
         ],
-        "placements": placements,
         "align_job": latest[0] if latest else None,
-        "clip_names": {c.id: alignment.label(c) for c in clips},
+        **timeline_view(session=session, clips=clips, rows=rows),
     }
 
 
