@@ -16,6 +16,7 @@ from ingest_server.audit.middleware import AuditMiddleware
 from ingest_server.context import ServerContext
 from ingest_server.db import make_engine, make_sessionmaker
 from ingest_server.errors import BodyLimitMiddleware, install_error_handlers
+from ingest_server.jobs import service as jobs
 from ingest_server.portal.install import install as install_portal
 from ingest_server.public.routes import router as public_router
 from ingest_server.receipts import ReceiptSigner, load_or_create_key
@@ -40,6 +41,7 @@ def build_context(settings: Settings, *, storage: Storage | None = None, clock=N
     )
     if clock is not None:
         ctx.clock = clock
+    jobs.install(sessions=ctx.sessions, settings=settings)
     return ctx
 
 

@@ -1,4 +1,5 @@
-"""`evidence-server`: serve, migrate, create-user, enroll-device, disable, audit verify, store check.
+"""`evidence-server`: serve, migrate, create-user, enroll-device, disable, audit verify, store check,
+worker, jobs status.
 
 Settings come from EVIDENCE_SERVER_* environment variables (see settings.py).
 Tokens are printed once and stored only as their SHA-256. Commands that change
@@ -19,6 +20,8 @@ from ingest_server.audit.verify import verify_chain
 from ingest_server.auth import service as auth_service
 from ingest_server.auth.roles import USER_ROLES
 from ingest_server.cli_common import cli_actor, load_settings, open_sessions
+from ingest_server.jobs_cli import jobs_app
+from ingest_server.jobs_cli import worker as run_worker
 from ingest_server.portal.cli import app as portal_cli
 from ingest_server.public.cli import publish as publish_portal
 from ingest_server.shares.logging import install as keep_share_tokens_out_of_logs
@@ -34,6 +37,8 @@ register_retention_commands(app)  # retention sweep, fixity check, reports expor
 app.add_typer(portal_cli, name="portal")  # set-password, export
 reports_app.command("publish")(publish_portal)  # reports publish: the public portal as static files
 app.add_typer(store_cli, name="store")  # check
+app.command("worker")(run_worker)  # background jobs (jobs_cli.py)
+app.add_typer(jobs_app, name="jobs")  # jobs status
 
 
 @app.command("migrate")

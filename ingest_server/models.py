@@ -4,12 +4,14 @@ from __future__ import annotations
 
 
 def import_all() -> None:
+    from ingest_server.alignment import models as _alignment  # noqa: F401
     from ingest_server.audit import models as _audit  # noqa: F401
     from ingest_server.auth import models as _auth  # noqa: F401
     from ingest_server.clips import models as _clips  # noqa: F401
     from ingest_server.devices import models as _devices  # noqa: F401
     from ingest_server.fixity import models as _fixity  # noqa: F401
     from ingest_server.holds import models as _holds  # noqa: F401
+    from ingest_server.jobs import models as _jobs  # noqa: F401
     from ingest_server.linking import models as _linking  # noqa: F401
     from ingest_server.portal import models as _portal  # noqa: F401
     from ingest_server.reports import models as _reports  # noqa: F401

@@ -5,11 +5,13 @@ The portal's HTML pages are not here: `portal/install.py` adds them.
 
 from __future__ import annotations
 
+from ingest_server.alignment.routes import router as alignment_router
 from ingest_server.audit.routes import router as audit_router
 from ingest_server.auth.routes import router as auth_router
 from ingest_server.clips.routes import router as clips_router
 from ingest_server.fixity.routes import router as fixity_router
 from ingest_server.holds.routes import router as holds_router
+from ingest_server.jobs.routes import router as jobs_router
 from ingest_server.linking.routes import router as links_router
 from ingest_server.reporting.routes import router as reporting_router
 from ingest_server.reports.routes import router as reports_router
@@ -31,4 +33,6 @@ API_ROUTERS = (
     fixity_router,
     reporting_router,
     schedule_router,
+    jobs_router,
+    alignment_router,
 )

@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     max_page_size: int = Field(200, ge=1, le=10_000)
     default_page_size: int = Field(50, ge=1)
     public_portal: bool = Field(False, description="Serve the public use-of-force statistics at /public/.")
+    jobs_redis_url: str | None = Field(
+        None, description="Redis URL of the job queue (several servers); default: SQLite under data_dir."
+    )
+    jobs_queue_name: str = Field("evidence", min_length=1, max_length=100, description="huey queue name.")
+    jobs_lease_seconds: float = Field(
+        60.0, ge=1.0, le=3600.0, description="A running job whose worker is silent this long is restarted."
+    )
+    jobs_max_attempts: int = Field(3, ge=1, le=100, description="Starts of one job before it is failed.")
 
     @field_validator("object_lock_days")
     @classmethod
@@ -63,6 +71,10 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'evidence.sqlite3').resolve()}"
+
+    @property
+    def jobs_path(self) -> Path:
+        return self.data_dir / "jobs.sqlite3"
 
     @property
     def key_path(self) -> Path:

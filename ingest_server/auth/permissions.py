@@ -44,6 +44,7 @@ class Permission(StrEnum):
     RECORDS_CHANGE = "records.change"
     RETENTION_APPROVE = "retention.approve"
     STATS_READ = "stats.read"
+    ALIGNMENT_DECIDE = "alignment.decide"  # accept or reject an audio alignment of two clips
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ TABLE: dict[Permission, Rule] = {
     Permission.STATS_READ: Rule(
         frozenset({ADMIN, CUSTODIAN, AUDITOR, TROOPER, PROSECUTOR}), "read statistics"
     ),
+    # only accepted alignments move a report's timeline: a custodian's judgement
+    Permission.ALIGNMENT_DECIDE: Rule(frozenset({CUSTODIAN}), "accept or reject an alignment"),
 }
 
 # roles that only ever see their own clips (officer id matches)

@@ -26,6 +26,7 @@ from pathlib import Path
 import bagit
 from sqlalchemy.orm import Session
 
+from ingest_server.alignment import service as alignment
 from ingest_server.audit import service as audit
 from ingest_server.clips.models import STORED, Clip
 from ingest_server.export import custody
@@ -132,12 +133,21 @@ def build(
                 clock=lambda: now,
             )
         session.commit()
+        aligned = alignment.accepted_by_clip(session=session, clips=clips)
         for clip in clips:
             events = custody.trail(session=session, clip_id=clip.id)
             stem = bag_dir / CUSTODY_DIR / names[clip.id]
             Path(f"{stem}.csv").write_bytes(custody.to_csv(events))
             Path(f"{stem}.html").write_bytes(
-                custody.to_html(clip, events, file_name=names[clip.id], generated_at=now, exporter=exporter)
+                custody.to_html(
+                    clip,
+                    events,
+                    file_name=names[clip.id],
+                    generated_at=now,
+                    exporter=exporter,
+                    alignments=aligned[clip.id],
+                    names=names,
+                )
             )
         (bag_dir / "README.txt").write_text(README)
         info = {

@@ -60,9 +60,19 @@ def describe(detail: str) -> str:
 
 
 def to_html(
-    clip: Clip, events: list[AuditEvent], *, file_name: str, generated_at: datetime, exporter: str
+    clip: Clip,
+    events: list[AuditEvent],
+    *,
+    file_name: str,
+    generated_at: datetime,
+    exporter: str,
+    alignments: list[tuple] = (),
+    names: dict[str, str] | None = None,
 ) -> bytes:
+    """`alignments`: (ClipAlignment, sentence) pairs accepted for this clip; `names`: clip id -> file name."""
     page = _env.get_template("custody.html").render(
+        alignments=alignments,
+        names=names or {},
         clip=clip,
         events=events,
         file_name=file_name,

@@ -10,6 +10,9 @@ matcher, and record each new link with its reason, audited.
   uploads/after_store.py, which then recomputes the clip's retention).
 - `link_manual` / `unlink`: a custodian's decision, with a reason.
 
+Every change of a report's set of clips requests the report's alignment job
+(jobs/kinds.py `ALIGN_REPORT`; one per report at a time, run by a worker).
+
 Automatic linking only ever adds links (a link never shortens retention, except
 in the one case the guard catches). A pair a custodian unlinked is never linked
 again automatically: the custodian's decision stands.
@@ -25,6 +28,8 @@ from sqlalchemy.orm import Session
 from ingest_server.audit import service as audit
 from ingest_server.audit.source import audit_source
 from ingest_server.clips.models import STORED, Clip
+from ingest_server.jobs import kinds as job_kinds
+from ingest_server.jobs import service as jobs
 from ingest_server.linking.config import LinkingSettings
 from ingest_server.linking.matcher import match
 from ingest_server.linking.models import AUTO, MANUAL, ClipLink
@@ -65,7 +70,13 @@ def _add(
         object_id=clip_id,
         detail={"report_id": report.id, "report": report.number, "origin": origin, "reason": reason},
     )
+    _clips_changed(session, report, actor, now)
     return link
+
+
+def _clips_changed(session: Session, report: Report, actor: str, now) -> None:
+    """A report's set of clips changed: (re)align its clips in the background."""
+    jobs.request(session=session, kind=job_kinds.ALIGN_REPORT, subject=report.id, actor=actor, now=now)
 
 
 def link_report(
@@ -150,5 +161,6 @@ def unlink(*, session: Session, clip_id: str, report: Report, reason: str, actor
         object_id=clip_id,
         detail={"report_id": report.id, "report": report.number, "reason": reason},
     )
+    _clips_changed(session, report, actor, now)
     session.flush()
     return [clip_id]

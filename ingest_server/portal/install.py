@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from ingest_server.portal.alignment_pages import router as alignment_pages_router
 from ingest_server.portal.approval_pages import router as approval_pages_router
 from ingest_server.portal.hold_pages import router as hold_pages_router
 from ingest_server.portal.pages import router as pages_router
@@ -25,6 +26,7 @@ def install(app: FastAPI) -> None:
     for router in (
         pages_router,
         report_pages_router,
+        alignment_pages_router,
         approval_pages_router,
         hold_pages_router,
         share_pages_router,

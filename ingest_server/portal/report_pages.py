@@ -19,6 +19,7 @@ from ingest_server.context import ServerContext
 from ingest_server.deps import ContextDep, SessionDep, source_address
 from ingest_server.holds import service as holds
 from ingest_server.portal import links
+from ingest_server.portal.alignment_pages import report_view
 from ingest_server.portal.deps import ConsoleUser, allow, check_csrf
 from ingest_server.portal.share_pages import package_response
 from ingest_server.portal.web import render
@@ -65,7 +66,9 @@ def report_page(
         vehicles=reports.vehicles(found),
         message=m,
         can_change=may(user.role, Permission.RECORDS_CHANGE),
+        can_decide=may(user.role, Permission.ALIGNMENT_DECIDE),
         stream_base="/portal/clips",
+        **report_view(session=session, clips=clips, report_id=found.id),
     )
 
 

@@ -22,6 +22,7 @@ from ingest_server.auth.tokens import token_hash
 from ingest_server.deps import ACTOR_KEY, AUTH_NOTE_KEY, ContextDep, SessionDep, source_address
 from ingest_server.export.naming import unique_names
 from ingest_server.portal import streaming
+from ingest_server.portal.alignment_pages import timeline_view
 from ingest_server.portal.share_pages import package_response
 from ingest_server.portal.web import PortalError, render
 from ingest_server.reports import service as reports
@@ -147,6 +148,7 @@ def review_page(request: Request, ctx: ContextDep, session: SessionDep, share: L
         base=f"/review/{request.state.review_token}",
         principal=None,
         case=_case(session, share),
+        **timeline_view(session=session, clips=clips),  # accepted audio alignments, as on the report page
     )
 
 

@@ -1,6 +1,9 @@
-// One time axis for the clips of a case: bars placed by corrected start time, a
-// scrubber, and "Play together", which keeps every player at the same moment of
-// real time (body camera and dashcam side by side). No library, no build step.
+// One time axis for the clips of a case: bars placed by start time, a scrubber,
+// and "Play together", which keeps every player at the same moment of real time
+// (body camera and dashcam side by side). A clip's media time at timeline time T
+// is rate * (T - start): start and rate come from accepted audio alignments
+// where there are some (data-rate differs from 1 by the clocks' drift), from the
+// corrected time otherwise. No library, no build step.
 "use strict";
 (function () {
   function setup(root) {
@@ -30,11 +33,12 @@
     function sync(seekAlways) {
       tiles.forEach((tile) => {
         const video = tile.querySelector("video");
-        const local = now - parseFloat(tile.dataset.start);
+        const local = (now - parseFloat(tile.dataset.start)) * parseFloat(tile.dataset.rate || "1");
         const inside = local >= 0 && (!video.duration || local <= video.duration);
         tile.classList.toggle("idle", !inside);
         if (!inside) { if (!video.paused) video.pause(); return; }
         if (seekAlways || Math.abs(video.currentTime - local) > 0.4) video.currentTime = local;
+        tile.dataset.expected = String(local);
         if (playing && video.paused) video.play().catch(() => {});
         if (!playing && !video.paused) video.pause();
       });

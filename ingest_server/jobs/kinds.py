@@ -1,0 +1,6 @@
+"""The names of the job kinds: one constant each, so a requester need not import
+the package that runs it (the handlers are wired in `ingest_server/job_kinds.py`)."""
+
+from __future__ import annotations
+
+ALIGN_REPORT = "alignment.report"  # subject: a report id; aligns its linked clips
