@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     max_page_size: int = Field(200, ge=1, le=10_000)
     default_page_size: int = Field(50, ge=1)
     public_portal: bool = Field(False, description="Serve the public use-of-force statistics at /public/.")
+    records_request_due_hours: int = Field(
+        96, ge=1, le=24 * 365, description="A public records request is due this long after receipt."
+    )
+    release_cert_chain_path: Path | None = Field(
+        None, description="Agency C2PA signing certificate chain (PEM, leaf first) for released copies."
+    )
+    release_key_path: Path | None = Field(None, description="The agency signing key (PKCS#8 PEM).")
 
     @field_validator("object_lock_days")
     @classmethod
@@ -57,6 +64,16 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'evidence.sqlite3').resolve()}"
+
+    @property
+    def redaction_work_dir(self) -> Path:
+        """Scratch space for redaction jobs (a verified copy of the original, the rendered copy)."""
+        return self.data_dir / "redaction-work"
+
+    @property
+    def release_dir(self) -> Path:
+        """Release packages for public records requests (a folder and a zip each)."""
+        return self.data_dir / "releases"
 
     @property
     def key_path(self) -> Path:
