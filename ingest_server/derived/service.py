@@ -24,6 +24,7 @@ import base64
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -58,6 +59,7 @@ from ingest_server.redaction.pipeline import Scan, ScanSettings, redact, scan
 from ingest_server.redaction.render import AudioMask, RenderSettings, Style, TimeRange
 from ingest_server.redaction.tracks import Track, TrackKind, manual_track, padded
 from ingest_server.refusals import Refused, Why
+from ingest_server.types import new_id
 
 COMPONENT = "redaction"
 THUMB_HEIGHT = 72
@@ -244,7 +246,12 @@ def _thumbnails(path: Path, tracks: list[Track], width: int, height: int) -> dic
 
 
 def run_scan(
-    *, ctx: ServerContext, redaction_id: str, detector, settings: ScanSettings = ScanSettings()
+    *,
+    ctx: ServerContext,
+    redaction_id: str,
+    detector,
+    settings: ScanSettings = ScanSettings(),
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> None:
     """The job's first half: detect faces and link them into tracks, for the custodian to review."""
     with ctx.sessions() as session:
@@ -264,7 +271,7 @@ def run_scan(
                 source=original,
                 detector=detector,
                 settings=settings,
-                progress=_progress(ctx, redaction_id),
+                progress=_progress(ctx, redaction_id, progress),
             )
             thumbs = _thumbnails(original, found.tracks, found.width, found.height)
     except Exception as exc:  # noqa: BLE001 - a failed job is recorded, with its reason, never lost
@@ -299,15 +306,22 @@ def run_scan(
         session.commit()
 
 
-def _progress(ctx: ServerContext, redaction_id: str):
+def _progress(ctx: ServerContext, redaction_id: str, also=None):
+    """Frames done onto the redaction row every 30 frames (the console shows it), and to `also`
+    (frames, total) for a job runner's own progress."""
+
     def report(frames: int) -> None:
         if frames % 30:
             return
+        total = None
         with ctx.sessions() as session:
             row = session.get(Redaction, redaction_id)
             if row is not None:
                 row.frames_done = frames
+                total = row.frames_total
                 session.commit()
+        if also is not None:
+            also(frames, total)
 
     return report
 
@@ -489,7 +503,9 @@ def request_render(
 # ---- rendering: the draft copy ---------------------------------------------------------------------
 
 
-def run_render(*, ctx: ServerContext, redaction_id: str) -> None:
+def run_render(
+    *, ctx: ServerContext, redaction_id: str, progress: Callable[[int, int | None], None] | None = None
+) -> None:
     """The job's second half: render the decision into a new derived object (draft), stored locked."""
     with ctx.sessions() as session:
         row = get_redaction(session=session, redaction_id=redaction_id)
@@ -504,7 +520,10 @@ def run_render(*, ctx: ServerContext, redaction_id: str) -> None:
         audio = [TimeRange(r["start_s"], r["end_s"]) for r in json.loads(row.audio_json)]
         style, requested_by, requested_at = row.style, row.requested_by, row.requested_at
         clip_id = row.clip_id
-    derived_id = hashlib.sha256(f"derived:{redaction_id}".encode()).hexdigest()[:32]
+    # A fresh id per attempt: a key never gets a second version. An attempt killed between the PUT
+    # and the commit leaves a complete, locked object under derived/<clip-id>/ with no row (never a
+    # half-written one); the row is what makes it a derived copy.
+    derived_id = new_id()
     render_settings = RenderSettings(style=Style(style), audio_mask=AudioMask.MUTE)
     scan_settings = ScanSettings(**facts["settings"])
     found = Scan(
@@ -529,7 +548,7 @@ def run_render(*, ctx: ServerContext, redaction_id: str) -> None:
                 manual=manual,
                 audio_ranges=audio,
                 render_settings=render_settings,
-                progress=_progress(ctx, redaction_id),
+                progress=_progress(ctx, redaction_id, progress),
             )
             now = ctx.clock()
             record = provenance.build_record(
@@ -694,7 +713,7 @@ def approve_release(
     record = release_record(row, release_approver=user.label, released_at=now)
     text = provenance.to_json(record)
     record_sha = hashlib.sha256(text.encode()).hexdigest()
-    signed_id = hashlib.sha256(f"signed:{row.id}".encode()).hexdigest()[:32]
+    signed_id = new_id()
     key = f"derived/{row.parent_clip_id}/{signed_id}.mp4"
     with _workspace(ctx, f"release-{row.id}") as work:
         redacted = fetch_verified(
