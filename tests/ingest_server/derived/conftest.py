@@ -1,5 +1,6 @@
 """A stored clip with real faces (the test footage of tests/ingest_server/redaction), a server on
-SQLite with its own bucket on the loopback store, two custodians and an agency PKI made here."""
+SQLite and PostgreSQL with its own bucket on the loopback store, two custodians and an agency PKI
+made here."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest_server import migrate
 from ingest_server.app import build_context, create_app
 from ingest_server.auth import service as auth_service
 from ingest_server.auth.roles import Role
@@ -31,13 +31,14 @@ def footage_clip(tmp_path_factory):
 
 
 @pytest.fixture
-def ctx(tmp_path, s3_endpoint, pki):
+def ctx(tmp_path, s3_endpoint, pki, db_url):
+    """SQLite, and PostgreSQL when reachable (`db_url` of tests/ingest_server/conftest.py, migrated)."""
     assert s3_endpoint.startswith("http://127.0.0.1:")
     (tmp_path / "chain.pem").write_bytes(pki.chain_pem)
     (tmp_path / "key.pem").write_bytes(pki.key_pem)
     settings = Settings(
         data_dir=tmp_path / "data",
-        database_url=f"sqlite:///{tmp_path / 'evidence.sqlite3'}",
+        database_url=db_url,
         s3_endpoint_url=s3_endpoint,
         s3_bucket=f"derived-{uuid.uuid4().hex[:12]}",
         s3_access_key_id="testing",
@@ -45,7 +46,6 @@ def ctx(tmp_path, s3_endpoint, pki):
         release_cert_chain_path=tmp_path / "chain.pem",
         release_key_path=tmp_path / "key.pem",
     )
-    migrate.upgrade(settings.db_url)
     context = build_context(settings)
     yield context
     context.engine.dispose()
