@@ -24,7 +24,8 @@ from tests.ingest_server import helpers
 
 
 def _original(ctx, clip_id, session=None):
-    """What the store and the database say the original is: (bytes, sha256 of them, clip row sha256)."""
+    """What the store and the database say the original is: (bytes of its version, their sha256, the
+    clip row's sha256, the bytes a plain read of its key gives, and the key's versions)."""
     if session is None:
         with ctx.sessions() as own:
             return _original(ctx, clip_id, own)
@@ -33,7 +34,10 @@ def _original(ctx, clip_id, session=None):
     key, version, sha = clip.object_key, clip.version_id, clip.sha256
     chunks, _ = ctx.storage.read(key, version)
     data = b"".join(chunks)
-    return data, hashlib.sha256(data).hexdigest(), sha
+    latest = b"".join(ctx.storage.read(key, None)[0])
+    versions = ctx.storage.client.list_object_versions(Bucket=ctx.storage.bucket, Prefix=key)
+    ids = sorted(v["VersionId"] for v in versions.get("Versions", []) + versions.get("DeleteMarkers", []))
+    return data, hashlib.sha256(data).hexdigest(), sha, latest, ids
 
 
 def _job(ctx, session, redaction_id, step):
@@ -53,7 +57,10 @@ def test_redact_release_delete_never_touch_the_original(ctx, stored_clip, custod
     clip_id, uploaded = stored_clip
     first, second = custodians
     before = _original(ctx, clip_id)
-    assert before[0] == uploaded and before[1] == before[2] == hashlib.sha256(uploaded).hexdigest()
+    assert (
+        before[0] == before[3] == uploaded and before[1] == before[2] == hashlib.sha256(uploaded).hexdigest()
+    )
+    assert len(before[4]) == 1
 
     with ctx.sessions() as session:
         row = _scan(ctx, session, clip_id, first)
