@@ -7,12 +7,15 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
 from datetime import timedelta
 
 import pytest
 from botocore.exceptions import ClientError
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from ingest_server import cli
 from ingest_server.audit.models import AuditEvent
 from ingest_server.auth import service as auth_service
 from ingest_server.clips.models import Clip
@@ -53,7 +56,7 @@ def _scan(ctx, session, clip_id, user):
     return _job(ctx, session, row.id, jobs.SCAN)
 
 
-def test_redact_release_delete_never_touch_the_original(ctx, stored_clip, custodians, pki):
+def test_redact_release_delete_never_touch_the_original(ctx, stored_clip, custodians, pki, tmp_path):
     clip_id, uploaded = stored_clip
     first, second = custodians
     before = _original(ctx, clip_id)
@@ -142,6 +145,8 @@ def test_redact_release_delete_never_touch_the_original(ctx, stored_clip, custod
     readme = (package / "README.txt").read_text()
     assert "REDACTED COPY" in readme and item["video"] in readme
     assert (package.with_suffix(".zip")).exists()
+    checked = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=package, capture_output=True, text=True)
+    assert checked.returncode == 0 and checked.stdout.count(": OK") == 2, checked.stdout  # as README says
 
     tampered = package.parent / "tampered"
     shutil.copytree(package, tampered)
@@ -152,6 +157,17 @@ def test_redact_release_delete_never_touch_the_original(ctx, stored_clip, custod
         sign.check(tampered / item["video"], trust_anchors_pem=pki.root_pem)[0]
         is sign.CredentialState.INVALID
     )
+    (tmp_path / "ca.pem").write_bytes(pki.root_pem)
+    ok = CliRunner().invoke(
+        cli.app, ["release", "verify", str(package), "--trust-anchor", str(tmp_path / "ca.pem")]
+    )
+    print(ok.output)
+    assert ok.exit_code == 0 and ok.output.startswith("OK ")
+    bad = CliRunner().invoke(
+        cli.app, ["release", "verify", str(tampered), "--trust-anchor", str(tmp_path / "ca.pem")]
+    )
+    print(bad.output)
+    assert bad.exit_code == 1 and "Content Credentials are Invalid" in bad.output
     problems = records.verify_package(folder=tampered, trust_anchors_pem=pki.root_pem)
     assert any("sha256 differs" in p for p in problems) and any("Invalid" in p for p in problems)
 
