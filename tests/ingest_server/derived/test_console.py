@@ -76,6 +76,11 @@ def test_two_custodians_redact_and_release_through_the_console(ctx, stored_clip,
     part = first.get(f"/portal/derived/{derived}/stream", headers={"Range": "bytes=0-99"})
     assert part.status_code == 206 and part.content == whole.content[:100]
 
+    late = first.post(
+        f"/portal/redactions/{redaction}/audio", data={"csrf": token1, "start_s": 0, "end_s": 1}
+    )
+    assert late.status_code == 409 and "decisions are made in review" in late.text  # the copy is made
+    assert first.get("/portal/redactions/" + "0" * 32).status_code == 404
     first.post(f"/portal/derived/{derived}/approve", data={"csrf": token1})
     own = first.post(f"/portal/derived/{derived}/release", data={"csrf": token1})
     assert own.status_code == 409 and "second, different custodian" in own.text
