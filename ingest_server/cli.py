@@ -1,5 +1,5 @@
 """`evidence-server`: serve, migrate, create-user, enroll-device, disable, audit verify, store check,
-worker, jobs status.
+worker, jobs status, release.
 
 Settings come from EVIDENCE_SERVER_* environment variables (see settings.py).
 Tokens are printed once and stored only as their SHA-256. Commands that change
@@ -20,6 +20,7 @@ from ingest_server.audit.verify import verify_chain
 from ingest_server.auth import service as auth_service
 from ingest_server.auth.roles import USER_ROLES
 from ingest_server.cli_common import cli_actor, load_settings, open_sessions
+from ingest_server.derived.cli import app as release_cli
 from ingest_server.jobs_cli import jobs_app
 from ingest_server.jobs_cli import worker as run_worker
 from ingest_server.portal.cli import app as portal_cli
@@ -35,6 +36,7 @@ audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 register_retention_commands(app)  # retention sweep, fixity check, reports export-opm/stats
 app.add_typer(portal_cli, name="portal")  # set-password, export
+app.add_typer(release_cli, name="release")  # release verify, release requests
 reports_app.command("publish")(publish_portal)  # reports publish: the public portal as static files
 app.add_typer(store_cli, name="store")  # check
 app.command("worker")(run_worker)  # background jobs (jobs_cli.py)

@@ -8,6 +8,7 @@ def import_all() -> None:
     from ingest_server.audit import models as _audit  # noqa: F401
     from ingest_server.auth import models as _auth  # noqa: F401
     from ingest_server.clips import models as _clips  # noqa: F401
+    from ingest_server.derived import models as _derived  # noqa: F401
     from ingest_server.devices import models as _devices  # noqa: F401
     from ingest_server.fixity import models as _fixity  # noqa: F401
     from ingest_server.holds import models as _holds  # noqa: F401

@@ -7,6 +7,7 @@
   against what the database says the store has).
 - `set_clip_legal_hold`: retention recomputation sets or clears the legal hold.
 - `put_locked_certificate`: a deletion certificate, itself locked for years.
+- `put_locked_derived`: a derived copy (redacted or signed), checksum-bound and locked.
 
 `storage.py` holds the S3 calls; callers never call `Storage.lock` or
 `put_object_legal_hold` themselves.
@@ -52,3 +53,11 @@ def set_clip_legal_hold(*, ctx: ServerContext, clip: Clip, on: bool) -> None:
 def put_locked_certificate(*, ctx: ServerContext, key: str, body: bytes, until: datetime) -> str | None:
     """Store a deletion certificate under Object Lock until `until`; returns its version id."""
     return ctx.storage.put_locked(key, body, ctx.settings.object_lock_mode, until, "application/json")
+
+
+def put_locked_derived(*, ctx: ServerContext, key: str, path, sha256: str, now: datetime):
+    """Store a derived object (a redacted or signed copy) bound to its SHA-256 and locked for
+    `object_lock_days`, as an original is; returns (StoredObject, retain-until)."""
+    until = now + timedelta(days=ctx.settings.object_lock_days)
+    stored = ctx.storage.put_verified(key, path, sha256, ctx.settings.object_lock_mode, until, "video/mp4")
+    return stored, until

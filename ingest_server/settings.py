@@ -54,6 +54,13 @@ class Settings(BaseSettings):
         60.0, ge=1.0, le=3600.0, description="A running job whose worker is silent this long is restarted."
     )
     jobs_max_attempts: int = Field(3, ge=1, le=100, description="Starts of one job before it is failed.")
+    records_request_due_hours: int = Field(
+        96, ge=1, le=24 * 365, description="A public records request is due this long after receipt."
+    )
+    release_cert_chain_path: Path | None = Field(
+        None, description="Agency C2PA signing certificate chain (PEM, leaf first) for released copies."
+    )
+    release_key_path: Path | None = Field(None, description="The agency signing key (PKCS#8 PEM).")
 
     @field_validator("object_lock_days")
     @classmethod
@@ -75,6 +82,16 @@ class Settings(BaseSettings):
     @property
     def jobs_path(self) -> Path:
         return self.data_dir / "jobs.sqlite3"
+
+    @property
+    def redaction_work_dir(self) -> Path:
+        """Scratch space for redaction jobs (a verified copy of the original, the rendered copy)."""
+        return self.data_dir / "redaction-work"
+
+    @property
+    def release_dir(self) -> Path:
+        """Release packages for public records requests (a folder and a zip each)."""
+        return self.data_dir / "releases"
 
     @property
     def key_path(self) -> Path:

@@ -12,6 +12,8 @@ gives back when re-read) with the manifest.
 
 from __future__ import annotations
 
+import base64
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -205,3 +207,36 @@ class Storage:
             ChecksumAlgorithm="SHA256",
         )
         return response.get("VersionId")
+
+    def put_verified(
+        self, key: str, path, sha256_hex: str, mode: str, until: datetime, content_type: str
+    ) -> StoredObject:
+        """PUT a file bound to its SHA-256 (a store that checks refuses other bytes), locked, then
+        read back: the size and checksum the store reports must be ours."""
+        checksum = base64.b64encode(bytes.fromhex(sha256_hex)).decode("ascii")
+        size = os.path.getsize(path)
+        with open(path, "rb") as body:
+            response = self.client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=body,
+                ContentLength=size,
+                ContentType=content_type,
+                ChecksumAlgorithm="SHA256",
+                ChecksumSHA256=checksum,
+                ObjectLockMode=mode,
+                ObjectLockRetainUntilDate=until,
+                Metadata={"sha256": sha256_hex},
+            )
+        stored = self.head(key, response.get("VersionId"))
+        if stored.size != size or (stored.checksum_sha256 not in (None, checksum)):
+            raise StorageError(
+                f"the store holds {stored.size} bytes (checksum {stored.checksum_sha256}) at {key}, "
+                f"not the {size} bytes (checksum {checksum}) sent"
+            )
+        return stored
+
+    def hide(self, key: str) -> str | None:
+        """A delete marker over `key` (versioned bucket): plain reads find nothing; every locked
+        version stays until its retain-until. Returns the marker's version id."""
+        return self.client.delete_object(Bucket=self.bucket, Key=key).get("VersionId")

@@ -45,6 +45,8 @@ class Permission(StrEnum):
     RETENTION_APPROVE = "retention.approve"
     STATS_READ = "stats.read"
     ALIGNMENT_DECIDE = "alignment.decide"  # accept or reject an audio alignment of two clips
+    REDACTION_MANAGE = "redaction.manage"  # start, review and approve redacted copies; records requests
+    RELEASE_APPROVE = "release.approve"  # the second custodian's approval of a public release
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,11 @@ TABLE: dict[Permission, Rule] = {
     ),
     # the retention rule: a second, different custodian (checked by retention.approval_state)
     Permission.RETENTION_APPROVE: Rule(frozenset({CUSTODIAN}), "approve a retention change"),
+    Permission.REDACTION_MANAGE: Rule(
+        frozenset({ADMIN, CUSTODIAN}), "redact clips or handle public records requests"
+    ),
+    # a second custodian, different from the one who requested or approved the copy (derived/service.py)
+    Permission.RELEASE_APPROVE: Rule(frozenset({CUSTODIAN}), "approve a public release"),
     Permission.STATS_READ: Rule(
         frozenset({ADMIN, CUSTODIAN, AUDITOR, TROOPER, PROSECUTOR}), "read statistics"
     ),

@@ -15,6 +15,7 @@ from ingest_server.portal.alignment_pages import router as alignment_pages_route
 from ingest_server.portal.approval_pages import router as approval_pages_router
 from ingest_server.portal.hold_pages import router as hold_pages_router
 from ingest_server.portal.pages import router as pages_router
+from ingest_server.portal.redaction_pages import router as redaction_pages_router
 from ingest_server.portal.report_pages import router as report_pages_router
 from ingest_server.portal.review_pages import router as review_router
 from ingest_server.portal.share_pages import router as share_pages_router
@@ -30,6 +31,7 @@ def install(app: FastAPI) -> None:
         approval_pages_router,
         hold_pages_router,
         share_pages_router,
+        redaction_pages_router,
         review_router,
     ):
         app.include_router(router)

@@ -18,6 +18,7 @@ from ingest_server.auth.permissions import Permission, may
 from ingest_server.clips import service as clips
 from ingest_server.clips.models import Clip
 from ingest_server.deps import ContextDep, SessionDep, source_address
+from ingest_server.derived import service as derived
 from ingest_server.export.naming import readable_name
 from ingest_server.portal import links, signin, streaming
 from ingest_server.portal.deps import ConsoleUser, allow, check_csrf
@@ -232,6 +233,9 @@ def clip_page(
         can_share=may(user.role, Permission.SHARES_MANAGE),
         download_name=readable_name(clip),
         message=m,
+        derived=derived.of_clip(session=session, clip_id=clip.id),
+        redactions=derived.redactions_of(session=session, clip_id=clip.id),
+        can_redact=may(user.role, Permission.REDACTION_MANAGE),
     )
 
 
