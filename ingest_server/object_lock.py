@@ -7,6 +7,7 @@
   against what the database says the store has).
 - `set_clip_legal_hold`: retention recomputation sets or clears the legal hold.
 - `put_locked_certificate`: a deletion certificate, itself locked for years.
+- `put_locked_checkpoint`: a signed checkpoint of the audit chain head, locked for years.
 
 `storage.py` holds the S3 calls; callers never call `Storage.lock` or
 `put_object_legal_hold` themselves.
@@ -51,4 +52,9 @@ def set_clip_legal_hold(*, ctx: ServerContext, clip: Clip, on: bool) -> None:
 
 def put_locked_certificate(*, ctx: ServerContext, key: str, body: bytes, until: datetime) -> str | None:
     """Store a deletion certificate under Object Lock until `until`; returns its version id."""
+    return ctx.storage.put_locked(key, body, ctx.settings.object_lock_mode, until, "application/json")
+
+
+def put_locked_checkpoint(*, ctx: ServerContext, key: str, body: bytes, until: datetime) -> str | None:
+    """Store a signed audit checkpoint under Object Lock until `until`; returns its version id."""
     return ctx.storage.put_locked(key, body, ctx.settings.object_lock_mode, until, "application/json")
