@@ -92,21 +92,39 @@ class AnchorReport:
     checkpoints: int
     problems: tuple[str, ...]
     chain: str
+    store_error: str | None = None
 
     def describe(self) -> str:
         lines = [self.chain]
-        if self.ok:
+        if self.store_error:
+            lines.append(
+                f"checkpoints NOT checked: the store did not answer ({self.store_error}); "
+                "a rewrite of the whole chain is only found with the store reachable"
+            )
+        elif self.ok:
             lines.append(f"checked against {self.checkpoints} signed checkpoint(s) in the store: all match")
         else:
             lines.extend(f"CHECKPOINT MISMATCH: {p}" for p in self.problems)
         return "\n".join(lines)
 
 
-def verify_against_checkpoints(*, ctx: ServerContext, session: Session) -> AnchorReport:
-    """The chain's own check, then every stored checkpoint against the database's events."""
+def verify_against_checkpoints(
+    *, ctx: ServerContext | None, session: Session, store_error: str | None = None
+) -> AnchorReport:
+    """The chain's own check, then every stored checkpoint against the database's events.
+
+    Without a context (`ctx` None: the store could not be opened, `store_error` says why) only
+    the chain is checked, and the report says the checkpoints were not.
+    """
     chain = verify_chain(session=session)
     problems: list[str] = [] if chain.ok else [chain.describe()]
-    checkpoints = stored_checkpoints(ctx=ctx)
+    try:
+        if ctx is None:
+            raise LookupError(store_error or "no store")
+        checkpoints = stored_checkpoints(ctx=ctx)
+    except Exception as exc:  # botocore's errors: no credentials, no endpoint, no bucket
+        why = store_error or f"{type(exc).__name__}: {exc}"
+        return AnchorReport(chain.ok, 0, tuple(problems), chain.describe(), why)
     last_seq = session.execute(select(ChainHead.seq).where(ChainHead.id == 1)).scalar_one_or_none() or 0
     for checkpoint in checkpoints:
         if "unreadable" in checkpoint or not checkpoint_valid(ctx.signer.public_key_pem, checkpoint):
