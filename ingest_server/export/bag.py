@@ -3,7 +3,7 @@
     <bag>/bagit.txt, bag-info.txt (report, share, recipient, exporter, time)
     <bag>/manifest-sha256.txt, tagmanifest-sha256.txt
     <bag>/data/<officer>_<date>_<time>Z_<camera>.<ext>      the originals, bytes unchanged
-    <bag>/data/chain-of-custody/<same name>.csv and .html  every audit event of that clip
+    <bag>/data/chain-of-custody/<same name>.csv, .html, .pdf  every audit event of that clip (PDF: A4)
     <bag>/data/README.txt                                  how to check it
     <bag>/data/custody/                                    the proofs and their checker (export/proofs.py)
 
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from ingest_server.audit import service as audit
 from ingest_server.clips.models import STORED, Clip
 from ingest_server.context import ServerContext
-from ingest_server.export import custody, proofs
+from ingest_server.export import custody, custody_pdf, proofs
 from ingest_server.export.naming import unique_names
 from ingest_server.storage import Storage
 
@@ -172,6 +172,11 @@ def build(
             Path(f"{stem}.csv").write_bytes(custody.to_csv(events))
             Path(f"{stem}.html").write_bytes(
                 custody.to_html(clip, events, file_name=names[clip.id], generated_at=now, exporter=exporter)
+            )
+            Path(f"{stem}.pdf").write_bytes(
+                custody_pdf.to_pdf(
+                    clip, events, file_name=names[clip.id], generated_at=now, exporter=exporter
+                )
             )
         (bag_dir / "README.txt").write_text(README)
         info = {

@@ -60,7 +60,17 @@ def describe(detail: str) -> str:
         data = json.loads(detail or "{}")
     except ValueError:
         return detail
-    return "; ".join(f"{k}: {v}" for k, v in sorted(data.items()) if v not in (None, "", []))
+    if not isinstance(data, dict):
+        return str(data)
+
+    def plain(value) -> str:  # lists and objects as words, not Python reprs
+        if isinstance(value, list):
+            return ", ".join(plain(v) for v in value)
+        if isinstance(value, dict):
+            return ", ".join(f"{k} {plain(v)}" for k, v in value.items())
+        return str(value)
+
+    return "; ".join(f"{k}: {plain(v)}" for k, v in sorted(data.items()) if v not in (None, "", [], {}))
 
 
 def offset_text(clip: Clip) -> str:

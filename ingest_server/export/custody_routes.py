@@ -2,6 +2,7 @@
 package carries (`export/custody.py`), for a custodian or auditor to read or print.
 
     GET /api/v1/clips/{clip_id}/custody.html
+    GET /api/v1/clips/{clip_id}/custody.pdf?paper=a4|letter
 
 Reading it needs `audit.read` (it is the clip's audit trail); the request is
 itself audited by the middleware, so the report names its own printing next time.
@@ -9,15 +10,15 @@ itself audited by the middleware, so the report names its own printing next time
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import Response
 
 from ingest_server.clips import service as clips
 from ingest_server.deps import AuditPrincipal, ContextDep, SessionDep
 from ingest_server.errors import ErrorOut
-from ingest_server.export import custody
+from ingest_server.export import custody, custody_pdf
 from ingest_server.export.naming import readable_name
 from ingest_server.schemas_common import CLIP_ID_PATTERN
 
@@ -49,3 +50,30 @@ def custody_html(
         clip, events, file_name=readable_name(clip), generated_at=ctx.clock(), exporter=principal.label
     )
     return Response(page, media_type="text/html; charset=utf-8")
+
+
+@router.get(
+    "/{clip_id}/custody.pdf",
+    name="clips.custody_pdf",
+    summary="The clip's chain-of-custody report (PDF, A4 or Letter)",
+    response_class=Response,
+    responses={**ERRORS, 200: {"content": {"application/pdf": {}}}},
+)
+def custody_pdf_report(
+    clip_id: ClipId,
+    ctx: ContextDep,
+    session: SessionDep,
+    principal: AuditPrincipal,
+    paper: Annotated[Literal["a4", "letter"], Query()] = "a4",
+) -> Response:
+    clip = _clip(session, clip_id)
+    data, name = custody_pdf.clip_report(
+        clip, session=session, generated_at=ctx.clock(), exporter=principal.label, paper=paper
+    )
+    return pdf_response(data, name)
+
+
+def pdf_response(data: bytes, name: str) -> Response:
+    return Response(
+        data, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
