@@ -192,12 +192,14 @@ class ClockSpec(StrictModel):
     )
     timezone: str = F("UTC", title="Time zone", description="IANA zone of a time written without an offset.")
     written: Literal["file_mtime", "at_read"] = F(
-        "file_mtime",
+        "at_read",
         title="When the camera writes its clock",
         description="file_mtime: the camera writes the clock file when it is connected, and the file's "
         "modification time as the dock reads it is that moment on the dock's clock; the offset is taken "
         "against it, however long the camera waits before it is read. at_read: the camera keeps the file "
-        "current, so the offset is taken against the moment the agent reads it.",
+        "current, so the offset is taken against the moment the agent reads it (the default: say "
+        "file_mtime only for a camera whose clock file's time is the dock's, never one stamped by the "
+        "camera's own clock, which would hide its drift).",
     )
     resolution_seconds: float | None = F(
         None,

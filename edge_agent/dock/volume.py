@@ -89,6 +89,7 @@ class ClockReading:
     read_at: datetime  # when the agent read the file
     reference: str  # "file_mtime" or "at_read" (the profile's `clock.written`)
     resolution_seconds: float
+    file_mtime: datetime | None = None  # the clock file's modification time, as the dock reads it
 
     def as_dict(self) -> dict:
         return {
@@ -97,7 +98,10 @@ class ClockReading:
             "camera_clock": self.camera_clock.isoformat(),
             "written_at": self.written_at.isoformat(),
             "read_at": self.read_at.isoformat(),
-            "read_gap_seconds": round((self.read_at - self.written_at).total_seconds(), 3),
+            "file_mtime": self.file_mtime.isoformat() if self.file_mtime else None,
+            "read_gap_seconds": round(
+                (self.read_at - (self.file_mtime or self.written_at)).total_seconds(), 3
+            ),
             "reference": self.reference,
             "resolution_seconds": self.resolution_seconds,
         }
@@ -144,6 +148,7 @@ def read_clock(info, spec, *, read_at: datetime) -> ClockReading | None:
         read_at,
         "file_mtime" if by_mtime else "at_read",
         resolution,
+        info.clock_written_at,
     )
 
 

@@ -111,3 +111,24 @@ def test_offset_and_uncertainty_in_journal_index_and_report(tmp_path, server, tr
     shown = re.search(r"camera clock offset ([+-]\d+\.\d+) s ±(\d+\.\d+) s", page.text)
     assert shown, "the report shows the offset with its uncertainty"
     assert abs(float(shown.group(1)) - true_offset) <= float(shown.group(2))
+
+
+def test_a_camera_that_keeps_its_clock_current_is_measured_at_reading(tmp_path):
+    profiles = load_profiles()
+    profile = get_profile(DEMO_PROFILE, profiles)
+    at_read = profile.model_copy(update={"clock": profile.clock.model_copy(update={"written": "at_read"})})
+    written = datetime.now(UTC) - timedelta(seconds=10)
+    sim = simulate_camera(
+        at_read,
+        tmp_path / "cam",
+        clips=1,
+        seconds=0.5,
+        width=160,
+        height=120,
+        clock_offset=0.0,
+        now=lambda: written,
+    )
+    volume = prepare_volume(sim.root, profiles, profile=at_read)
+    assert volume.clock["reference"] == "at_read"  # the profile says the file is current when read
+    assert volume.clock_offset_seconds < -8.5  # so the file's age counts: the profile must say file_mtime
+    assert volume.clock["read_gap_seconds"] >= 9.5  # and the journal shows how old the file was
