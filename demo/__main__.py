@@ -167,19 +167,28 @@ def verify_locks(store: EmbeddedStore, bucket: str, clips: list[dict]) -> list[s
     return problems
 
 
-def print_table(clips: list[dict], verified: bool) -> None:
+def print_table(clips: list[dict], verified: bool, out: Console | None = None) -> None:
+    """The receipted clips, then each clip's full SHA-256 on a line of its own (77 characters:
+    never cut, even at 80 columns)."""
+    out = out or Console()
     table = Table(title="Receipted clips", show_lines=False)
-    for col in ("clip", "officer", "camera time", "sha256", "state"):
-        table.add_column(col)
-    for c in sorted(clips, key=lambda c: (c.get("camera_start") or "", c["id"])):
+    for col in ("clip", "recorded by", "camera time", "state"):
+        table.add_column(col, overflow="fold")
+    ordered = sorted(clips, key=lambda c: (c.get("camera_start") or "", c["id"]))
+    for c in ordered:
+        flags = ", ".join(c.get("flags") or [])
         table.add_row(
             c["id"][:12],
-            c.get("officer_id") or c.get("vehicle_id") or "-",
+            c.get("officer_id") or (f"vehicle {c['vehicle_id']}" if c.get("vehicle_id") else "unknown"),
             (c.get("camera_start") or "-")[:19],
-            c["sha256"],
-            (c.get("state") or "stored") + (" ✓ verified" if verified else ""),
+            (c.get("state") or "stored")
+            + (" ✓ verified" if verified else "")
+            + (f" ({flags})" if flags else ""),
         )
-    Console().print(table)
+    out.print(table)
+    out.print("SHA-256 of each original:")
+    for c in ordered:
+        out.print(f"{c['id'][:12]} {c['sha256']}", soft_wrap=True, highlight=False)
 
 
 def run_chain(args, data: Path, expected: int) -> int:

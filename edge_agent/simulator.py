@@ -237,10 +237,14 @@ def simulate_camera(
                 odd_name=odd,
             )
         )
-    camera_now = (now() + timedelta(seconds=clock_offset)).replace(microsecond=0)
+    written = now()  # the camera writes its clock (whole seconds, truncated) when it is connected
+    camera_now = (written + timedelta(seconds=clock_offset)).replace(microsecond=0)
     writer.set_clock(camera_now)
     for relpath, data in writer.files().items():
         _write(out, relpath, data)
+    if profile.clock is not None:  # its modification time is that moment on the dock's clock
+        stamp = int(written.timestamp() * 1_000_000) * 1000
+        os.utime(out / profile.clock.file, ns=(stamp, stamp))
     volume = SimulatedVolume(
         out, profile.name, result, serial if md.device_serial else None, camera_now if profile.clock else None
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -30,7 +30,7 @@ from firmware_profiles.sidecars import (
     read_volume_file,
 )
 from firmware_profiles.sources import FlagSource, GpsSource, TimeSource, ValueSource
-from firmware_profiles.timefmt import parse_time
+from firmware_profiles.timefmt import parse_time, resolution_of
 from firmware_profiles.volume_files import read_line_value
 from firmware_profiles.walk import iter_clips
 
@@ -43,6 +43,8 @@ class VolumeInfo:
     camera_clock: datetime | None  # aware: what the camera's clock file says
     label: str | None
     warnings: list[str] = field(default_factory=list)
+    clock_written_at: datetime | None = None  # aware: the clock file's modification time (file_mtime)
+    clock_resolution_seconds: float | None = None  # how finely the file states the time
 
 
 @dataclass
@@ -73,7 +75,7 @@ def read_volume_info(profile: Profile, root: Path, *, label: str | None = None) 
             serial = read_clip_metadata(profile, root, relpath).device_serial
             if serial is not None or n >= 4:
                 break
-    clock = None
+    clock = written = resolution = None
     if profile.clock is not None:
         spec = profile.clock
         text = _volume_value(
@@ -82,8 +84,12 @@ def read_volume_info(profile: Profile, root: Path, *, label: str | None = None) 
         if text is not None:
             try:
                 clock = parse_time(text, spec.format, spec.timezone)
+                resolution = spec.resolution_seconds or resolution_of(text, spec.format)
+                written = datetime.fromtimestamp((root / spec.file).stat().st_mtime_ns / 1e9, UTC)
             except ValueError as exc:
                 warnings.append(f"clock file {spec.file}: {exc}")
+            except OSError as exc:
+                warnings.append(f"clock file {spec.file}: modification time unreadable: {exc}")
             if clock is not None and clock.year < 2010:
                 warnings.append(
                     f"clock file {spec.file}: camera clock says {clock.isoformat()}: "
@@ -91,7 +97,14 @@ def read_volume_info(profile: Profile, root: Path, *, label: str | None = None) 
                 )
     if label is None:
         label = volume_label(root)
-    return VolumeInfo(device_serial=serial, camera_clock=clock, label=label, warnings=warnings)
+    return VolumeInfo(
+        device_serial=serial,
+        camera_clock=clock,
+        label=label,
+        warnings=warnings,
+        clock_written_at=written,
+        clock_resolution_seconds=resolution,
+    )
 
 
 def _volume_value(root: Path, src: ValueSource, warnings: list[str]) -> str | None:

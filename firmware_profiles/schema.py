@@ -191,6 +191,30 @@ class ClockSpec(StrictModel):
         "%Y-%m-%d %H:%M:%S", title="Time format", description="How the time is written: " + TIME_FORMAT_DOC
     )
     timezone: str = F("UTC", title="Time zone", description="IANA zone of a time written without an offset.")
+    written: Literal["file_mtime", "at_read"] = F(
+        "at_read",
+        title="When the camera writes its clock",
+        description="file_mtime: the camera writes the clock file when it is connected, and the file's "
+        "modification time as the dock reads it is that moment on the dock's clock; the offset is taken "
+        "against it, however long the camera waits before it is read. at_read: the camera keeps the file "
+        "current, so the offset is taken against the moment the agent reads it (the default: say "
+        "file_mtime only for a camera whose clock file's time is the dock's, never one stamped by the "
+        "camera's own clock, which would hide its drift).",
+    )
+    resolution_seconds: float | None = F(
+        None,
+        gt=0,
+        title="Clock resolution",
+        description="How finely the clock file states the time, in seconds. Default: from the format "
+        "(1 for whole seconds, 0.001 for epoch_ms, the digits of an ISO 8601 fraction, 1e-6 for %f).",
+    )
+    written_uncertainty_seconds: float = F(
+        0.0,
+        ge=0,
+        title="Uncertainty of the writing moment",
+        description="How far the reference moment can be from the moment the camera wrote its clock, in "
+        "seconds (2 for a FAT modification time, the update period of an at_read camera).",
+    )
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: check_timezone(v)))
     _file = field_validator("file")(classmethod(lambda cls, v: check_relative(v, "clock file")))

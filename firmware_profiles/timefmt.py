@@ -8,6 +8,7 @@ used by the simulator.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,26 @@ def parse_time(text: str, fmt: str, timezone: str) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(timezone))
     return value
+
+
+def resolution_of(text: str, fmt: str) -> float:
+    """How finely `text` (in format `fmt`) states a time, in seconds: 1 for whole seconds."""
+    text = text.strip()
+    if fmt == "epoch_ms":
+        return 0.001
+    if fmt == "epoch":
+        fraction = text.partition(".")[2]
+        return 10.0 ** -len(fraction) if fraction.isdigit() else 1.0
+    if fmt == "iso8601":
+        match = re.search(r"T?\d{2}:\d{2}(:\d{2}(?:[.,](\d+))?)?", text.partition("T")[2] or text)
+        if match is None or match.group(1) is None:
+            return 60.0
+        return 10.0 ** -len(match.group(2)) if match.group(2) else 1.0
+    if "%f" in fmt:
+        return 1e-6
+    if "%S" in fmt or "%T" in fmt or "%s" in fmt:
+        return 1.0
+    return 60.0 if "%M" in fmt else 3600.0
 
 
 def format_time(value: datetime, fmt: str, timezone: str) -> str:

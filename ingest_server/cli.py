@@ -1,5 +1,5 @@
-"""`evidence-server`: serve, migrate, create-user, enroll-device, disable, audit verify, store check,
-worker, jobs status, release.
+"""`evidence-server`: serve, migrate, create-user, enroll-device, disable, audit verify, audit checkpoint,
+store check, worker, jobs status, release.
 
 Settings come from EVIDENCE_SERVER_* environment variables (see settings.py).
 Tokens are printed once and stored only as their SHA-256. Commands that change
@@ -14,12 +14,12 @@ import typer
 import uvicorn
 
 from ingest_server import migrate
-from ingest_server.app import create_app
+from ingest_server.anchor import service as anchor
+from ingest_server.app import build_context, create_app
 from ingest_server.audit import service as audit
-from ingest_server.audit.verify import verify_chain
 from ingest_server.auth import service as auth_service
 from ingest_server.auth.roles import USER_ROLES
-from ingest_server.cli_common import cli_actor, load_settings, open_sessions
+from ingest_server.cli_common import cli_actor, load_settings, open_context, open_sessions
 from ingest_server.derived.cli import app as release_cli
 from ingest_server.jobs_cli import jobs_app
 from ingest_server.jobs_cli import worker as run_worker
@@ -127,11 +127,27 @@ def disable(
     typer.echo(f"{kind} {name} disabled: its token is refused from now on")
 
 
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the audit chain head now and write it to the Object-Locked store."""
+    ctx = open_context()
+    with ctx.sessions() as session:
+        body = anchor.write_checkpoint(ctx=ctx, session=session)["checkpoint"]
+    typer.echo(f"checkpoint at event {body['seq']} (hash {body['hash']}) signed and stored")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Verify the audit hash chain; exit 1 naming the first broken event."""
-    with open_sessions(load_settings())() as session:
-        report = verify_chain(session=session)
+    """Verify the audit hash chain and every signed checkpoint in the store; exit 1 naming what broke."""
+    settings = load_settings()
+    sessions = open_sessions(settings)
+    ctx, store_error = None, None
+    try:
+        ctx = build_context(settings)  # the store holds the signed checkpoints
+    except Exception as exc:  # no store reachable: the chain is still checked, the output says so
+        store_error = f"{type(exc).__name__}: {exc}"
+    with sessions() as session:
+        report = anchor.verify_against_checkpoints(ctx=ctx, session=session, store_error=store_error)
         session.rollback()
         audit.append(
             session=session,

@@ -8,6 +8,7 @@
 - `set_clip_legal_hold`: retention recomputation sets or clears the legal hold.
 - `put_locked_certificate`: a deletion certificate, itself locked for years.
 - `put_locked_derived`: a derived copy (redacted or signed), checksum-bound and locked.
+- `put_locked_checkpoint`: a signed checkpoint of the audit chain head, locked for years.
 
 `storage.py` holds the S3 calls; callers never call `Storage.lock` or
 `put_object_legal_hold` themselves.
@@ -61,3 +62,8 @@ def put_locked_derived(*, ctx: ServerContext, key: str, path, sha256: str, now: 
     until = now + timedelta(days=ctx.settings.object_lock_days)
     stored = ctx.storage.put_verified(key, path, sha256, ctx.settings.object_lock_mode, until, "video/mp4")
     return stored, until
+
+
+def put_locked_checkpoint(*, ctx: ServerContext, key: str, body: bytes, until: datetime) -> str | None:
+    """Store a signed audit checkpoint under Object Lock until `until`; returns its version id."""
+    return ctx.storage.put_locked(key, body, ctx.settings.object_lock_mode, until, "application/json")

@@ -9,6 +9,7 @@ from ingest_server.alignment.routes import router as alignment_router
 from ingest_server.audit.routes import router as audit_router
 from ingest_server.auth.routes import router as auth_router
 from ingest_server.clips.routes import router as clips_router
+from ingest_server.export.custody_routes import router as custody_router
 from ingest_server.fixity.routes import router as fixity_router
 from ingest_server.holds.routes import router as holds_router
 from ingest_server.jobs.routes import router as jobs_router
@@ -23,6 +24,7 @@ from ingest_server.uploads.routes import router as uploads_router
 API_ROUTERS = (
     uploads_router,
     clips_router,
+    custody_router,
     audit_router,
     auth_router,
     reports_router,

@@ -196,6 +196,13 @@ class Storage:
             Bucket=self.bucket, Key=key, **kwargs, Retention={"Mode": mode, "RetainUntilDate": until}
         )
 
+    def list_keys(self, prefix: str) -> list[str]:
+        """Every key under `prefix`, sorted."""
+        keys: list[str] = []
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            keys.extend(item["Key"] for item in page.get("Contents", []))
+        return sorted(keys)
+
     def put_locked(self, key: str, body: bytes, mode: str, until: datetime, content_type: str) -> str | None:
         response = self.client.put_object(
             Bucket=self.bucket,

@@ -2,7 +2,9 @@
 
 `prepare_volume` matches a mounted folder tree to a firmware profile and measures
 the camera clock offset (camera clock minus agent clock) at dock time, once: the
-server keeps both raw and corrected times. A volume no profile recognises is not
+server keeps both raw and corrected times. The offset is taken against the moment
+the camera wrote its clock (the profile says when: the clock file's modification
+time, or the moment it is read), with its uncertainty (`measure_clock`). A volume no profile recognises is not
 offloaded by the service (it may be any USB stick); a manual `offload` can force
 `AnyVideoProfile`, which takes every video file by its extension.
 """
@@ -46,6 +48,7 @@ class DockedVolume:
     device_serial: str | None
     label: str | None = None
     clock_offset_seconds: float | None = None
+    clock: dict | None = None  # the measurement behind the offset (`ClockReading.as_dict`)
     docked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     warnings: list[str] = field(default_factory=list)
 
@@ -74,6 +77,81 @@ class DockedVolume:
         }
 
 
+@dataclass(frozen=True)
+class ClockReading:
+    """One measurement of a camera clock: offset = camera clock - agent clock at the moment the
+    camera wrote it, true within ± `uncertainty_seconds`."""
+
+    offset_seconds: float
+    uncertainty_seconds: float
+    camera_clock: datetime  # what the clock file says
+    written_at: datetime  # the reference moment on the agent's clock
+    read_at: datetime  # when the agent read the file
+    reference: str  # "file_mtime" or "at_read" (the profile's `clock.written`)
+    resolution_seconds: float
+    file_mtime: datetime | None = None  # the clock file's modification time, as the dock reads it
+
+    def as_dict(self) -> dict:
+        return {
+            "offset_seconds": self.offset_seconds,
+            "uncertainty_seconds": self.uncertainty_seconds,
+            "camera_clock": self.camera_clock.isoformat(),
+            "written_at": self.written_at.isoformat(),
+            "read_at": self.read_at.isoformat(),
+            "file_mtime": self.file_mtime.isoformat() if self.file_mtime else None,
+            "read_gap_seconds": round(
+                (self.read_at - (self.file_mtime or self.written_at)).total_seconds(), 3
+            ),
+            "reference": self.reference,
+            "resolution_seconds": self.resolution_seconds,
+        }
+
+
+def measure_clock(
+    *,
+    camera_clock: datetime,
+    resolution_seconds: float,
+    written_at: datetime,
+    written_uncertainty_seconds: float = 0.0,
+) -> tuple[float, float]:
+    """(offset, ± uncertainty) in seconds, pure.
+
+    The camera's clock said `camera_clock` (stated to `resolution_seconds`) at `written_at` on
+    the agent's clock (known to ± `written_uncertainty_seconds`). A camera that truncates puts its
+    true time in [said, said + resolution), one that rounds in [said - resolution/2, said +
+    resolution/2]: the offset is taken from the middle of the truncated interval, and ± the
+    resolution plus the writing moment's uncertainty holds for both. A camera 4.5 s fast writing
+    whole seconds at 10:00:00.3 says 10:00:04: +4.2 ±1.0 s.
+    """
+    offset = (camera_clock - written_at).total_seconds() + resolution_seconds / 2
+    return round(offset, 3), round(resolution_seconds + written_uncertainty_seconds, 3)
+
+
+def read_clock(info, spec, *, read_at: datetime) -> ClockReading | None:
+    """The measurement for a volume's `info` (firmware_profiles.VolumeInfo) under clock `spec`."""
+    if info.camera_clock is None or spec is None:
+        return None
+    by_mtime = spec.written == "file_mtime" and info.clock_written_at is not None
+    written_at = info.clock_written_at if by_mtime else read_at
+    resolution = info.clock_resolution_seconds or 1.0
+    offset, uncertainty = measure_clock(
+        camera_clock=info.camera_clock,
+        resolution_seconds=resolution,
+        written_at=written_at,
+        written_uncertainty_seconds=spec.written_uncertainty_seconds,
+    )
+    return ClockReading(
+        offset,
+        uncertainty,
+        info.camera_clock,
+        written_at,
+        read_at,
+        "file_mtime" if by_mtime else "at_read",
+        resolution,
+        info.clock_written_at,
+    )
+
+
 def prepare_volume(
     root: Path,
     profiles: Sequence,
@@ -96,16 +174,15 @@ def prepare_volume(
         warnings.append(f"volume info unreadable: {exc}")
         return DockedVolume(root, profile, None, label=label, warnings=warnings)
     warnings.extend(getattr(info, "warnings", []))
-    offset = None
     docked = now()
-    if info.camera_clock is not None:
-        offset = round((info.camera_clock - docked).total_seconds(), 3)
+    reading = read_clock(info, getattr(profile, "clock", None), read_at=docked)
     return DockedVolume(
         root,
         profile,
         info.device_serial,
         label=info.label,
-        clock_offset_seconds=offset,
+        clock_offset_seconds=reading.offset_seconds if reading else None,
+        clock=reading.as_dict() if reading else None,
         docked_at=docked,
         warnings=warnings,
     )
@@ -136,6 +213,7 @@ def dock_volume(
         device_serial=volume.device_serial,
         label=volume.label,
         clock_offset_seconds=volume.clock_offset_seconds,
+        clock_offset_uncertainty_seconds=volume.clock["uncertainty_seconds"] if volume.clock else None,
         warnings=volume.warnings,
         note=None,
     )

@@ -102,6 +102,7 @@ def manual_offload(
             "profile": volume.profile.name,
             "device_serial": volume.device_serial,
             "clock_offset_seconds": volume.clock_offset_seconds,
+            "clock": volume.clock,
             "spool": str(spool.root),
             "paused": paused,
             "counts": journal.counts(),

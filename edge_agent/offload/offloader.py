@@ -262,6 +262,8 @@ class Offloader:
             label=volume.label,
             docked_at=volume.docked_at.isoformat(),
         )
+        if volume.clock is not None:
+            metadata["clock"] = volume.clock
         if media.thumbnail:
             metadata["thumbnail"] = media.thumbnail
         flags = media.flags + (["event"] if metadata.get("event") else [])

@@ -62,6 +62,7 @@ def register_metadata(row: ClipRow, *, vehicle_id: str | None = None, thumbnail:
         "corrected_start": _iso(start - offset) if start else None,
         "corrected_end": _iso(end - offset) if end else None,
         "clock_offset_seconds": row.clock_offset_seconds,
+        "clock_offset_uncertainty_seconds": (meta.get("clock") or {}).get("uncertainty_seconds"),
         "duration_seconds": duration,
         "container": probe.get("container"),
         "codec": probe.get("codec"),

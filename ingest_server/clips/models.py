@@ -81,6 +81,7 @@ class Clip(Base):
     corrected_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     corrected_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     clock_offset_seconds: Mapped[float | None] = mapped_column(Float)
+    clock_offset_uncertainty_seconds: Mapped[float | None] = mapped_column(Float)  # ± seconds
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     container: Mapped[str | None] = mapped_column(String(64))
     codec: Mapped[str | None] = mapped_column(String(64))

@@ -29,6 +29,7 @@ class ClipPublic(BaseModel):
     corrected_start: datetime | None
     corrected_end: datetime | None
     clock_offset_seconds: float | None
+    clock_offset_uncertainty_seconds: float | None = None
     duration_seconds: float | None
     container: str | None
     codec: str | None

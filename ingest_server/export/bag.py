@@ -3,8 +3,9 @@
     <bag>/bagit.txt, bag-info.txt (report, share, recipient, exporter, time)
     <bag>/manifest-sha256.txt, tagmanifest-sha256.txt
     <bag>/data/<officer>_<date>_<time>Z_<camera>.<ext>      the originals, bytes unchanged
-    <bag>/data/chain-of-custody/<same name>.csv and .html  every audit event of that clip
+    <bag>/data/chain-of-custody/<same name>.csv, .html, .pdf  every audit event of that clip (PDF: A4)
     <bag>/data/README.txt                                  how to check it
+    <bag>/data/custody/                                    the proofs and their checker (export/proofs.py)
 
 Each original is streamed from the store and hashed as it is written; a SHA-256
 that differs from the index stops the export (the store is not trusted). The bag
@@ -29,7 +30,8 @@ from sqlalchemy.orm import Session
 from ingest_server.alignment import service as alignment
 from ingest_server.audit import service as audit
 from ingest_server.clips.models import STORED, Clip
-from ingest_server.export import custody
+from ingest_server.context import ServerContext
+from ingest_server.export import custody, custody_pdf, proofs
 from ingest_server.export.naming import unique_names
 from ingest_server.storage import Storage
 
@@ -41,7 +43,27 @@ Check one:   sha256sum "data/<file>"   (or: certutil -hashfile "data\\<file>" SH
 and compare with its line in manifest-sha256.txt and with the SHA-256 in its
 chain-of-custody report (data/chain-of-custody/<file>.html).
 Check all:   python -m bagit --validate <this folder>
+
+Check everything, with nothing but Python 3 (no other software, no network):
+             python3 data/custody/verify_package.py
+It checks every file against manifest-sha256.txt, recomputes the hash of every
+custody event (data/custody/<file>.custody.json) and its place in the audit chain
+(data/custody/chain.txt), verifies every signed receipt and the signed checkpoint
+of the audit chain (data/custody/checkpoints.json) with the server's public key
+(data/custody/receipt-key.pem), and prints VERIFIED or NOT VERIFIED with each
+problem named.
+
+How an event hash is made: SHA-256 of the JSON object of its fields seq,
+occurred_at, component, event_type, actor, outcome, object_type, object_id,
+source, detail, prev_hash (keys sorted, separators "," and ":", no spaces,
+non-ASCII escaped as \\uXXXX, ASCII bytes). detail is a JSON text (a string).
+prev_hash is the hash of the event before it in the server's log (64 zeros for
+the first), so the events form one chain; chain.txt lists every link from this
+package's first event to the checkpoint (events of other objects by hash only).
+A receipt or checkpoint is signed with Ed25519 over the JSON of its fields (keys
+sorted, separators "," and ":", UTF-8).
 """
+BAGIT_TXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 
 
 class ExportError(Exception):
@@ -71,6 +93,15 @@ def _copy_original(storage: Storage, clip: Clip, target: Path) -> None:
         )
 
 
+def _declare_bagit_1_0(bag_dir: Path) -> None:
+    """The bagit package writes version 0.97; this bag is RFC 8493 (1.0): say so, re-list the tags."""
+    (bag_dir / "bagit.txt").write_text(BAGIT_TXT, encoding="utf-8")
+    lines = []
+    for path in sorted(p for p in bag_dir.iterdir() if p.is_file() and not p.name.startswith("tagmanifest-")):
+        lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()} {path.name}\n")
+    (bag_dir / "tagmanifest-sha256.txt").write_text("".join(lines), encoding="utf-8")
+
+
 def _zip(bag_dir: Path, bag_name: str, out: Path) -> str:
     with zipfile.ZipFile(out, "w", allowZip64=True) as archive:
         for path in sorted(p for p in bag_dir.rglob("*") if p.is_file()):
@@ -98,6 +129,7 @@ def build(
     report_id: str | None = None,
     share=None,
     source: str | None = None,
+    ctx: ServerContext | None = None,
 ) -> Package:
     """Write `<out_dir>/<bag>.zip` for `clips`; audited (commits). Raises ExportError."""
     if not clips:
@@ -134,6 +166,8 @@ def build(
             )
         session.commit()
         aligned = alignment.accepted_by_clip(session=session, clips=clips)
+        if ctx is not None:  # signed checkpoint, chain, receipts, key and the checker
+            proofs.write(session=session, ctx=ctx, data_dir=bag_dir, clips=clips, names=names)
         for clip in clips:
             events = custody.trail(session=session, clip_id=clip.id)
             stem = bag_dir / CUSTODY_DIR / names[clip.id]
@@ -149,6 +183,11 @@ def build(
                     names=names,
                 )
             )
+            Path(f"{stem}.pdf").write_bytes(
+                custody_pdf.to_pdf(
+                    clip, events, file_name=names[clip.id], generated_at=now, exporter=exporter
+                )
+            )
         (bag_dir / "README.txt").write_text(README)
         info = {
             "Source-Organization": "Evidence custodian",
@@ -162,6 +201,7 @@ def build(
         if share is not None:
             info.update({"Share-Id": share.id, "Recipient": share.recipient})
         bagit.make_bag(str(bag_dir), info, checksums=["sha256"])
+        _declare_bagit_1_0(bag_dir)
         bag = bagit.Bag(str(bag_dir))
         bag.validate()
         for clip in clips:

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
 from ingest_server.audit.models import AuditEvent
+from ingest_server.audit.words import in_words
+from ingest_server.clips import labels
 from ingest_server.clips.models import Clip
 
 COLUMNS = (
@@ -24,11 +26,13 @@ COLUMNS = (
     "event_type",
     "actor",
     "outcome",
+    "object_type",
+    "object_id",
     "source",
     "detail",
-    "hash",
     "prev_hash",
-)
+    "hash",
+)  # every field the event hash covers (audit/service.py:HASHED_FIELDS), then the hash
 _env = Environment(loader=PackageLoader("ingest_server.export", "templates"), autoescape=select_autoescape())
 
 
@@ -45,9 +49,9 @@ def trail(*, session: Session, clip_id: str, page: int = 1000) -> list[AuditEven
 def to_csv(events: list[AuditEvent]) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out)
-    writer.writerow(COLUMNS)
+    writer.writerow((*COLUMNS, "in_words"))
     for e in events:
-        writer.writerow([getattr(e, c) if c != "detail" else e.detail for c in COLUMNS])
+        writer.writerow([getattr(e, c) for c in COLUMNS] + [in_words(e)])
     return out.getvalue().encode("utf-8")
 
 
@@ -56,7 +60,27 @@ def describe(detail: str) -> str:
         data = json.loads(detail or "{}")
     except ValueError:
         return detail
-    return "; ".join(f"{k}: {v}" for k, v in sorted(data.items()) if v not in (None, "", []))
+    if not isinstance(data, dict):
+        return str(data)
+
+    def plain(value) -> str:  # lists and objects as words, not Python reprs
+        if isinstance(value, list):
+            return ", ".join(plain(v) for v in value)
+        if isinstance(value, dict):
+            return ", ".join(f"{k} {plain(v)}" for k, v in value.items())
+        return str(value)
+
+    return "; ".join(f"{k}: {plain(v)}" for k, v in sorted(data.items()) if v not in (None, "", [], {}))
+
+
+def offset_text(clip: Clip) -> str:
+    """ "+4.500 s ±0.500 s (camera clock minus true time)", or "unknown"."""
+    if clip.clock_offset_seconds is None:
+        return "unknown"
+    text = f"{clip.clock_offset_seconds:+.3f} s"
+    if clip.clock_offset_uncertainty_seconds is not None:
+        text += f" ±{clip.clock_offset_uncertainty_seconds:.3f} s"
+    return text + " (camera clock minus true time)"
 
 
 def to_html(
@@ -79,5 +103,10 @@ def to_html(
         generated_at=generated_at,
         exporter=exporter,
         describe=describe,
+        in_words=in_words,
+        warnings=labels.warnings(clip),
+        flags=labels.short_flags(clip),
+        recorded_by=labels.recorded_by(clip),
+        offset=offset_text(clip),
     )
     return page.encode("utf-8")

@@ -1,4 +1,4 @@
-"""Readable file names for originals: officer, date, time (corrected, UTC), camera.
+"""Readable file names for originals: officer (else vehicle), date, time (corrected, UTC), camera.
 
 `B1234_2026-11-24_100002Z_X81234.mp4` instead of `AXON_0019283746.mp4`. Only
 letters, digits, '-' and '_' survive from the facts; names are made unique
@@ -30,7 +30,12 @@ def readable_name(clip: Clip) -> str:
     when = clip.corrected_start or clip.camera_start
     stamp = when.strftime("%Y-%m-%d_%H%M%SZ") if when else "undated"
     camera = _part(clip.camera_serial or clip.vehicle_id, "camera")
-    return f"{_part(clip.officer_id, 'officer-unknown')}_{stamp}_{camera}{suffix_of(clip)}"
+    recorder = (
+        _part(clip.officer_id, "officer-unknown")
+        if clip.officer_id
+        else (f"vehicle-{_part(clip.vehicle_id, 'unknown')}" if clip.vehicle_id else "officer-unknown")
+    )
+    return f"{recorder}_{stamp}_{camera}{suffix_of(clip)}"
 
 
 def unique_names(clips: list[Clip]) -> dict[str, str]:

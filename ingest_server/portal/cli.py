@@ -81,6 +81,7 @@ def export(
                 out_dir=out,
                 report_id=report_id,
                 share=found,
+                ctx=ctx,
             )
         except PortalError as exc:
             typer.echo(f"error: {exc.message}", err=True)

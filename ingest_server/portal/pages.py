@@ -8,10 +8,10 @@ the server's middleware under the signed-in user's name.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Header, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from ingest_server.audit import service as audit_service
 from ingest_server.auth.permissions import Permission, may
@@ -19,10 +19,11 @@ from ingest_server.clips import service as clips
 from ingest_server.clips.models import Clip
 from ingest_server.deps import ContextDep, SessionDep, source_address
 from ingest_server.derived import service as derived
+from ingest_server.export import custody_pdf
 from ingest_server.export.naming import readable_name
 from ingest_server.portal import links, signin, streaming
 from ingest_server.portal.deps import ConsoleUser, allow, check_csrf
-from ingest_server.portal.web import COOKIE, PortalError, render
+from ingest_server.portal.web import COOKIE, PAGE_HEADERS, PortalError, render
 from ingest_server.shares.limiter import GuessLimiter
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -252,6 +253,25 @@ def clip_stream(
     clip = _clip(request, session, user, clip_id)
     byte_range = streaming.requested_range(clip, range_header)
     return streaming.stream(ctx.storage, clip, byte_range)
+
+
+@router.get("/clips/{clip_id}/custody.pdf", name="portal.clip_custody")
+def clip_custody_pdf(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    user: ConsoleUser,
+    clip_id: str,
+    paper: Annotated[Literal["a4", "letter"], Query()] = "a4",
+):
+    """The clip's audit-trail PDF (chain of custody), as the court package carries it."""
+    allow(request, user, Permission.AUDIT_READ)
+    clip = _clip(request, session, user, clip_id)
+    data, name = custody_pdf.clip_report(
+        clip, session=session, generated_at=ctx.clock(), exporter=user.label, paper=paper
+    )
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', **PAGE_HEADERS}
+    return Response(data, media_type="application/pdf", headers=headers)
 
 
 @router.get("/clips/{clip_id}/original", name="portal.clip_original")

@@ -165,6 +165,7 @@ def package_response(
             report_id=report_id,
             share=share,
             source=source,
+            ctx=ctx,
         )
     except bag.ExportError as exc:
         shutil.rmtree(out_dir, ignore_errors=True)

@@ -12,7 +12,9 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from ingest_server.audit.words import in_words
 from ingest_server.auth.permissions import may
+from ingest_server.clips import labels
 
 HERE = Path(__file__).parent
 COOKIE = "evidence_portal"
@@ -58,7 +60,24 @@ def size(n: int | None) -> str:
     return str(n)
 
 
-templates.env.filters.update(when=when, duration=duration, size=size)
+def offset(seconds: float | None, uncertainty: float | None = None) -> str:
+    """A camera clock offset as a person reads it: "+4.5 s ±0.6 s" (or "unknown")."""
+    if seconds is None:
+        return "unknown"
+    return f"{seconds:+.1f} s" + (f" ±{uncertainty:.1f} s" if uncertainty is not None else "")
+
+
+templates.env.filters.update(
+    when=when,
+    duration=duration,
+    size=size,
+    offset=offset,
+    warnings=labels.warnings,
+    notes=labels.notes,
+    short_flags=labels.short_flags,
+    recorded_by=labels.recorded_by,
+    in_words=in_words,
+)
 templates.env.globals.update(may=may)  # links on a page follow the one authorization table
 
 

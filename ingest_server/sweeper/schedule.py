@@ -2,7 +2,9 @@
 
 A thread with a stop event (never a bare sleep). Settings, environment prefix
 EVIDENCE_JOBS_: `enabled` (default true), `sweep_every_seconds` (default 1 hour),
-`fixity_every_seconds` (default 1 day), `fixity_sample` (default 0.01). Each job
+`fixity_every_seconds` (default 1 day), `fixity_sample` (default 0.01),
+`checkpoint_every_seconds` (default 1 hour: a signed checkpoint of the audit chain
+head written to the Object-Locked store, `ingest_server/anchor`). Each job
 runs first one interval after start-up. With several server processes, the
 sweep lease lets only one of them delete at a time; the others log "busy".
 `router` carries the lifespan that starts and stops the thread with the app.
@@ -18,6 +20,7 @@ from fastapi import APIRouter
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ingest_server.anchor import service as anchor
 from ingest_server.context import ServerContext
 from ingest_server.fixity import service as fixity
 from ingest_server.sweeper import service as sweeper
@@ -32,6 +35,7 @@ class JobSettings(BaseSettings):
     sweep_every_seconds: float = Field(3600, ge=1)
     fixity_every_seconds: float = Field(86400, ge=1)
     fixity_sample: float = Field(0.01, gt=0, le=1)
+    checkpoint_every_seconds: float = Field(3600, ge=1)
 
 
 class Scheduler:
@@ -39,7 +43,7 @@ class Scheduler:
         self.ctx, self.settings = ctx, settings
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="evidence-jobs", daemon=True)
-        self.since_sweep = self.since_fixity = 0.0
+        self.since_sweep = self.since_fixity = self.since_checkpoint = 0.0
 
     def start(self) -> None:
         self.thread.start()
@@ -50,7 +54,11 @@ class Scheduler:
 
     @property
     def tick_seconds(self) -> float:
-        return min(self.settings.sweep_every_seconds, self.settings.fixity_every_seconds)
+        return min(
+            self.settings.sweep_every_seconds,
+            self.settings.fixity_every_seconds,
+            self.settings.checkpoint_every_seconds,
+        )
 
     def _loop(self) -> None:
         while not self.stop_event.wait(self.tick_seconds):
@@ -60,8 +68,14 @@ class Scheduler:
         """Account for `elapsed` seconds and run the jobs now due; returns what they said."""
         self.since_sweep += elapsed
         self.since_fixity += elapsed
+        self.since_checkpoint += elapsed
         said: list[str] = []
         try:
+            if self.since_checkpoint >= self.settings.checkpoint_every_seconds:
+                self.since_checkpoint = 0.0
+                with self.ctx.sessions() as session:
+                    body = anchor.write_checkpoint(ctx=self.ctx, session=session)["checkpoint"]
+                said.append(f"checkpoint: audit chain head {body['seq']} signed and stored")
             if self.since_sweep >= self.settings.sweep_every_seconds:
                 self.since_sweep = 0.0
                 said += [f"sweep: {line}" for line in sweeper.sweep(ctx=self.ctx, dry_run=False).lines()]

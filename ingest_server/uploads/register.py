@@ -44,6 +44,7 @@ _FACTS = (
     "corrected_start",
     "corrected_end",
     "clock_offset_seconds",
+    "clock_offset_uncertainty_seconds",
     "duration_seconds",
     "container",
     "codec",

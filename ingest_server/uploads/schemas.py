@@ -36,6 +36,12 @@ class MetadataIn(BaseModel):
     corrected_start: When | None = None
     corrected_end: When | None = None
     clock_offset_seconds: Finite | None = None
+    clock_offset_uncertainty_seconds: Finite | None = Field(
+        None,
+        ge=0,
+        description="± seconds: the camera clock's resolution plus the gap between the "
+        "camera writing its clock and the agent's reference moment (docs/custody.md)",
+    )
     duration_seconds: Finite | None = None
     container: text(64) | None = None
     codec: text(64) | None = None

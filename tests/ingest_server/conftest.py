@@ -108,7 +108,14 @@ def _reset_pg(url: str) -> None:
             .scalars()
             .all()
         )
+        conn.execute(text("DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events"))
         conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+        conn.execute(
+            text(
+                "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events "
+                "FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()"
+            )
+        )
         conn.execute(text("UPDATE audit_chain_head SET seq = 0, hash = :h"), {"h": "0" * 64})
         # a tamper test may have dropped the append-only trigger (as an attacker would): restore it
         conn.execute(text("DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events"))

@@ -43,6 +43,8 @@ MATRIX = [
     ("GET", "/api/v1/clips/{clip}/thumbnail", None, READERS),
     ("GET", "/api/v1/clips/{clip}/original", None, {"admin", "custodian", "trooper"}),
     ("GET", "/api/v1/clips/{clip}/audit", None, {"admin", "custodian", "auditor"}),
+    ("GET", "/api/v1/clips/{clip}/custody.html", None, {"admin", "custodian", "auditor"}),
+    ("GET", "/api/v1/clips/{clip}/custody.pdf", None, {"admin", "custodian", "auditor"}),
     ("GET", "/api/v1/audit", None, {"admin", "custodian", "auditor"}),
     ("GET", "/api/v1/audit/verify", None, {"admin", "custodian", "auditor"}),
     ("GET", "/api/v1/me", None, set(ROLES)),
