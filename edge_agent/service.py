@@ -7,6 +7,10 @@ UVC device. At start, the spool is recovered (unfinished copies of DISCOVERED
 clips removed, unclaimed files reported) and so are UVC segments left open by a
 crash. The live status is saved to `status.json` in the spool every second.
 
+Every worker thread runs under `core.supervision.run_supervised`: a round that
+fails (a journal that cannot be written, anything else) is shown in the status
+as that thread's health and tried again; no worker ends silently.
+
 When the spool is full the worker keeps its batch and retries every
 `rescan_seconds`; when a volume disappears mid-copy its batch is dropped and its
 clips are found again when it docks again.
@@ -32,6 +36,7 @@ from edge_agent.core.config import AgentSettings
 from edge_agent.core.journal import Journal
 from edge_agent.core.live_status import RuntimeStatus
 from edge_agent.core.spool import Spool
+from edge_agent.core.supervision import run_supervised
 from edge_agent.dock.batching import ready_batch
 from edge_agent.dock.scan import ScanResult, SourceFile
 from edge_agent.dock.volume import DockedVolume, dock_volume, report_skips
@@ -189,42 +194,59 @@ class Agent:
     # -- offload worker --------------------------------------------------------------------------
 
     def _work(self) -> None:
-        while not self.stop_event.is_set():
-            self._work_ready.wait(self.settings.rescan_seconds)
-            self._work_ready.clear()
-            with self._lock:
-                batches = list(self._pending.items())
-            for root, files in batches:
-                if self.stop_event.is_set():
-                    return
-                volume = self.volumes.get(root)
-                if volume is None:
-                    continue
-                try:
-                    batch = self.offloader.offload_batch(volume, self.offloader.plan(volume, files))
-                    if isinstance(batch.error, SpoolFull):
-                        log.warning("%s", batch.error)
-                        break  # the batch stays pending; retried after rescan_seconds
-                    if isinstance(batch.error, VolumeGone):
-                        log.warning("volume %s went away mid-copy: %s", root, batch.error)
-                        with self._lock:
-                            self._pending.pop(root, None)
-                        continue
-                    self.status.pause(None)
+        run_supervised(
+            "offload-worker",
+            self._work_round,
+            status=self.status,
+            stop=self.stop_event,
+            wait_seconds=lambda: 0.0,  # the round itself waits for work (or rescan_seconds)
+            record_event=self._event_kind,
+        )
+
+    def _work_round(self) -> None:
+        self._work_ready.wait(self.settings.rescan_seconds)
+        self._work_ready.clear()
+        with self._lock:
+            batches = list(self._pending.items())
+        for root, files in batches:
+            if self.stop_event.is_set():
+                return
+            volume = self.volumes.get(root)
+            if volume is None:
+                continue
+            try:
+                batch = self.offloader.offload_batch(volume, self.offloader.plan(volume, files))
+                if isinstance(batch.error, SpoolFull):
+                    log.warning("%s", batch.error)
+                    self.status.thread("offload-worker", "paused", str(batch.error))
+                    break  # the batch stays pending; retried after rescan_seconds
+                if isinstance(batch.error, VolumeGone):
+                    log.warning("volume %s went away mid-copy: %s", root, batch.error)
                     with self._lock:
-                        if self._pending.get(root) is files:
-                            del self._pending[root]
-                except sqlite3.OperationalError as exc:  # the journal cannot commit (e.g. its disk is full)
-                    log.error("journal cannot be written, offload paused: %s", exc)
-                    self.status.pause(
-                        f"journal cannot be written ({exc}); offload paused, nothing lost "
-                        "(clips wait on the camera)"
-                    )
-                    break
-                except Exception as exc:  # logged and reported; the clip stays DISCOVERED
-                    log.exception("offload of %s failed", root)
-                    self._event("error", f"offload failed: {exc}", str(root))
-            self._save_status()
+                        self._pending.pop(root, None)
+                    continue
+                self.status.pause(None)
+                self.status.thread("offload-worker", "running")
+                with self._lock:
+                    if self._pending.get(root) is files:
+                        del self._pending[root]
+            except sqlite3.OperationalError as exc:  # the journal cannot commit (e.g. its disk is full)
+                reason = (
+                    f"journal cannot be written ({exc}); offload paused, nothing lost "
+                    "(clips wait on the camera)"
+                )
+                if self.status.paused != reason:
+                    log.error("%s", reason)
+                self.status.pause(reason)
+                self.status.thread("offload-worker", "paused", reason)
+                break
+            except Exception as exc:  # logged and reported; the clip stays DISCOVERED
+                log.exception("offload of %s failed", root)
+                self._event("error", f"offload failed: {exc}", str(root))
+        self._save_status()
+
+    def _event_kind(self, kind: str, message: str) -> None:
+        self._event(kind, message, None)
 
     def _event(self, kind: str, message: str, path: str | None) -> None:
         try:

@@ -77,6 +77,7 @@ def build_status(spool_dir: Path, events: int = 20) -> dict:
             "events": journal.events(events, kinds=ATTENTION),
             "uvc": live.get("uvc", {}),
             "upload": live.get("upload"),
+            "threads": live.get("threads", {}),
             "oldest_unreceipted": _oldest_unreceipted(journal),
             "agent": {k: live.get(k) for k in ("pid", "started_at", "saved_at")},
         }
@@ -104,6 +105,11 @@ def render(status: dict) -> str:
     lines = [f"spool {status['spool']}"]
     if status["paused"]:
         lines.append(f"OFFLOAD PAUSED: {status['paused']}")
+    for name, t in sorted(status.get("threads", {}).items()):
+        if t["state"] != "running":
+            lines.append(
+                f"{name} {t['state'].upper()}: {t.get('reason') or ''} (since {t['since']})".rstrip()
+            )
     counts = ", ".join(f"{k} {v}" for k, v in status["counts"].items() if v) or "no clips yet"
     lines.append(f"clips: {counts}")
     lines.append(f"rate: {status['bytes_per_second'] / 1e6:.1f} MB/s")

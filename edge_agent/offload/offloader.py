@@ -93,6 +93,7 @@ class Offloader:
         self.min_free_bytes, self.max_attempts = min_free_bytes, max_attempts
         self.thumbnails, self.writer = thumbnails, writer
         self.status = status or RuntimeStatus()
+        self._spool_full = False  # one spool_full event per pause, not one per rescan
 
     def plan(self, volume: DockedVolume, files: list[SourceFile]) -> list[tuple[int, SourceFile, list]]:
         """Commit DISCOVERED rows for the volume's new clips; (id, clip, sidecars) still to copy."""
@@ -177,7 +178,7 @@ class Offloader:
             )
         try:
             self._check_space(f.size + sum(s.size for s in sidecars), f.relpath)
-            self.status.pause(None)
+            self._resume()
             self.status.copying(f.relpath, 0, f.size)
             last = [0]
 
@@ -292,9 +293,19 @@ class Offloader:
         )
 
     def _pause(self, reason: str) -> None:
-        if self.status.paused != reason:
-            self.journal.record_event("spool_full", reason, str(self.spool.root))
+        """Pause for space. Journaled once per pause: the reason's free-byte count changes each try."""
         self.status.pause(reason)
+        if not self._spool_full:
+            self.journal.record_event("spool_full", reason, str(self.spool.root))
+            self._spool_full = True
+
+    def _resume(self) -> None:
+        if self._spool_full:
+            self.journal.record_event(
+                "spool_space", "spool has room again; offload resumed", str(self.spool.root)
+            )
+            self._spool_full = False
+        self.status.pause(None)
 
     def _failed(self, clip_id: int, f: SourceFile, reason: str, kind: str) -> ClipOutcome:
         self.journal.note_failure(clip_id, reason)

@@ -22,6 +22,7 @@ from edge_agent.core.config import AgentSettings
 from edge_agent.core.journal import Journal
 from edge_agent.core.live_status import RuntimeStatus
 from edge_agent.core.receipts import pinned_key
+from edge_agent.core.supervision import run_supervised
 from edge_agent.release.releaser import Releaser
 from edge_agent.release.spool_cleanup import clean_spool
 from edge_agent.upload.bandwidth import TokenBucket
@@ -85,15 +86,22 @@ class UploadService:
         self.client.close()
 
     def _loop(self) -> None:
-        while not self.stop.is_set():
-            try:
-                self.uploader.run_once()
-                self.after_upload()
-            except Exception as exc:  # reported; the journal keeps every clip where it was
-                log.exception("upload round failed")
-                self.journal.record_event("error", f"upload round failed: {exc}")
+        run_supervised(
+            "uploader",
+            self.round,
+            status=self.status,
+            stop=self.stop,
+            wait_seconds=lambda: self.settings.upload_poll_seconds,
+            record_event=self.journal.record_event,
+        )
+
+    def round(self) -> None:
+        """One upload round: upload, release, prune, status. A failure is the supervisor's to report."""
+        try:
+            self.uploader.run_once()
+            self.after_upload()
+        finally:
             self.update_status()
-            self.stop.wait(self.settings.upload_poll_seconds)
 
     # -- after each round: release and spool clean-up -------------------------------------------
 

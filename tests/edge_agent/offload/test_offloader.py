@@ -147,3 +147,28 @@ def test_register_metadata_keeps_raw_and_corrected_times(tmp_path, profiles):
     assert (meta["camera_serial"], meta["vehicle_id"], meta["codec"]) == ("SN6", "CAR-12", "h264")
     assert meta["original_name"] == str(sim.clips[0].relpath)
     assert base64.b64decode(meta["thumbnail_jpeg_b64"])[:2] == b"\xff\xd8"  # a JPEG
+
+
+def test_a_full_spool_is_journaled_once_per_pause_not_at_every_rescan(tmp_path, profiles):
+    # Issue 16 Found 1: a new spool_full event at every rescan (its text carries the free-byte count)
+    # filled the spool again.
+    sim = simulate(profiles, tmp_path / "cam", clips=2, seed=31)
+    spool = Spool(tmp_path / "spool")
+    journal = Journal(spool.root / "journal.sqlite")
+    off = Offloader(journal, spool, min_free_bytes=10**15, thumbnails=False)
+    volume = prepare_volume(sim.root, profiles)
+    files = scan_volume(sim.root).files
+    free = iter(range(10**9, 0, -1000))
+    spool.free_bytes = lambda: next(free)  # the free count differs at every rescan
+    for _ in range(20):  # twenty rescans while the spool stays full
+        batch = off.offload_batch(volume, off.plan(volume, files))
+        assert batch.error is not None and "spool full" in str(batch.error)
+    assert len(journal.events(kinds=["spool_full"])) == 1
+    off.min_free_bytes = 0  # space came back
+    assert off.offload_batch(volume, off.plan(volume, files)).error is None
+    assert journal.counts()["SPOOLED"] == 2
+    assert [e["kind"] for e in journal.events(kinds=["spool_full", "spool_space"])] == [
+        "spool_space",
+        "spool_full",
+    ]
+    journal.close()
