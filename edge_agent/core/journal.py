@@ -57,7 +57,8 @@ class Journal:
             self._db.executescript(SCHEMA)
             have = {r[1] for r in self._db.execute("PRAGMA table_info(clips)")}
             for column in set(COLUMNS) - have:  # a journal written by an older agent
-                self._db.execute(f"ALTER TABLE clips ADD COLUMN {column} TEXT")
+                kind = "INTEGER NOT NULL DEFAULT 0" if column == "refusals" else "TEXT"
+                self._db.execute(f"ALTER TABLE clips ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         with self._lock:
@@ -150,10 +151,21 @@ class Journal:
         """Count a failed attempt on a clip (its state does not change). Returns the attempt count."""
         with self._tx() as db:
             db.execute(
-                "UPDATE clips SET attempts = attempts + 1, error = ?, updated_at = ? WHERE id = ?",
+                "UPDATE clips SET attempts = attempts + 1, refusals = 0, error = ?, updated_at = ? "
+                "WHERE id = ?",
                 (error, now_iso(), clip_id),
             )
             return db.execute("SELECT attempts FROM clips WHERE id = ?", (clip_id,)).fetchone()[0]
+
+    def note_refusal(self, clip_id: int, error: str) -> int:
+        """Count a non-retryable refusal by the server (state unchanged). Returns refusals in a row."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE clips SET attempts = attempts + 1, refusals = refusals + 1, error = ?, "
+                "updated_at = ? WHERE id = ?",
+                (error, now_iso(), clip_id),
+            )
+            return db.execute("SELECT refusals FROM clips WHERE id = ?", (clip_id,)).fetchone()[0]
 
     def record_event(self, kind: str, message: str, path: str | None = None) -> None:
         """An error or warning for the status (kept; the status shows the latest)."""

@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS clips (
     release_action TEXT,
     spool_removed_at TEXT,
     release_intent_json TEXT,
+    refusals INTEGER NOT NULL DEFAULT 0,
     CHECK (state IN ({ClipState.DISCOVERED.value!r}, {ClipState.QUARANTINED.value!r})
            OR (spool_path IS NOT NULL AND sha256 IS NOT NULL AND manifest_json IS NOT NULL)),
     CHECK (state != {ClipState.QUARANTINED.value!r} OR quarantine_reason IS NOT NULL)
@@ -110,6 +111,7 @@ class ClipRow:
     release_action: str | None
     spool_removed_at: str | None = None
     release_intent_json: str | None = None  # journaled before a camera copy is deleted or moved
+    refusals: int = 0  # the server refused it with a non-retryable 4xx, this many times in a row
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "state", ClipState(self.state))  # SQLite gives the bare string

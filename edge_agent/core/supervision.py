@@ -3,10 +3,12 @@
 `run_supervised` runs one worker's round again and again until the stop event.
 A journal that cannot be written (SQLite "database or disk is full", a read-only
 or failing disk) pauses that worker with the reason in the status and retries
-after `retry_seconds`, writing nothing meanwhile (the journal is what failed);
-any other failure is logged, shown as the worker's last error, and the round is
-tried again. Nothing a round raises ends the thread: only the stop event does, and
-a thread that ends any other way (a BaseException) is shown as `died` with why.
+at the next round, writing nothing meanwhile (the journal is what failed); a
+round that raises `Paused` is shown paused with its reason (e.g. the server
+refused the device token) and tried again; any other failure is logged, shown
+as the worker's last error, and the round is tried again. Nothing a round
+raises ends the thread: only the stop event does, and a thread that ends any
+other way (a BaseException) is shown as `died` with why.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from collections.abc import Callable
 from edge_agent.core.live_status import RuntimeStatus
 
 log = logging.getLogger(__name__)
+
+
+class Paused(Exception):
+    """A round cannot do its work until a person (or time) fixes something: shown, not logged."""
 
 
 def journal_unwritable(exc: BaseException) -> bool:
@@ -41,6 +47,8 @@ def run_supervised(
         while not stop.is_set():
             try:
                 round_()
+            except Paused as exc:
+                status.thread(name, "paused", str(exc))
             except Exception as exc:
                 if journal_unwritable(exc):
                     reason = f"journal cannot be written ({exc}); {name} paused, nothing lost, retrying"

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from edge_agent.upload.server_client import ChecksumRefused, ServerError
+from edge_agent.upload.server_client import ChecksumRefused, ServerError, TokenRefused
 
 
 class FakeServer:
@@ -32,6 +32,9 @@ class FakeServer:
         self.completed: list[str] = []  # sha256 in the order their receipts were issued
         self.calls: list[str] = []
         self._faults: dict[str, list[Callable[[], ServerError]]] = {}
+        self.token = "device-token"  # the token the agent presents (ServerClient.use_token)
+        self.revoked: set[str] = set()  # tokens the server refuses with 401
+        self.refused: dict[str, int] = {}  # sha256 -> HTTP status its register is refused with, for good
 
     # -- test controls ---------------------------------------------------------------------------
 
@@ -41,7 +44,12 @@ class FakeServer:
         with self._lock:
             self._faults.setdefault(op, []).extend([err] * times)
 
+    def use_token(self, token: str) -> None:
+        self.token = token
+
     def _maybe_fail(self, op: str) -> None:
+        if self.token in self.revoked:
+            raise TokenRefused(f"{op}: HTTP 401: device token revoked", status=401, retryable=False)
         with self._lock:
             self.calls.append(op)
             pending = self._faults.get(op)
@@ -65,6 +73,9 @@ class FakeServer:
     def register(self, manifest: dict, metadata: dict) -> dict:
         self._maybe_fail("register")
         sha = manifest["sha256"]
+        if sha in self.refused:
+            status = self.refused[sha]
+            raise ServerError(f"register: HTTP {status}: manifest refused", status=status, retryable=False)
         with self._lock:
             clip = self.clips.setdefault(sha, {"manifest": manifest, "metadata": metadata, "parts": {}})
             clip_id = f"srv-{sha[:12]}"
