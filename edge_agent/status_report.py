@@ -62,7 +62,7 @@ def build_status(spool_dir: Path, events: int = 20) -> dict:
                 "attempts": r.attempts,
                 "error": r.error,
             }
-            for r in journal.clips(ClipState.DISCOVERED)
+            for r in journal.waiting(ClipState.DISCOVERED)
             if r.attempts
         ]
         flagged = [
@@ -107,7 +107,9 @@ def build_status(spool_dir: Path, events: int = 20) -> dict:
 
 
 def _oldest_unreceipted(journal: Journal) -> dict | None:
-    pending = journal.clips(ClipState.DISCOVERED, ClipState.SPOOLED, ClipState.REGISTERED, ClipState.UPLOADED)
+    pending = journal.waiting(
+        ClipState.DISCOVERED, ClipState.SPOOLED, ClipState.REGISTERED, ClipState.UPLOADED
+    )
     oldest = min(pending, key=lambda r: r.created_at, default=None)
     if oldest is None:
         return None

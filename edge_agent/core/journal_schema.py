@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS clips (
     spool_removed_at TEXT,
     release_intent_json TEXT,
     refusals INTEGER NOT NULL DEFAULT 0,
+    superseded_by INTEGER,
     CHECK (state IN ({ClipState.DISCOVERED.value!r}, {ClipState.QUARANTINED.value!r})
            OR (spool_path IS NOT NULL AND sha256 IS NOT NULL AND manifest_json IS NOT NULL)),
     CHECK (state != {ClipState.QUARANTINED.value!r} OR quarantine_reason IS NOT NULL)
@@ -112,6 +113,7 @@ class ClipRow:
     spool_removed_at: str | None = None
     release_intent_json: str | None = None  # journaled before a camera copy is deleted or moved
     refusals: int = 0  # the server refused it with a non-retryable 4xx, this many times in a row
+    superseded_by: int | None = None  # a DISCOVERED row whose file changed: the row of its new version
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "state", ClipState(self.state))  # SQLite gives the bare string

@@ -8,8 +8,12 @@ moves to SPOOLED with its manifest, metadata, flags and the camera clock offset.
 The camera is only ever opened read-only, without following links.
 
 Failures never lose a clip and never record half of one:
-- a volume pulled out mid-copy (source vanished, short, changed) leaves the clip
-  DISCOVERED, with its error, to be retried when the volume is docked again;
+- a volume pulled out mid-copy (source vanished, its volume unreadable) leaves
+  the clip DISCOVERED, with its error, to be retried when the volume is docked
+  again; a file that shrank or grew while the volume is still there fails only
+  that clip ("changed size mid-copy"), and the batch goes on with the others;
+  the file's new version gets its own row and the old DISCOVERED row is marked
+  superseded by it (`Journal.supersede`), not shown as waiting for ever;
 - a full spool (free space below `min_free_bytes`, or ENOSPC while writing)
   pauses offload with a clear reason; the clip stays DISCOVERED;
 - a clip unreadable `max_attempts` times is QUARANTINED with the reason (kept,
@@ -77,6 +81,16 @@ def _is_enospc(exc: BaseException) -> bool:
     return False
 
 
+def _still_there(volume: DockedVolume, f: SourceFile) -> bool:
+    """Is the volume still readable and the file still on it? Then a short read was a shrink."""
+    try:
+        os.listdir(volume.root)
+        os.lstat(f.path)
+    except OSError:
+        return False
+    return True
+
+
 class Offloader:
     def __init__(
         self,
@@ -121,6 +135,8 @@ class Offloader:
             )
             todo.append((key, f, sidecars))
         ids = self.journal.discover(rows) if rows else {}
+        if rows:
+            self.journal.supersede(volume.serial_key, {r["relpath"]: r["source_key"] for r in rows})
         return [(ids[key], f, sidecars) for key, f, sidecars in todo]
 
     def offload(
@@ -224,6 +240,8 @@ class Offloader:
                 outcome.state = ClipState.QUARANTINED
             return outcome
         except (SourceError, OSError) as exc:  # vanished, short, or the volume's files went away
+            if _still_there(volume, f):  # the file shrank or was rewritten; the volume is fine
+                return self._failed(clip_id, f, f"changed size mid-copy, will retry: {exc}", "source")
             self._failed(clip_id, f, f"volume removed mid-copy, retry on next dock: {exc}", "source")
             raise VolumeGone(str(exc)) from exc
         finally:
@@ -280,6 +298,7 @@ class Offloader:
             flags_json=flags,
             clock_offset_seconds=volume.clock_offset_seconds,
             error=None,
+            superseded_by=None,
         )
         for flag in ("truncated", "unplayable"):
             if flag in flags:

@@ -156,7 +156,7 @@ class UploadService:
     # -- status --------------------------------------------------------------------------------
 
     def update_status(self) -> None:
-        pending = self.journal.clips(ClipState.DISCOVERED, *UPLOAD_PENDING)
+        pending = self.journal.waiting(ClipState.DISCOVERED, *UPLOAD_PENDING)
         oldest = min(pending, key=lambda r: r.created_at, default=None)
         age = None
         if oldest is not None:
