@@ -107,6 +107,14 @@ class AgentSettings(BaseSettings):
         description="A clip unreadable this often is quarantined (kept, reported).",
     )
     thumbnails: bool = Field(True, title="Thumbnails", description="Take a JPEG thumbnail of each clip.")
+    offload_concurrency: int = Field(
+        4,
+        ge=1,
+        le=16,
+        title="Volumes offloaded at once",
+        description="Docked volumes copied concurrently (one reader per volume); "
+        "the spool disk and the hashing are shared by at most this many copies.",
+    )
     uvc_devices: list[UvcDevice] = Field(
         default_factory=list, title="UVC devices", description="Dashcams recorded continuously by `run`."
     )

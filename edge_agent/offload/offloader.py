@@ -160,6 +160,7 @@ class Offloader:
         *,
         on_clip: Callable[[ClipOutcome], None] | None = None,
         progress: Callable[[SourceFile, int], None] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> Batch:
         """Offload the planned clips one by one; a full spool or a gone volume ends the batch early.
 
@@ -167,6 +168,8 @@ class Offloader:
         (and why) is in the result, for each to report in its own way."""
         outcomes: list[ClipOutcome] = []
         for clip_id, f, sidecars in todo:
+            if stop is not None and stop():
+                break  # the rest stay DISCOVERED, offloaded at the next start
             try:
                 outcome = self.offload_clip(volume, clip_id, f, sidecars, progress=progress)
             except (SpoolFull, VolumeGone) as exc:
@@ -175,6 +178,12 @@ class Offloader:
             if on_clip:
                 on_clip(outcome)
         return Batch(outcomes)
+
+    def event_first(
+        self, volume: DockedVolume, todo: list[tuple[int, SourceFile, list]]
+    ) -> list[tuple[int, SourceFile, list]]:
+        """The planned clips with event-flagged ones first (their sidecars say so), else in order."""
+        return sorted(todo, key=lambda t: not volume.clip_metadata(t[1].posix).get("event"))
 
     def _check_space(self, need: int, what: str) -> None:
         free = self.spool.free_bytes()
