@@ -36,6 +36,7 @@ from edge_agent.manual.record import record
 from edge_agent.manual.upload import manual_upload
 from edge_agent.service import Agent
 from edge_agent.simulator import simulate
+from edge_agent.status_page import StatusPage
 from edge_agent.status_report import build_status, render
 from firmware_profiles import ProfileError
 
@@ -68,7 +69,18 @@ def run(
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: agent.stop_event.set())
     err.print(f"agent running: roots {[str(r) for r in settings.mount_roots]}, spool {settings.spool_dir}")
-    agent.run_forever()
+    page = None
+    if settings.status_port is not None:
+        try:
+            page = StatusPage(settings.spool_dir, settings.status_port, live=agent.status.snapshot).start()
+            err.print(f"status page: {page.url}")
+        except OSError as exc:  # the service runs without its page rather than not at all
+            err.print(f"[yellow]status page not served on port {settings.status_port}: {exc}[/yellow]")
+    try:
+        agent.run_forever()
+    finally:
+        if page is not None:
+            page.stop()
 
 
 @app.command()

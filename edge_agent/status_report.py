@@ -40,11 +40,11 @@ def _bounded(items: list, limit: int = SHOWN) -> tuple[list, int]:
     return items[:limit], len(items)
 
 
-def build_status(spool_dir: Path, events: int = 20) -> dict:
+def build_status(spool_dir: Path, events: int = 20, live: dict | None = None) -> dict:
     """The status as data, bounded in size whatever the journal holds: each list keeps its first
     `SHOWN` entries and says how many there are in all (`<name>_total`)."""
     spool_dir = Path(spool_dir)
-    live = load_saved(spool_dir) or {}
+    live = live if live is not None else (load_saved(spool_dir) or {})  # the running agent's own, if given
     journal_path = spool_dir / "journal.sqlite"
     if not journal_path.exists():
         return {
