@@ -31,6 +31,7 @@ from edge_agent.capture.recovery import recover_partial_segments
 from edge_agent.capture.segment import Segment
 from edge_agent.core.clip_state import ClipState
 from edge_agent.core.config import AgentSettings, UvcDevice, load_settings
+from edge_agent.doctor import run_checks
 from edge_agent.manual.offload import manual_offload
 from edge_agent.manual.record import record
 from edge_agent.manual.upload import manual_upload
@@ -81,6 +82,22 @@ def run(
     finally:
         if page is not None:
             page.stop()
+
+
+@app.command()
+def doctor(
+    config: Path | None = typer.Option(None, help="TOML or JSON config file (or EVIDENCE_AGENT_CONFIG)."),
+    spool: Path | None = typer.Option(None, help="Override the spool directory."),
+) -> None:
+    """Check the installation: token file, server TLS and pinned key, spool space and encryption,
+    clock sync, camera sources. Exit 0 when every check passes, 1 otherwise."""
+    settings = _settings(config, spool_dir=spool)
+    checks = run_checks(settings)
+    for c in checks:
+        print(c.line())
+    failed = [c for c in checks if not c.ok]
+    print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
+    raise typer.Exit(1 if failed else 0)
 
 
 @app.command()

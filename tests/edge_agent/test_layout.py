@@ -27,6 +27,7 @@ LAYERS = {
     "simulator": 3,
     "status_report": 3,
     "status_page": 3,
+    "doctor": 3,
     "cli": 4,
 }
 SIDEWAYS = {("upload", "release"), ("status_page", "status_report")}
