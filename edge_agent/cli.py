@@ -31,11 +31,13 @@ from edge_agent.capture.recovery import recover_partial_segments
 from edge_agent.capture.segment import Segment
 from edge_agent.core.clip_state import ClipState
 from edge_agent.core.config import AgentSettings, UvcDevice, load_settings
+from edge_agent.doctor import run_checks
 from edge_agent.manual.offload import manual_offload
 from edge_agent.manual.record import record
 from edge_agent.manual.upload import manual_upload
 from edge_agent.service import Agent
 from edge_agent.simulator import simulate
+from edge_agent.status_page import StatusPage
 from edge_agent.status_report import build_status, render
 from firmware_profiles import ProfileError
 
@@ -68,7 +70,34 @@ def run(
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: agent.stop_event.set())
     err.print(f"agent running: roots {[str(r) for r in settings.mount_roots]}, spool {settings.spool_dir}")
-    agent.run_forever()
+    page = None
+    if settings.status_port is not None:
+        try:
+            page = StatusPage(settings.spool_dir, settings.status_port, live=agent.status.snapshot).start()
+            err.print(f"status page: {page.url}")
+        except OSError as exc:  # the service runs without its page rather than not at all
+            err.print(f"[yellow]status page not served on port {settings.status_port}: {exc}[/yellow]")
+    try:
+        agent.run_forever()
+    finally:
+        if page is not None:
+            page.stop()
+
+
+@app.command()
+def doctor(
+    config: Path | None = typer.Option(None, help="TOML or JSON config file (or EVIDENCE_AGENT_CONFIG)."),
+    spool: Path | None = typer.Option(None, help="Override the spool directory."),
+) -> None:
+    """Check the installation: token file, server TLS and pinned key, spool space and encryption,
+    clock sync, camera sources. Exit 0 when every check passes, 1 otherwise."""
+    settings = _settings(config, spool_dir=spool)
+    checks = run_checks(settings)
+    for c in checks:
+        print(c.line())
+    failed = [c for c in checks if not c.ok]
+    print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
+    raise typer.Exit(1 if failed else 0)
 
 
 @app.command()

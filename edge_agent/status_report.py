@@ -32,9 +32,19 @@ ATTENTION = (
 )
 
 
-def build_status(spool_dir: Path, events: int = 20) -> dict:
+SHOWN = 10  # clips listed per section (quarantined, retrying, flagged); the rest are counted
+VOLUMES_SHOWN = 8  # volumes listed (docked first, then the latest detached)
+
+
+def _bounded(items: list, limit: int = SHOWN) -> tuple[list, int]:
+    return items[:limit], len(items)
+
+
+def build_status(spool_dir: Path, events: int = 20, live: dict | None = None) -> dict:
+    """The status as data, bounded in size whatever the journal holds: each list keeps its first
+    `SHOWN` entries and says how many there are in all (`<name>_total`)."""
     spool_dir = Path(spool_dir)
-    live = load_saved(spool_dir) or {}
+    live = live if live is not None else (load_saved(spool_dir) or {})  # the running agent's own, if given
     journal_path = spool_dir / "journal.sqlite"
     if not journal_path.exists():
         return {
@@ -52,7 +62,7 @@ def build_status(spool_dir: Path, events: int = 20) -> dict:
                 "attempts": r.attempts,
                 "error": r.error,
             }
-            for r in journal.clips(ClipState.DISCOVERED)
+            for r in journal.waiting(ClipState.DISCOVERED)
             if r.attempts
         ]
         flagged = [
@@ -60,30 +70,46 @@ def build_status(spool_dir: Path, events: int = 20) -> dict:
             for r in journal.clips()
             if set(r.flags) & {"truncated", "unplayable", "partial_segment"}
         ]
+        quarantined, quarantined_total = _bounded(
+            [
+                {"id": r.id, "relpath": r.relpath, "reason": r.quarantine_reason}
+                for r in journal.clips(ClipState.QUARANTINED)
+            ]
+        )
+        retrying, retrying_total = _bounded(retrying)
+        flagged, flagged_total = _bounded(flagged)
+        all_volumes = live.get("volumes", [])
+        docked = [v for v in all_volumes if v.get("state") != "detached"]
+        away = [v for v in all_volumes if v.get("state") == "detached"]
+        volumes = (docked + away[::-1])[:VOLUMES_SHOWN]
         return {
             "spool": str(spool_dir),
             "counts": journal.counts(),
-            "docked": [v for v in live.get("volumes", []) if v.get("state") != "detached"],
-            "volumes": live.get("volumes", []),
+            "docked": docked,
+            "volumes": volumes,
+            "volumes_total": len(all_volumes),
             "current": live.get("current"),
             "bytes_per_second": live.get("bytes_per_second", 0.0),
             "paused": live.get("paused"),
-            "quarantined": [
-                {"id": r.id, "relpath": r.relpath, "reason": r.quarantine_reason}
-                for r in journal.clips(ClipState.QUARANTINED)
-            ],
+            "quarantined": quarantined,
+            "quarantined_total": quarantined_total,
             "retrying": retrying,
+            "retrying_total": retrying_total,
             "flagged": flagged,
+            "flagged_total": flagged_total,
             "events": journal.events(events, kinds=ATTENTION),
             "uvc": live.get("uvc", {}),
             "upload": live.get("upload"),
+            "threads": live.get("threads", {}),
             "oldest_unreceipted": _oldest_unreceipted(journal),
             "agent": {k: live.get(k) for k in ("pid", "started_at", "saved_at")},
         }
 
 
 def _oldest_unreceipted(journal: Journal) -> dict | None:
-    pending = journal.clips(ClipState.DISCOVERED, ClipState.SPOOLED, ClipState.REGISTERED, ClipState.UPLOADED)
+    pending = journal.waiting(
+        ClipState.DISCOVERED, ClipState.SPOOLED, ClipState.REGISTERED, ClipState.UPLOADED
+    )
     oldest = min(pending, key=lambda r: r.created_at, default=None)
     if oldest is None:
         return None
@@ -104,6 +130,11 @@ def render(status: dict) -> str:
     lines = [f"spool {status['spool']}"]
     if status["paused"]:
         lines.append(f"OFFLOAD PAUSED: {status['paused']}")
+    for name, t in sorted(status.get("threads", {}).items()):
+        if t["state"] != "running":
+            lines.append(
+                f"{name} {t['state'].upper()}: {t.get('reason') or ''} (since {t['since']})".rstrip()
+            )
     counts = ", ".join(f"{k} {v}" for k, v in status["counts"].items() if v) or "no clips yet"
     lines.append(f"clips: {counts}")
     lines.append(f"rate: {status['bytes_per_second'] / 1e6:.1f} MB/s")
@@ -131,20 +162,25 @@ def render(status: dict) -> str:
         )
         if v.get("note"):
             lines.append(f"  {v['note']}")
-        for s in v.get("skipped", []):
+        shown_skips = v.get("skipped", [])[:SHOWN]
+        for s in shown_skips:
             lines.append(f"  skipped {s['relpath']!r}: {s['reason']}")
-        if v.get("skipped_total", 0) > len(v.get("skipped", [])):
-            lines.append(f"  ... {v['skipped_total'] - len(v['skipped'])} more skipped")
+        if v.get("skipped_total", 0) > len(shown_skips):
+            lines.append(f"  ... and {v['skipped_total'] - len(shown_skips)} more skipped")
+    _more(lines, status.get("volumes_total", 0), len(status["volumes"]), "volume(s)")
     for q in status["quarantined"]:
         lines.append(f"QUARANTINED clip {q['id']} {q['relpath']!r}: {q['reason']}")
+    _more(lines, status.get("quarantined_total", 0), len(status["quarantined"]), "quarantined clip(s)")
     for r in status["retrying"]:
         lines.append(
             f"waiting to retry clip {r['id']} {r['relpath']!r} ({r['attempts']} attempts): {r['error']}"
         )
+    _more(lines, status.get("retrying_total", 0), len(status["retrying"]), "clip(s) waiting to retry")
     for f in status["flagged"]:
         lines.append(
             f"flagged clip {f['id']} {f['relpath']!r}: {', '.join(f['flags'])} (sha256 {f['sha256']})"
         )
+    _more(lines, status.get("flagged_total", 0), len(status["flagged"]), "flagged clip(s)")
     for name, u in status["uvc"].items():
         lines.append(f"uvc {name}: {u}")
     if status["events"]:
@@ -153,3 +189,8 @@ def render(status: dict) -> str:
             where = f" [{e['path']!r}]" if e["path"] else ""
             lines.append(f"  {e['at']} {e['kind']}: {e['message']}{where}")
     return "\n".join(lines)
+
+
+def _more(lines: list[str], total: int, shown: int, what: str) -> None:
+    if total > shown:
+        lines.append(f"  ... and {total - shown} more {what}")

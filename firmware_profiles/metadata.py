@@ -11,6 +11,7 @@ correcting them for clock drift is the agent's job, with `VolumeInfo.camera_cloc
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -62,7 +63,10 @@ class ClipMetadata:
 def read_volume_info(profile: Profile, root: Path, *, label: str | None = None) -> VolumeInfo:
     """The camera's serial, clock and label, read at dock time.
 
-    A serial kept per clip (in names or sidecars) is taken from the first clips that have it.
+    A serial kept per clip (in names or sidecars) is read from the volume as a whole: up to
+    `SERIAL_SAMPLE` clips spread evenly over all of them (sorted), and the serial most of
+    them carry wins (a warning names any other). So the identity does not depend on
+    which clips sort first, nor change when those are released from the camera.
     Without `label`, the label of the file system mounted at `root` is looked up (None for a folder).
     """
     warnings: list[str] = []
@@ -70,11 +74,8 @@ def read_volume_info(profile: Profile, root: Path, *, label: str | None = None) 
     src = profile.metadata.device_serial
     if src is not None and src.source in ("volume_file", "constant"):
         serial = _volume_value(root, src, warnings)
-    elif src is not None:  # serial is per clip (name or sidecar): take it from the first clips
-        for n, relpath in enumerate(iter_clips(profile, root)):
-            serial = read_clip_metadata(profile, root, relpath).device_serial
-            if serial is not None or n >= 4:
-                break
+    elif src is not None:  # serial is per clip (name or sidecar): the volume's majority
+        serial = _majority_serial(profile, root, warnings)
     clock = written = resolution = None
     if profile.clock is not None:
         spec = profile.clock
@@ -105,6 +106,34 @@ def read_volume_info(profile: Profile, root: Path, *, label: str | None = None) 
         clock_written_at=written,
         clock_resolution_seconds=resolution,
     )
+
+
+SERIAL_SAMPLE = 64
+
+
+def _majority_serial(profile: Profile, root: Path, warnings: list[str]) -> str | None:
+    clips = list(iter_clips(profile, root))
+    if len(clips) > SERIAL_SAMPLE:
+        step = len(clips) / SERIAL_SAMPLE
+        clips = [clips[int(i * step)] for i in range(SERIAL_SAMPLE)] + [clips[-1]]
+    seen: Counter[str] = Counter()
+    for relpath in clips:
+        try:
+            serial = read_clip_metadata(profile, root, relpath).device_serial
+        except Exception as exc:  # one broken sidecar must not take the camera's identity with it
+            warnings.append(f"{relpath}: metadata unreadable while reading the serial: {exc}")
+            continue
+        if serial:
+            seen[serial] += 1
+    if not seen:
+        return None
+    (serial, _), *others = sorted(seen.items(), key=lambda kv: (-kv[1], kv[0]))
+    if others:
+        warnings.append(
+            f"clips carry more than one device serial; {serial!r} (most clips) is the camera's, "
+            f"also seen: {', '.join(repr(s) for s, _ in others)}"
+        )
+    return serial
 
 
 def _volume_value(root: Path, src: ValueSource, warnings: list[str]) -> str | None:

@@ -16,7 +16,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import datetime, timedelta
+
+from botocore.exceptions import ClientError
 
 from ingest_server.clips.models import Clip
 from ingest_server.context import ServerContext
@@ -24,14 +28,43 @@ from retention import store_retain_until
 
 
 def lock_new_clip(*, ctx: ServerContext, clip: Clip, now: datetime) -> datetime:
-    """Lock a just-completed original and store its manifest locked beside it; returns the retain-until."""
+    """Lock a just-completed original and store its manifest locked beside it; returns the retain-until.
+
+    Idempotent across a server crash: a completion retried after the original was
+    locked keeps that lock, and one retried after the manifest was stored (same
+    bytes, by its SHA-256) writes no second locked version, which could never be
+    deleted."""
     until = now + timedelta(days=ctx.settings.object_lock_days)
     mode = ctx.settings.object_lock_mode
-    ctx.storage.lock(clip.object_key, clip.version_id, mode, until)
-    ctx.storage.put_locked(
-        f"manifests/{clip.id}.json", clip.manifest_json.encode("ascii"), mode, until, "application/json"
-    )
+    held = _held_until(ctx, clip)
+    if held is None:
+        ctx.storage.lock(clip.object_key, clip.version_id, mode, until)
+    else:
+        until = held  # locked by the completion a crash interrupted: kept as it is
+    key, body = f"manifests/{clip.id}.json", clip.manifest_json.encode("ascii")
+    if not _already_stored(ctx, key, body):
+        ctx.storage.put_locked(key, body, mode, until, "application/json")
     return until
+
+
+def _held_until(ctx: ServerContext, clip: Clip) -> datetime | None:
+    """The original's retain-until if it is already locked, else None."""
+    kwargs = {"VersionId": clip.version_id} if clip.version_id else {}
+    head = ctx.storage.client.head_object(Bucket=ctx.storage.bucket, Key=clip.object_key, **kwargs)
+    return head.get("ObjectLockRetainUntilDate") if head.get("ObjectLockMode") else None
+
+
+def _already_stored(ctx: ServerContext, key: str, body: bytes) -> bool:
+    try:
+        held = ctx.storage.head(key, None)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise
+    return (
+        held.size == len(body)
+        and held.checksum_sha256 == base64.b64encode(hashlib.sha256(body).digest()).decode()
+    )
 
 
 def extend_clip_lock(

@@ -107,6 +107,22 @@ class AgentSettings(BaseSettings):
         description="A clip unreadable this often is quarantined (kept, reported).",
     )
     thumbnails: bool = Field(True, title="Thumbnails", description="Take a JPEG thumbnail of each clip.")
+    status_port: int | None = Field(
+        8765,
+        ge=0,
+        le=65535,
+        title="Status page port",
+        description="Port of the local status page `run` serves on 127.0.0.1 (0: any free port; "
+        "None: no page).",
+    )
+    offload_concurrency: int = Field(
+        4,
+        ge=1,
+        le=16,
+        title="Volumes offloaded at once",
+        description="Docked volumes copied concurrently (one reader per volume); "
+        "the spool disk and the hashing are shared by at most this many copies.",
+    )
     uvc_devices: list[UvcDevice] = Field(
         default_factory=list, title="UVC devices", description="Dashcams recorded continuously by `run`."
     )

@@ -57,7 +57,8 @@ class Journal:
             self._db.executescript(SCHEMA)
             have = {r[1] for r in self._db.execute("PRAGMA table_info(clips)")}
             for column in set(COLUMNS) - have:  # a journal written by an older agent
-                self._db.execute(f"ALTER TABLE clips ADD COLUMN {column} TEXT")
+                kind = "INTEGER NOT NULL DEFAULT 0" if column == "refusals" else "TEXT"
+                self._db.execute(f"ALTER TABLE clips ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         with self._lock:
@@ -150,10 +151,53 @@ class Journal:
         """Count a failed attempt on a clip (its state does not change). Returns the attempt count."""
         with self._tx() as db:
             db.execute(
-                "UPDATE clips SET attempts = attempts + 1, error = ?, updated_at = ? WHERE id = ?",
+                "UPDATE clips SET attempts = attempts + 1, refusals = 0, error = ?, updated_at = ? "
+                "WHERE id = ?",
                 (error, now_iso(), clip_id),
             )
             return db.execute("SELECT attempts FROM clips WHERE id = ?", (clip_id,)).fetchone()[0]
+
+    def note_refusal(self, clip_id: int, error: str) -> int:
+        """Count a non-retryable refusal by the server (state unchanged). Returns refusals in a row."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE clips SET attempts = attempts + 1, refusals = refusals + 1, error = ?, "
+                "updated_at = ? WHERE id = ?",
+                (error, now_iso(), clip_id),
+            )
+            return db.execute("SELECT refusals FROM clips WHERE id = ?", (clip_id,)).fetchone()[0]
+
+    def supersede(self, device_serial: str | None, current: dict[str, str]) -> list[int]:
+        """DISCOVERED rows of this device whose file now has another size/mtime point to its new row.
+
+        `current` is {relpath: source_key} of the files just planned. The old version no
+        longer exists on the camera, so there is nothing left to copy for its row: it is kept
+        (rows are never deleted), marked `superseded_by`, and no longer shown as waiting."""
+        done = []
+        with self._tx() as db:
+            stale = db.execute(
+                "SELECT id, relpath, source_key FROM clips WHERE device_serial IS ? AND state = ? "
+                "AND superseded_by IS NULL",
+                (device_serial, ClipState.DISCOVERED),
+            ).fetchall()
+            for clip_id, relpath, key in stale:
+                new_key = current.get(relpath)
+                if new_key is None or new_key == key:
+                    continue
+                new_id = db.execute("SELECT id FROM clips WHERE source_key = ?", (new_key,)).fetchone()
+                if new_id is None:
+                    continue
+                db.execute(
+                    "UPDATE clips SET superseded_by = ?, error = ?, updated_at = ? WHERE id = ?",
+                    (
+                        new_id[0],
+                        f"superseded by clip {new_id[0]}: the file changed on the camera (size or mtime)",
+                        now_iso(),
+                        clip_id,
+                    ),
+                )
+                done.append(clip_id)
+        return done
 
     def record_event(self, kind: str, message: str, path: str | None = None) -> None:
         """An error or warning for the status (kept; the status shows the latest)."""
@@ -194,9 +238,21 @@ class Journal:
         return self._rows(f"WHERE state IN ({', '.join('?' * len(states))}) ORDER BY id", states)
 
     def counts(self) -> dict[str, int]:
+        """Clips per state; DISCOVERED rows superseded by a newer version of their file apart."""
         with self._lock:
             got = dict(self._db.execute("SELECT state, COUNT(*) FROM clips GROUP BY state").fetchall())
-        return {s: got.get(s, 0) for s in STATES}
+            superseded = self._db.execute(
+                "SELECT COUNT(*) FROM clips WHERE state = ? AND superseded_by IS NOT NULL",
+                (ClipState.DISCOVERED,),
+            ).fetchone()[0]
+        counts = {s: got.get(s, 0) for s in STATES}
+        counts[ClipState.DISCOVERED] -= superseded
+        counts["SUPERSEDED"] = superseded
+        return counts
+
+    def waiting(self, *states: str) -> list[ClipRow]:
+        """Rows in `states` that still wait for something (superseded DISCOVERED rows left out)."""
+        return [r for r in self.clips(*states) if r.superseded_by is None]
 
     def events(self, limit: int = 50, kinds: Sequence[str] = ()) -> list[dict]:
         where = f"WHERE kind IN ({', '.join('?' * len(kinds))})" if kinds else ""

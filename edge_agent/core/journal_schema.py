@@ -62,6 +62,9 @@ CREATE TABLE IF NOT EXISTS clips (
     released_at TEXT,
     release_action TEXT,
     spool_removed_at TEXT,
+    release_intent_json TEXT,
+    refusals INTEGER NOT NULL DEFAULT 0,
+    superseded_by INTEGER,
     CHECK (state IN ({ClipState.DISCOVERED.value!r}, {ClipState.QUARANTINED.value!r})
            OR (spool_path IS NOT NULL AND sha256 IS NOT NULL AND manifest_json IS NOT NULL)),
     CHECK (state != {ClipState.QUARANTINED.value!r} OR quarantine_reason IS NOT NULL)
@@ -108,6 +111,9 @@ class ClipRow:
     released_at: str | None
     release_action: str | None
     spool_removed_at: str | None = None
+    release_intent_json: str | None = None  # journaled before a camera copy is deleted or moved
+    refusals: int = 0  # the server refused it with a non-retryable 4xx, this many times in a row
+    superseded_by: int | None = None  # a DISCOVERED row whose file changed: the row of its new version
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "state", ClipState(self.state))  # SQLite gives the bare string

@@ -39,6 +39,7 @@ class RuntimeStatus:
         self.bytes_copied = 0
         self.uvc: dict[str, dict] = {}
         self.upload: dict | None = None  # set by the upload service when a server is configured
+        self.threads: dict[str, dict] = {}  # worker name -> {"state", "reason", "since"}
 
     def volume(self, root: Path, **fields) -> None:
         with self._lock:
@@ -70,6 +71,18 @@ class RuntimeStatus:
             while self._samples and now - self._samples[0][0] > RATE_WINDOW:
                 self._samples.popleft()
 
+    def thread(self, name: str, state: str, reason: str | None = None) -> None:
+        """A worker's health: running, paused (with why), error (last round failed), stopped, died."""
+        with self._lock:
+            entry = self.threads.get(name)
+            if entry is None or entry["state"] != state or entry.get("reason") != reason:
+                self.threads[name] = {"state": state, "reason": reason, "since": _now()}
+
+    def thread_state(self, name: str) -> str | None:
+        with self._lock:
+            entry = self.threads.get(name)
+            return entry["state"] if entry else None
+
     def pause(self, reason: str | None) -> None:
         with self._lock:
             self.paused = reason
@@ -94,6 +107,7 @@ class RuntimeStatus:
                 "bytes_per_second": round(self.bytes_per_second(), 1),
                 "uvc": {k: dict(v) for k, v in self.uvc.items()},
                 "upload": dict(self.upload) if self.upload else None,
+                "threads": {k: dict(v) for k, v in self.threads.items()},
             }
 
     def save(self, spool_dir: Path) -> None:

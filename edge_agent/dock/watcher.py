@@ -9,7 +9,11 @@ inotify does not see every mount on removable media.
 
 On attach the whole volume is scanned (files already there give no events), then
 re-scanned every `rescan_seconds`, and sooner when a waiting file is due to become
-quiet. A file is handed on only once its size and mtime have not changed for
+quiet. A volume whose files (path, size, mtime) are unchanged since the last scan,
+with nothing waiting, is rescanned less and less often (the interval doubles, up
+to `BACKOFF_MAX` x `rescan_seconds`; any change resets it), and the watcher thread
+runs at a lower CPU priority, so rescans of a 10,000-file volume do not starve
+the uploads. A file is handed on only once its size and mtime have not changed for
 `quiet_seconds` (clock injected, so tests need no sleeping). Detach is reported
 and the volume forgotten; its clips stay in the journal and are retried when it
 docks again.
@@ -18,6 +22,7 @@ docks again.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -72,6 +77,18 @@ def find_volumes(roots: Iterable[Path], mounts_file: Path) -> set[Path]:
     return volumes
 
 
+BACKOFF_MAX = 16  # an unchanged volume is rescanned at most every 16 x rescan_seconds
+SCAN_NICENESS = 10  # the scanning thread's priority below the uploader's (Linux: per thread)
+
+
+def _lower_priority() -> None:
+    """Rescans of a big volume yield the CPU to uploads: this thread only, best effort."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SCAN_NICENESS)
+    except (AttributeError, OSError):  # not Linux, or not allowed: scans still run, at normal priority
+        pass
+
+
 class DockWatcher(threading.Thread):
     def __init__(
         self,
@@ -96,6 +113,8 @@ class DockWatcher(threading.Thread):
         self.wake = threading.Event()
         self.docked: dict[Path, QuietTracker] = {}
         self._next_scan: dict[Path, float] = {}
+        self._interval: dict[Path, float] = {}  # per volume: grows while its files stay unchanged
+        self._signature: dict[Path, int] = {}
 
     def poll_once(self) -> None:
         """Re-read the volumes, attach/detach, and scan each volume that is due."""
@@ -103,6 +122,8 @@ class DockWatcher(threading.Thread):
         for root in sorted(set(self.docked) - current):
             del self.docked[root]
             self._next_scan.pop(root, None)
+            self._interval.pop(root, None)
+            self._signature.pop(root, None)
             self._call(self.on_detach, root)
         for root in sorted(current - set(self.docked)):
             self.docked[root] = QuietTracker(self.quiet_seconds, self.clock)
@@ -114,10 +135,22 @@ class DockWatcher(threading.Thread):
             result = scan_volume(root)
             ready, waiting = tracker.observe(result.files)
             due = tracker.next_due()
-            self._next_scan[root] = min(self.clock() + self.rescan_seconds, due if due is not None else 1e300)
+            interval = self._backoff(root, result.files, waiting)
+            self._next_scan[root] = min(self.clock() + interval, due if due is not None else 1e300)
             self._call(self.on_scan, root, ready, waiting, result)
 
+    def _backoff(self, root: Path, files, waiting) -> float:
+        """The volume's next rescan interval: doubled (up to BACKOFF_MAX x) while nothing changes."""
+        signature = hash(tuple((f.relpath_bytes, f.size, f.mtime_ns) for f in files))
+        unchanged = self._signature.get(root) == signature and not waiting
+        self._signature[root] = signature
+        previous = self._interval.get(root, self.rescan_seconds)
+        interval = min(previous * 2, self.rescan_seconds * BACKOFF_MAX) if unchanged else self.rescan_seconds
+        self._interval[root] = interval
+        return interval
+
     def seconds_to_next(self) -> float:
+        """Until the next due scan; the mount table is still re-read every rescan_seconds."""
         if not self._next_scan:
             return self.rescan_seconds
         return max(0.0, min(min(self._next_scan.values()) - self.clock(), self.rescan_seconds))
@@ -129,6 +162,7 @@ class DockWatcher(threading.Thread):
             log.exception("dock watcher callback %s failed for %s", getattr(fn, "__name__", fn), args[0])
 
     def run(self) -> None:
+        _lower_priority()
         observer = self._start_observer() if self.use_watchdog else None
         try:
             while not self.stop_event.is_set():

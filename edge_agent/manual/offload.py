@@ -12,6 +12,8 @@ without duplicating or half-recording a clip.
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from edge_agent.core.live_status import RuntimeStatus
 from edge_agent.core.spool import Spool
 from edge_agent.dock.scan import SourceFile, scan_volume, source_key
 from edge_agent.dock.volume import dock_volume, report_skips
-from edge_agent.offload.offloader import ClipOutcome, Offloader, SpoolFull, VolumeGone
+from edge_agent.offload.offloader import Batch, ClipOutcome, Offloader, SpoolFull, VolumeGone
 from firmware_profiles import get_profile, load_profiles
 
 NOT_SEEN = "NOT_SEEN"  # in the summary only: the journal has no row for this clip
@@ -61,15 +63,29 @@ def manual_offload(
         todo = offloader.plan(volume, scan.files)
         bars = _Bars(progress_factory, [f for _, f, _ in todo]) if progress_factory else None
 
+        unsaved: list[str] = []  # why status.json could not be written (a full spool), once each
+
+        def save_status() -> None:
+            try:
+                status.save(spool.root)
+            except OSError as exc:  # the offload itself decides; a status file never crashes it
+                reason = _status_unsaved(exc)
+                if reason not in unsaved:
+                    unsaved.append(reason)
+
         def clip_done(outcome: ClipOutcome) -> None:
-            status.save(spool.root)
+            save_status()
             if bars:
                 bars.done(outcome)
 
+        journal_error = None
         try:
             batch = offloader.offload_batch(
                 volume, todo, progress=bars.tick if bars else None, on_clip=clip_done
             )
+        except sqlite3.OperationalError as exc:  # the journal's disk is full: stop, nothing lost
+            journal_error = f"spool full: journal cannot be written ({exc}); offload paused, nothing lost"
+            batch = Batch([], SpoolFull(journal_error))
         finally:
             if bars:
                 bars.stop()
@@ -96,7 +112,9 @@ def manual_offload(
             )
         if code == 0 and any(c["state"] == ClipState.DISCOVERED for c in clips):
             code = EXIT_NOT_ALL_SPOOLED
-        status.save(spool.root)
+        save_status()
+        if unsaved and code in (0, EXIT_NOT_ALL_SPOOLED) and any(u.startswith("spool full") for u in unsaved):
+            code, paused = EXIT_SPOOL_FULL, unsaved[0]
         summary = {
             "volume": str(path),
             "profile": volume.profile.name,
@@ -108,9 +126,17 @@ def manual_offload(
             "counts": journal.counts(),
             "clips": clips,
             "skipped": [{"relpath": s.relpath, "reason": s.reason} for s in scan.skipped],
-            "warnings": volume.warnings,
+            "warnings": volume.warnings + [u for u in unsaved if u != paused],
         }
     return summary, code
+
+
+def _status_unsaved(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            f"spool full: status.json could not be saved ({exc.strerror}); the clips offloaded are journaled"
+        )
+    return f"status.json could not be saved: {exc}"
 
 
 class _Bars:

@@ -8,8 +8,12 @@ moves to SPOOLED with its manifest, metadata, flags and the camera clock offset.
 The camera is only ever opened read-only, without following links.
 
 Failures never lose a clip and never record half of one:
-- a volume pulled out mid-copy (source vanished, short, changed) leaves the clip
-  DISCOVERED, with its error, to be retried when the volume is docked again;
+- a volume pulled out mid-copy (source vanished, its volume unreadable) leaves
+  the clip DISCOVERED, with its error, to be retried when the volume is docked
+  again; a file that shrank or grew while the volume is still there fails only
+  that clip ("changed size mid-copy"), and the batch goes on with the others;
+  the file's new version gets its own row and the old DISCOVERED row is marked
+  superseded by it (`Journal.supersede`), not shown as waiting for ever;
 - a full spool (free space below `min_free_bytes`, or ENOSPC while writing)
   pauses offload with a clear reason; the clip stays DISCOVERED;
 - a clip unreadable `max_attempts` times is QUARANTINED with the reason (kept,
@@ -77,6 +81,16 @@ def _is_enospc(exc: BaseException) -> bool:
     return False
 
 
+def _still_there(volume: DockedVolume, f: SourceFile) -> bool:
+    """Is the volume still readable and the file still on it? Then a short read was a shrink."""
+    try:
+        os.listdir(volume.root)
+        os.lstat(f.path)
+    except OSError:
+        return False
+    return True
+
+
 class Offloader:
     def __init__(
         self,
@@ -93,6 +107,7 @@ class Offloader:
         self.min_free_bytes, self.max_attempts = min_free_bytes, max_attempts
         self.thumbnails, self.writer = thumbnails, writer
         self.status = status or RuntimeStatus()
+        self._spool_full = False  # one spool_full event per pause, not one per rescan
 
     def plan(self, volume: DockedVolume, files: list[SourceFile]) -> list[tuple[int, SourceFile, list]]:
         """Commit DISCOVERED rows for the volume's new clips; (id, clip, sidecars) still to copy."""
@@ -120,6 +135,8 @@ class Offloader:
             )
             todo.append((key, f, sidecars))
         ids = self.journal.discover(rows) if rows else {}
+        if rows:
+            self.journal.supersede(volume.serial_key, {r["relpath"]: r["source_key"] for r in rows})
         return [(ids[key], f, sidecars) for key, f, sidecars in todo]
 
     def offload(
@@ -143,6 +160,7 @@ class Offloader:
         *,
         on_clip: Callable[[ClipOutcome], None] | None = None,
         progress: Callable[[SourceFile, int], None] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> Batch:
         """Offload the planned clips one by one; a full spool or a gone volume ends the batch early.
 
@@ -150,6 +168,8 @@ class Offloader:
         (and why) is in the result, for each to report in its own way."""
         outcomes: list[ClipOutcome] = []
         for clip_id, f, sidecars in todo:
+            if stop is not None and stop():
+                break  # the rest stay DISCOVERED, offloaded at the next start
             try:
                 outcome = self.offload_clip(volume, clip_id, f, sidecars, progress=progress)
             except (SpoolFull, VolumeGone) as exc:
@@ -158,6 +178,12 @@ class Offloader:
             if on_clip:
                 on_clip(outcome)
         return Batch(outcomes)
+
+    def event_first(
+        self, volume: DockedVolume, todo: list[tuple[int, SourceFile, list]]
+    ) -> list[tuple[int, SourceFile, list]]:
+        """The planned clips with event-flagged ones first (their sidecars say so), else in order."""
+        return sorted(todo, key=lambda t: not volume.clip_metadata(t[1].posix).get("event"))
 
     def _check_space(self, need: int, what: str) -> None:
         free = self.spool.free_bytes()
@@ -177,7 +203,7 @@ class Offloader:
             )
         try:
             self._check_space(f.size + sum(s.size for s in sidecars), f.relpath)
-            self.status.pause(None)
+            self._resume()
             self.status.copying(f.relpath, 0, f.size)
             last = [0]
 
@@ -223,6 +249,8 @@ class Offloader:
                 outcome.state = ClipState.QUARANTINED
             return outcome
         except (SourceError, OSError) as exc:  # vanished, short, or the volume's files went away
+            if _still_there(volume, f):  # the file shrank or was rewritten; the volume is fine
+                return self._failed(clip_id, f, f"changed size mid-copy, will retry: {exc}", "source")
             self._failed(clip_id, f, f"volume removed mid-copy, retry on next dock: {exc}", "source")
             raise VolumeGone(str(exc)) from exc
         finally:
@@ -279,6 +307,7 @@ class Offloader:
             flags_json=flags,
             clock_offset_seconds=volume.clock_offset_seconds,
             error=None,
+            superseded_by=None,
         )
         for flag in ("truncated", "unplayable"):
             if flag in flags:
@@ -292,9 +321,19 @@ class Offloader:
         )
 
     def _pause(self, reason: str) -> None:
-        if self.status.paused != reason:
-            self.journal.record_event("spool_full", reason, str(self.spool.root))
+        """Pause for space. Journaled once per pause: the reason's free-byte count changes each try."""
         self.status.pause(reason)
+        if not self._spool_full:
+            self.journal.record_event("spool_full", reason, str(self.spool.root))
+            self._spool_full = True
+
+    def _resume(self) -> None:
+        if self._spool_full:
+            self.journal.record_event(
+                "spool_space", "spool has room again; offload resumed", str(self.spool.root)
+            )
+            self._spool_full = False
+        self.status.pause(None)
 
     def _failed(self, clip_id: int, f: SourceFile, reason: str, kind: str) -> ClipOutcome:
         self.journal.note_failure(clip_id, reason)

@@ -7,7 +7,15 @@ file with the size and mtime it had at offload; its first and last parts (the
 whole file, when the profile asks) re-hash to the manifest. Then it deletes,
 keeps or moves the file as the profile says, fsyncs the directories, and
 journals RECEIPTED -> RELEASED with the action and reason. Any failed check
-leaves the file alone and says why.
+leaves the file alone and says why, once: the same refusal again is not journaled
+again (it stays in the clip's `error` for the status).
+
+Before it deletes or moves the file, `release` journals its intent (the action,
+the path, the move target). An agent killed between the delete and the RELEASED
+commit finds the intent at the next release: the camera copy is gone (or sits at
+the move target) because this agent removed it after every check passed, so the
+clip is finished RELEASED, saying so, instead of waiting for a file that will
+never come back.
 """
 
 from __future__ import annotations
@@ -97,6 +105,73 @@ def check_release(row: ClipRow, *, volume_root: Path, serial_key: str, key, full
     return path
 
 
+def _refuse(journal: Journal, row: ClipRow, reason: str) -> ReleaseOutcome:
+    """Keep the camera copy; journal the reason only when it is news for this clip."""
+    if row.error != reason:
+        journal.transition(row.id, row.state, row.state, error=reason)
+        journal.record_event("release_refused", f"clip {row.id}: {reason}", row.relpath)
+        log.warning("clip %s: %s", row.id, reason)
+    return ReleaseOutcome(False, "refused", reason)
+
+
+def _finish_interrupted(
+    journal: Journal, row: ClipRow, *, volume_root: Path, serial_key: str, key, now
+) -> ReleaseOutcome | None:
+    """A release journaled its intent and the agent stopped before RELEASED: finish it if it was done.
+
+    None when there is nothing to finish (no intent, or the camera file is still there,
+    i.e. the agent stopped before touching it: the normal checks run again)."""
+    if not row.release_intent_json or row.state != ClipState.RECEIPTED:
+        return None
+    intent = json.loads(row.release_intent_json)
+    path = Path(volume_root) / intent["relpath"]
+    if os.path.lexists(path):
+        return None
+    target = Path(volume_root) / intent["target"] if intent.get("target") else None
+    if intent["action"] == "move" and (target is None or not target.is_file()):
+        return None  # neither at the source nor at the target: not ours to explain
+    if serial_key != row.device_serial:
+        return None
+    try:
+        verify_receipt(
+            json.loads(row.receipt_json or "{}"),
+            key,
+            clip_id=row.server_clip_id,
+            sha256=row.sha256,
+            size=row.manifest["size"],
+        )
+    except ReceiptError:
+        return None
+    done = "deleted from camera" if intent["action"] == "delete" else f"moved on camera to {intent['target']}"
+    reason = (
+        f"{done} by this agent before it stopped (intent journaled at {intent['at']}, after every "
+        f"check passed; receipt for sha256 {row.sha256} from server clip {row.server_clip_id})"
+    )
+    journal.transition(
+        row.id,
+        ClipState.RECEIPTED,
+        ClipState.RELEASED,
+        released_at=now().isoformat(),
+        release_action=f"{intent['action']}: {reason}",
+        error=None,
+    )
+    journal.record_event("released", f"clip {row.id}: {reason}", row.relpath)
+    log.info("clip %s released (finished after a restart): %s", row.id, reason)
+    return ReleaseOutcome(True, intent["action"], reason)
+
+
+def _journal_intent(
+    journal: Journal, row: ClipRow, *, action: str, path: Path, target, volume_root, now
+) -> None:
+    intent = {
+        "action": action,
+        "relpath": os.fsdecode(path.relative_to(volume_root)),
+        "target": None if target is None else os.fsdecode(target.relative_to(volume_root)),
+        "at": now().isoformat(),
+    }
+    journal.transition(row.id, ClipState.RECEIPTED, ClipState.RECEIPTED, release_intent_json=intent)
+
+
 def release(
     journal: Journal,
     row: ClipRow,
@@ -108,6 +183,11 @@ def release(
     now=lambda: datetime.now(UTC),
 ) -> ReleaseOutcome:
     """Apply the profile's release to one receipted clip, after `check_release`."""
+    finished = _finish_interrupted(
+        journal, row, volume_root=volume_root, serial_key=serial_key, key=key, now=now
+    )
+    if finished is not None:
+        return finished
     try:
         path = check_release(
             row,
@@ -117,13 +197,11 @@ def release(
             full_rehash=profile.release_full_rehash,
         )
     except (NotProven, OSError) as exc:
-        reason = f"camera copy kept: {exc}"
-        journal.record_event("release_refused", f"clip {row.id}: {reason}", row.relpath)
-        log.warning("clip %s: %s", row.id, reason)
-        return ReleaseOutcome(False, "refused", reason)
+        return _refuse(journal, row, f"camera copy kept: {exc}")
     action = profile.release  # read directly: a profile without `release` is an error, never "keep"
     receipt_note = f"receipt for sha256 {row.sha256} from server clip {row.server_clip_id}"
     if action == "delete":
+        _journal_intent(journal, row, action=action, path=path, target=None, volume_root=volume_root, now=now)
         os.unlink(path)
         fsync_dir(path.parent)
         reason = f"deleted from camera after {receipt_note}"
@@ -135,6 +213,9 @@ def release(
         target = target_dir / path.name
         if target.exists():
             target = target_dir / f"{row.sha256[:12]}-{path.name}"
+        _journal_intent(
+            journal, row, action=action, path=path, target=target, volume_root=volume_root, now=now
+        )
         os.rename(path, target)
         fsync_dir(target_dir)
         fsync_dir(path.parent)
@@ -149,6 +230,7 @@ def release(
         ClipState.RELEASED,
         released_at=now().isoformat(),
         release_action=f"{action}: {reason}",
+        error=None,
     )
     journal.record_event("released", f"clip {row.id}: {reason}", row.relpath)
     log.info("clip %s released: %s", row.id, reason)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,13 +23,16 @@ from edge_agent.core.config import AgentSettings
 from edge_agent.core.journal import Journal
 from edge_agent.core.live_status import RuntimeStatus
 from edge_agent.core.receipts import pinned_key
+from edge_agent.core.supervision import Paused, run_supervised
 from edge_agent.release.releaser import Releaser
 from edge_agent.release.spool_cleanup import clean_spool
 from edge_agent.upload.bandwidth import TokenBucket
-from edge_agent.upload.server_client import ServerClient
+from edge_agent.upload.server_client import ServerClient, TokenRefused
 from edge_agent.upload.uploader import Uploader
 
 log = logging.getLogger(__name__)
+
+TOKEN_RETRY_SECONDS = 60.0  # a refused token is tried again this often (at once when its file changes)
 
 
 def read_token(path: Path) -> str:
@@ -67,7 +71,11 @@ class UploadService:
             bucket=bucket,
             stop=stop,
             on_receipt=self.releaser.release_if_possible,
+            max_refusals=settings.max_attempts,
         )
+        self._token = read_token(settings.device_token_file)
+        self._token_refused: str | None = None  # why uploads are paused, while the token is refused
+        self._token_checked = 0.0
         self._thread = threading.Thread(target=self._loop, name="uploader", daemon=True)
 
     def key(self):
@@ -85,15 +93,52 @@ class UploadService:
         self.client.close()
 
     def _loop(self) -> None:
-        while not self.stop.is_set():
+        run_supervised(
+            "uploader",
+            self.round,
+            status=self.status,
+            stop=self.stop,
+            wait_seconds=lambda: self.settings.upload_poll_seconds,
+            record_event=self.journal.record_event,
+        )
+
+    def round(self) -> None:
+        """One upload round: upload, release, prune, status. A failure is the supervisor's to report."""
+        try:
+            if self._token_refused and not self._token_retry_due():
+                raise Paused(self._token_refused)
             try:
                 self.uploader.run_once()
-                self.after_upload()
-            except Exception as exc:  # reported; the journal keeps every clip where it was
-                log.exception("upload round failed")
-                self.journal.record_event("error", f"upload round failed: {exc}")
+            except TokenRefused as exc:
+                self._token_refused = (
+                    f"uploads paused: the server refused this device's token ({exc}); it was revoked or "
+                    f"replaced. Enrol the device again and write the new token to "
+                    f"{self.settings.device_token_file}; nothing is lost, clips wait in the spool"
+                )
+                self.journal.record_event("token_refused", self._token_refused)
+                raise Paused(self._token_refused) from exc
+            if self._token_refused:
+                self.journal.record_event("token_accepted", "the server accepts the device token again")
+            self._token_refused = None
+            self.after_upload()
+        finally:
             self.update_status()
-            self.stop.wait(self.settings.upload_poll_seconds)
+
+    def _token_retry_due(self) -> bool:
+        """While the token is refused: try again at once when the token file changes, else each minute."""
+        try:
+            token = read_token(self.settings.device_token_file)
+        except (OSError, ValueError):
+            token = self._token
+        if token != self._token:
+            self._token = token
+            self.client.use_token(token)
+            return True
+        now = time.monotonic()
+        if now - self._token_checked >= TOKEN_RETRY_SECONDS:
+            self._token_checked = now
+            return True
+        return False
 
     # -- after each round: release and spool clean-up -------------------------------------------
 
@@ -111,7 +156,7 @@ class UploadService:
     # -- status --------------------------------------------------------------------------------
 
     def update_status(self) -> None:
-        pending = self.journal.clips(ClipState.DISCOVERED, *UPLOAD_PENDING)
+        pending = self.journal.waiting(ClipState.DISCOVERED, *UPLOAD_PENDING)
         oldest = min(pending, key=lambda r: r.created_at, default=None)
         age = None
         if oldest is not None:
@@ -121,6 +166,7 @@ class UploadService:
             "bandwidth_limit_bps": self.settings.bandwidth_limit_bps,
             "bytes_per_second": round(self.uploader.meter.rate(), 1),
             "bytes_sent": self.uploader.meter.total,
+            "paused": self._token_refused,
             "oldest_unreceipted": None
             if oldest is None
             else {

@@ -28,6 +28,10 @@ class ServerError(Exception):
         self.body = body or {}
 
 
+class TokenRefused(ServerError):
+    """HTTP 401: the server no longer accepts this device's token (revoked or replaced)."""
+
+
 class ChecksumRefused(ServerError):
     """The server completed the upload but refused it: the stored bytes do not match the manifest."""
 
@@ -39,7 +43,7 @@ def _error_from(resp: httpx.Response, what: str) -> ServerError:
         body = {"detail": resp.text[:500]}
     detail = body.get("detail", body) if isinstance(body, dict) else body
     retryable = resp.status_code >= 500 or resp.status_code in (408, 429)
-    cls = ChecksumRefused if resp.status_code == 409 else ServerError
+    cls = {409: ChecksumRefused, 401: TokenRefused}.get(resp.status_code, ServerError)
     return cls(
         f"{what}: HTTP {resp.status_code}: {detail}",
         status=resp.status_code,
@@ -60,6 +64,10 @@ class ServerClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def use_token(self, token: str) -> None:
+        """A new device token (the token file was replaced after a 401)."""
+        self._auth = {"Authorization": f"Bearer {token}"}
 
     def _call(self, method: str, path: str, what: str, *, auth: bool = True, **kwargs) -> dict:
         headers = self._auth if auth else {}

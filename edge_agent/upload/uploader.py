@@ -25,7 +25,7 @@ from edge_agent.upload.bandwidth import TokenBucket, Unlimited
 from edge_agent.upload.clip_metadata import register_metadata
 from edge_agent.upload.part_ledger import PartLedger
 from edge_agent.upload.retry import Stopped, with_retries
-from edge_agent.upload.server_client import ChecksumRefused, ServerClient, ServerError
+from edge_agent.upload.server_client import ChecksumRefused, ServerClient, ServerError, TokenRefused
 from hashing import verify_file
 from hashing.manifest import loads as manifest_from_json
 
@@ -74,9 +74,11 @@ class Uploader:
         stop: threading.Event | None = None,
         on_receipt: Callable[[ClipRow], None] | None = None,
         attempts: int = 8,
+        max_refusals: int = 5,
     ):
         self.journal = journal
         self.attempts = attempts  # per network step, before the clip waits for the next round
+        self.max_refusals = max_refusals  # non-retryable 4xx in a row before the clip is quarantined
         self.client = client
         self._key = key_provider
         self.vehicle_id = vehicle_id
@@ -101,7 +103,7 @@ class Uploader:
         if not rows:
             return 0
         with ThreadPoolExecutor(self._clip_concurrency, thread_name_prefix="clip") as pool:
-            return sum(pool.map(self._advance_quietly, rows))
+            return sum(pool.map(self._advance_quietly, rows))  # a TokenRefused ends the round
 
     def run(self, poll_seconds: float = 2.0) -> None:
         while not self.stop.is_set():
@@ -115,11 +117,35 @@ class Uploader:
             return 1 if self.advance(row) else 0
         except Stopped:
             return 0
-        except (ServerError, ReceiptError, JournalError, OSError) as exc:
-            self.journal.note_failure(row.id, str(exc))
-            self.journal.record_event("upload_error", f"clip {row.id}: {exc}", row.spool_path)
-            log.warning("upload of clip %s failed: %s", row.id, exc)
+        except TokenRefused:
+            raise  # not this clip's fault: the whole upload pauses (UploadService)
+        except ServerError as exc:
+            if exc.retryable or exc.status is None:
+                return self._failed(row, exc)
+            refusals = self.journal.note_refusal(row.id, str(exc))
+            if refusals >= self.max_refusals:
+                self._quarantine_refused(row, exc, refusals)
+            else:
+                self.journal.record_event("upload_error", f"clip {row.id}: {exc}", row.spool_path)
+            log.warning("clip %s refused by the server (%d in a row): %s", row.id, refusals, exc)
             return 0
+        except (ReceiptError, JournalError, OSError) as exc:
+            return self._failed(row, exc)
+
+    def _failed(self, row: ClipRow, exc: Exception) -> int:
+        self.journal.note_failure(row.id, str(exc))
+        self.journal.record_event("upload_error", f"clip {row.id}: {exc}", row.spool_path)
+        log.warning("upload of clip %s failed: %s", row.id, exc)
+        return 0
+
+    def _quarantine_refused(self, row: ClipRow, exc: ServerError, refusals: int) -> None:
+        reason = (
+            f"the server refused it {refusals} times in a row (HTTP {exc.status}, not retryable): {exc}; "
+            "kept in the spool and on the camera; a person must look at why"
+        )
+        state = self.journal.get(row.id).state
+        self.journal.transition(row.id, state, ClipState.QUARANTINED, quarantine_reason=reason)
+        self.journal.record_event("quarantined", f"clip {row.id}: {reason}", row.spool_path)
 
     def _retry(self, op, what: str):
         return with_retries(

@@ -113,3 +113,31 @@ def test_an_unknown_profile_is_a_clear_error_not_a_traceback(tmp_path):
         out = run_cli(*args)
         assert out.returncode == 2, out.stderr
         assert "unknown profile 'nope'" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_enospc_while_saving_the_status_mid_offload_exits_3_with_json(tmp_path, monkeypatch):
+    # Issue 16 Found 4: ENOSPC in RuntimeStatus.save crashed `offload` with a traceback, exit 1, no JSON.
+    import errno
+
+    from typer.testing import CliRunner
+
+    from edge_agent.cli import app
+    from edge_agent.core.live_status import RuntimeStatus
+
+    cam = tmp_path / "cam" / "DCIM" / "100MEDIA"
+    cam.mkdir(parents=True)
+    for n in range(2):
+        (cam / f"20260314_14000{n}_000{n}.MP4").write_bytes(os.urandom(50_000))
+
+    def disk_full(self, spool_dir):
+        raise OSError(errno.ENOSPC, "No space left on device", str(spool_dir))
+
+    monkeypatch.setattr(RuntimeStatus, "save", disk_full)
+    result = CliRunner().invoke(
+        app, ["offload", str(tmp_path / "cam"), "--spool", str(tmp_path / "spool"), "--json"]
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 3, result.output
+    summary = json.loads(result.stdout)
+    assert summary["paused"].startswith("spool full") and "status.json" in summary["paused"]
+    assert [c["state"] for c in summary["clips"]] == ["SPOOLED", "SPOOLED"]  # what was copied is journaled

@@ -2,8 +2,9 @@
 
 The direction (docs/architecture.md, "Edge agent"): `core` <- `dock`, `capture`,
 `release` <- `offload`, `upload` <- `service`, `manual`, `simulator`,
-`status_report` <- `cli`; inside a layer only `upload` -> `release` (the upload
-loop runs the release step after each round). Read from the source with `ast`,
+`status_report`, `status_page` <- `cli`; inside a layer only `upload` -> `release`
+(the upload loop runs the release step after each round) and `status_page` ->
+`status_report` (the page shows the report's data). Read from the source with `ast`,
 so a function-level import counts as much as a top-level one.
 """
 
@@ -25,9 +26,11 @@ LAYERS = {
     "manual": 3,
     "simulator": 3,
     "status_report": 3,
+    "status_page": 3,
+    "doctor": 3,
     "cli": 4,
 }
-SIDEWAYS = {("upload", "release")}
+SIDEWAYS = {("upload", "release"), ("status_page", "status_report")}
 
 
 def imports(package: Path) -> tuple[dict[str, set[str]], list[str]]:

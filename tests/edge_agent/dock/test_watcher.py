@@ -116,3 +116,46 @@ def test_watcher_thread_stops_on_its_event(tmp_path):
     watcher.stop()
     watcher.join(10)
     assert not watcher.is_alive()
+
+
+def test_an_unchanged_volume_is_rescanned_less_and_less_and_a_change_resets_it(tmp_path):
+    # Issue 16 Found 10: a 10,000-file volume rescanned at a short interval kept a core busy and
+    # uploads fell from about 15 to 0.6 clips/s.
+    media = tmp_path / "media"
+    cam = media / "cam" / "DCIM"
+    cam.mkdir(parents=True)
+    for n in range(50):
+        (cam / f"{n:04}.MP4").write_bytes(b"x")
+    clock = FakeClock()
+    scans = []
+    watcher = DockWatcher(
+        [media],
+        on_attach=lambda r: None,
+        on_detach=lambda r: None,
+        on_scan=lambda r, ready, waiting, res: scans.append(clock.now),
+        quiet_seconds=0,
+        rescan_seconds=2,
+        clock=clock,
+        mounts_file=tmp_path / "none",
+        use_watchdog=False,
+    )
+    for _ in range(600):  # ten minutes of polls, once a second
+        watcher.poll_once()
+        clock.now += 1
+    assert len(scans) < 30, f"{len(scans)} full scans of an unchanged volume in 10 minutes"
+    gaps = [b - a for a, b in zip(scans, scans[1:], strict=False)]
+    assert max(gaps) <= 2 * 16  # bounded: a new file is still seen within BACKOFF_MAX x rescan_seconds
+
+    (cam / "NEW.MP4").write_bytes(b"new clip")
+    seen_at = None
+    while seen_at is None:
+        before = len(scans)
+        watcher.poll_once()
+        if len(scans) > before:
+            seen_at = clock.now
+        clock.now += 1
+    scans.clear()
+    for _ in range(6):
+        watcher.poll_once()
+        clock.now += 1
+    assert len(scans) >= 2  # after a change the short interval again

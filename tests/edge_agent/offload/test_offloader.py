@@ -147,3 +147,65 @@ def test_register_metadata_keeps_raw_and_corrected_times(tmp_path, profiles):
     assert (meta["camera_serial"], meta["vehicle_id"], meta["codec"]) == ("SN6", "CAR-12", "h264")
     assert meta["original_name"] == str(sim.clips[0].relpath)
     assert base64.b64decode(meta["thumbnail_jpeg_b64"])[:2] == b"\xff\xd8"  # a JPEG
+
+
+def test_a_full_spool_is_journaled_once_per_pause_not_at_every_rescan(tmp_path, profiles):
+    # Issue 16 Found 1: a new spool_full event at every rescan (its text carries the free-byte count)
+    # filled the spool again.
+    sim = simulate(profiles, tmp_path / "cam", clips=2, seed=31)
+    spool = Spool(tmp_path / "spool")
+    journal = Journal(spool.root / "journal.sqlite")
+    off = Offloader(journal, spool, min_free_bytes=10**15, thumbnails=False)
+    volume = prepare_volume(sim.root, profiles)
+    files = scan_volume(sim.root).files
+    free = iter(range(10**9, 0, -1000))
+    spool.free_bytes = lambda: next(free)  # the free count differs at every rescan
+    for _ in range(20):  # twenty rescans while the spool stays full
+        batch = off.offload_batch(volume, off.plan(volume, files))
+        assert batch.error is not None and "spool full" in str(batch.error)
+    assert len(journal.events(kinds=["spool_full"])) == 1
+    off.min_free_bytes = 0  # space came back
+    assert off.offload_batch(volume, off.plan(volume, files)).error is None
+    assert journal.counts()["SPOOLED"] == 2
+    assert [e["kind"] for e in journal.events(kinds=["spool_full", "spool_space"])] == [
+        "spool_space",
+        "spool_full",
+    ]
+    journal.close()
+
+
+def test_a_clip_that_shrinks_mid_copy_fails_alone_and_its_stale_row_is_superseded(tmp_path, profiles):
+    # Issue 16 Found 5: a shrink was reported as "volume removed mid-copy" and stopped the run (the intact
+    # clips after it were not tried); the old row then stayed DISCOVERED for ever, "waiting to retry".
+    sim = simulate(profiles, tmp_path / "cam", clips=3, seed=41)
+    first = sim.root / sim.clips[0].relpath
+    first.write_bytes(os.urandom(24 * 1024 * 1024))  # big enough to be read in several buffers
+    spool = Spool(tmp_path / "spool")
+    journal = Journal(spool.root / "journal.sqlite")
+    off = Offloader(journal, spool, min_free_bytes=0, thumbnails=False)
+    volume = prepare_volume(sim.root, profiles)
+
+    def shrink(f, done):
+        if f.path == first and done and first.stat().st_size > done:
+            os.truncate(first, done)  # the camera rewrote the file shorter while we read it
+
+    batch = off.offload_batch(volume, off.plan(volume, scan_volume(sim.root).files), progress=shrink)
+    assert batch.error is None, batch.error
+    states = {o.relpath: o.state for o in batch.outcomes}
+    assert states[str(sim.clips[0].relpath)] == "DISCOVERED"
+    assert [states[str(c.relpath)] for c in sim.clips[1:]] == ["SPOOLED", "SPOOLED"]
+    old = journal.by_source_key(journal.clips()[0].source_key)
+    assert "changed size mid-copy" in old.error
+
+    again = off.offload_batch(volume, off.plan(volume, scan_volume(sim.root).files))  # the next dock
+    assert again.error is None and [o.state for o in again.outcomes] == ["SPOOLED"]
+    new = journal.get(again.outcomes[0].clip_id)
+    assert new.sha256 == sha256sum(first) and new.id != old.id
+    stale = journal.get(old.id)
+    assert stale.superseded_by == new.id and stale.state == "DISCOVERED"  # kept, never deleted
+    counts = journal.counts()
+    assert counts["DISCOVERED"] == 0 and counts["SUPERSEDED"] == 1 and counts["SPOOLED"] == 3
+    report = build_status(spool.root)
+    assert report["retrying"] == [] and report["oldest_unreceipted"]["id"] != old.id
+    assert "waiting to retry" not in render(report)
+    journal.close()

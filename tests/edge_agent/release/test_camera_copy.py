@@ -193,3 +193,58 @@ def test_a_profile_typo_fails_loudly_and_touches_nothing(receipted, bad, error):
         )
     assert receipted.clip.exists()
     assert receipted.journal.get(row.id).state == "RECEIPTED"
+
+
+class Killed(BaseException):
+    """The agent killed at this point (nothing after it runs)."""
+
+
+def _release(receipted, row, action="delete", **kw):
+    return release(
+        receipted.journal,
+        row,
+        volume_root=receipted.camera,
+        serial_key=SERIAL,
+        key=receipted.key,
+        profile=profile(action, move_to=kw.pop("move_to", None)),
+        **kw,
+    )
+
+
+@pytest.mark.parametrize("action", ["delete", "move"])
+def test_a_kill_between_removing_the_camera_copy_and_released_is_finished_on_restart(
+    receipted, monkeypatch, action
+):
+    # Issue 16 Found 2: the clip stayed RECEIPTED for ever and "no longer on the camera" was logged
+    # at every poll, though this agent had deleted the copy itself.
+    row = receipted.to_receipted()
+    import edge_agent.release.camera_copy as camera_copy
+
+    real_fsync = camera_copy.fsync_dir
+
+    def killed(path):
+        raise Killed  # the file is already unlinked / renamed; RELEASED is never committed
+
+    monkeypatch.setattr(camera_copy, "fsync_dir", killed)
+    with pytest.raises(Killed):
+        _release(receipted, row, action, move_to="OFFLOADED")
+    assert not receipted.clip.exists()
+    assert receipted.journal.get(row.id).state == "RECEIPTED"
+    monkeypatch.setattr(camera_copy, "fsync_dir", real_fsync)
+
+    out = _release(receipted, receipted.journal.get(row.id), action, move_to="OFFLOADED")  # after restart
+    after = receipted.journal.get(row.id)
+    assert out.released and after.state == "RELEASED"
+    assert "by this agent before it stopped" in after.release_action
+    assert not any(e["kind"] == "release_refused" for e in receipted.journal.events())
+
+
+def test_a_camera_copy_gone_without_our_intent_is_refused_once_not_at_every_poll(receipted):
+    row = receipted.to_receipted()
+    receipted.clip.unlink()  # someone else removed it: nothing proves this agent did
+    for _ in range(5):
+        out = _release(receipted, receipted.journal.get(row.id))
+        assert not out.released and "no longer on the camera" in out.reason
+    assert receipted.journal.get(row.id).state == "RECEIPTED"
+    assert len([e for e in receipted.journal.events() if e["kind"] == "release_refused"]) == 1
+    assert "no longer on the camera" in receipted.journal.get(row.id).error

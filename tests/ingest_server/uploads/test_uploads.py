@@ -167,3 +167,20 @@ def test_presigned_urls_sign_the_part_checksum(client, people):
     assert "X-Amz-SignedHeaders=host%3Bx-amz-checksum-sha256" in part["url"]
     assert "testing" not in part["url"].split("X-Amz-Credential=")[0]  # no secret in the URL
     assert part["checksum_sha256"] == base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def test_a_completion_retried_after_the_manifest_put_writes_no_second_locked_version(client, people, ctx):
+    # Issue 16 Found 6: a server killed after its manifest PUT wrote a second COMPLIANCE-locked version
+    # of manifests/<id>.json on the retried completion (undeletable for the lock period).
+    from ingest_server import object_lock
+    from ingest_server.clips.models import Clip
+
+    reg, _ = upload(client, people.auth("device"), clip_bytes(50_000))
+    with ctx.sessions() as session:
+        clip = session.get(Clip, reg["clip_id"])
+        object_lock.lock_new_clip(ctx=ctx, clip=clip, now=ctx.clock())  # the retried completion's store step
+    key = f"manifests/{reg['clip_id']}.json"
+    versions = ctx.storage.client.list_object_versions(Bucket=ctx.storage.bucket, Prefix=key).get(
+        "Versions", []
+    )
+    assert [v["Key"] for v in versions] == [key], versions
