@@ -11,11 +11,11 @@ from ingest_server.derived import service
 from ingest_server.jobs.runner import JobRun
 from ingest_server.redaction.detect import FaceDetector
 
-_detector = None
+_detector: FaceDetector | None = None
 _detector_lock = threading.Lock()
 
 
-def detector():
+def detector() -> FaceDetector:
     """One face detector per process (loading the model costs about a second)."""
     global _detector
     with _detector_lock:

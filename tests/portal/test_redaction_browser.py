@@ -1,18 +1,24 @@
 """Redaction and public release in a real browser (Debian's Chromium, Playwright), against the real
 server on 127.0.0.1 and the loopback S3 store, with the face footage of tests/ingest_server/redaction.
 
-custodian1 records a public records request, opens the clip, starts a redaction (the interim job
-runner scans it while the page reloads itself), rejects one track, adds a box by hand, masks an audio
-range, renders, plays the preview, approves; custodian2 approves the release (signed with a test
-agency CA) and releases the package; the request shows as released before its due time. The
-original's bytes in the store are the same at the end. Screenshots land in test-artifacts/screenshots/.
+custodian1 records a public records request, opens the clip, starts a redaction (a real
+`evidence-server worker` process scans it while the page reloads itself), rejects one track, adds a
+box by hand, masks an audio range, renders, plays the preview, approves; custodian2 approves the
+release (signed with a test agency CA) and releases the package; the request shows as released
+before its due time. The original's bytes in the store are the same at the end. Screenshots land in
+test-artifacts/screenshots/.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import subprocess
+import sys
 import threading
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -32,6 +38,28 @@ from tests.portal.test_browser import ARGS, _plays, _shot, chromium  # noqa: F40
 
 pytestmark = pytest.mark.slow
 PORT = 19150  # this test's own port (19100-19199)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _worker(settings: Settings, log: Path) -> subprocess.Popen:
+    """`evidence-server worker` on the same database, store and queue as the server."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "EVIDENCE_SERVER_DATA_DIR": str(settings.data_dir),
+        "EVIDENCE_SERVER_DATABASE_URL": settings.db_url,
+        "EVIDENCE_SERVER_S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
+        "EVIDENCE_SERVER_S3_BUCKET": settings.s3_bucket,
+        "EVIDENCE_SERVER_S3_ACCESS_KEY_ID": "testing",
+        "EVIDENCE_SERVER_S3_SECRET_ACCESS_KEY": "testing",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-c", "from ingest_server.cli import main; main()", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +92,7 @@ def stack(tmp_path_factory, s3_endpoint):
             create_app(context=ctx), host="127.0.0.1", port=PORT, log_level="warning", lifespan="off"
         )
     )
+    worker = _worker(settings, tmp / "worker.log")
     thread = threading.Thread(target=server.run, name="uvicorn-redaction", daemon=True)
     thread.start()
     waiter = threading.Event()
@@ -94,6 +123,12 @@ def stack(tmp_path_factory, s3_endpoint):
     }
     server.should_exit = True
     thread.join(10)
+    worker.send_signal(signal.SIGINT)
+    try:
+        worker.wait(30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(10)
     ctx.engine.dispose()
 
 
