@@ -92,7 +92,6 @@ def stack(tmp_path_factory, s3_endpoint):
             create_app(context=ctx), host="127.0.0.1", port=PORT, log_level="warning", lifespan="off"
         )
     )
-    worker = _worker(settings, tmp / "worker.log")
     thread = threading.Thread(target=server.run, name="uvicorn-redaction", daemon=True)
     thread.start()
     waiter = threading.Event()
@@ -114,6 +113,7 @@ def stack(tmp_path_factory, s3_endpoint):
             width=640,
             height=360,
         )
+    worker = _worker(settings, tmp / "worker.log")  # last: a failed setup leaves no process behind
     yield {
         "base": base,
         "ctx": ctx,
