@@ -7,7 +7,8 @@
   against what the database says the store has).
 - `set_clip_legal_hold`: retention recomputation sets or clears the legal hold.
 - `put_locked_certificate`: a deletion certificate, itself locked for years.
-- `put_locked_derived`: a derived copy (redacted or signed), checksum-bound and locked.
+- `put_locked_derived`: a derived copy (redacted or signed), checksum-bound and locked;
+  `locked_derived`: the copy already at a derived key, with its retain-until.
 - `put_locked_checkpoint`: a signed checkpoint of the audit chain head, locked for years.
 
 `storage.py` holds the S3 calls; callers never call `Storage.lock` or
@@ -100,3 +101,17 @@ def put_locked_derived(*, ctx: ServerContext, key: str, path, sha256: str, now: 
 def put_locked_checkpoint(*, ctx: ServerContext, key: str, body: bytes, until: datetime) -> str | None:
     """Store a signed audit checkpoint under Object Lock until `until`; returns its version id."""
     return ctx.storage.put_locked(key, body, ctx.settings.object_lock_mode, until, "application/json")
+
+
+def locked_derived(*, ctx: ServerContext, key: str):
+    """The derived copy already stored at `key` (an earlier attempt of a killed job) as
+    (StoredObject, retain-until), or None when the key holds nothing."""
+    try:
+        stored = ctx.storage.head(key, None)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    kwargs = {"VersionId": stored.version_id} if stored.version_id else {}
+    retention = ctx.storage.client.get_object_retention(Bucket=ctx.storage.bucket, Key=key, **kwargs)
+    return stored, retention["Retention"]["RetainUntilDate"]

@@ -15,12 +15,15 @@ The original is only ever read: fetched to scratch space, its sha256 checked aga
 before anything uses it, opened read-only by the renderer. Every derived copy is a new object under
 `derived/<clip-id>/<derived-id>.mp4`, stored checksum-bound and locked (`object_lock.put_locked_derived`).
 Every step is audited (component "redaction", object the clip, the derived object or the redaction).
-The jobs run through `derived/jobs.py:enqueue_redaction` (the one place that decides how).
+The scan and the render are jobs (`redaction.scan`, `redaction.render`), requested in the same
+transaction as the step that needs them through `derived/jobs.py:enqueue_redaction` and run by
+`evidence-server worker` (`derived/handlers.py`).
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -39,6 +42,7 @@ from ingest_server.audit import service as audit
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import STORED, Clip
 from ingest_server.context import ServerContext
+from ingest_server.derived import jobs
 from ingest_server.derived.models import (
     APPROVED,
     DELETED,
@@ -214,6 +218,9 @@ def start(
         clip_id=clip.id,
         parent_sha256=clip.sha256,
         reason=row.reason,
+    )
+    jobs.enqueue_redaction(
+        ctx=ctx, session=session, redaction_id=row.id, step=jobs.SCAN, actor=requester.label
     )
     session.commit()
     return row
@@ -496,6 +503,7 @@ def request_render(
         manual=len(json.loads(row.manual_json)),
         audio_ranges=json.loads(row.audio_json),
     )
+    jobs.enqueue_redaction(ctx=ctx, session=session, redaction_id=row.id, step=jobs.RENDER, actor=user.label)
     session.commit()
     return row
 
@@ -520,10 +528,10 @@ def run_render(
         audio = [TimeRange(r["start_s"], r["end_s"]) for r in json.loads(row.audio_json)]
         style, requested_by, requested_at = row.style, row.requested_by, row.requested_at
         clip_id = row.clip_id
-    # A fresh id per attempt: a key never gets a second version. An attempt killed between the PUT
-    # and the commit leaves a complete, locked object under derived/<clip-id>/ with no row (never a
-    # half-written one); the row is what makes it a derived copy.
-    derived_id = new_id()
+    # One id per redaction (it renders once), the same in every attempt of its job: an attempt killed
+    # between the PUT and the commit leaves a complete, locked copy under this key, and the next
+    # attempt adopts it instead of storing a second one (see below).
+    derived_id = redacted_id(redaction_id)
     render_settings = RenderSettings(style=Style(style), audio_mask=AudioMask.MUTE)
     scan_settings = ScanSettings(**facts["settings"])
     found = Scan(
@@ -551,6 +559,25 @@ def run_render(
                 progress=_progress(ctx, redaction_id, progress),
             )
             now = ctx.clock()
+            object_key = f"derived/{clip_id}/{derived_id}.mp4"
+            earlier = object_lock.locked_derived(ctx=ctx, key=object_key)
+            if earlier is None:
+                stored, until = object_lock.put_locked_derived(
+                    ctx=ctx, key=object_key, path=result.path, sha256=result.sha256, now=now
+                )
+            else:  # stored by a killed attempt from the same decisions: it is the copy, not a 2nd one
+                stored, until = earlier
+                if stored.metadata.get("sha256") != result.sha256:
+                    kept = fetch_verified(
+                        ctx=ctx,
+                        key=object_key,
+                        version_id=stored.version_id,
+                        sha256=stored.metadata.get("sha256", ""),
+                        dest=work / "stored.mp4",
+                    )
+                    result = dataclasses.replace(
+                        result, path=kept, sha256=stored.metadata["sha256"], size=stored.size
+                    )
             record = provenance.build_record(
                 parent_sha256=sha,
                 parent_id=clip_id,
@@ -566,10 +593,6 @@ def run_render(
                 requested_by=requested_by,
                 requested_at=requested_at,
                 made_at=now,
-            )
-            object_key = f"derived/{clip_id}/{derived_id}.mp4"
-            stored, until = object_lock.put_locked_derived(
-                ctx=ctx, key=object_key, path=result.path, sha256=result.sha256, now=now
             )
     except Exception as exc:  # noqa: BLE001
         _fail(ctx, redaction_id, f"render failed: {exc}")
@@ -612,8 +635,14 @@ def run_render(
             key=object_key,
             frames_masked=result.frames_masked,
             audio=result.audio,
+            adopted_earlier_attempt=earlier is not None,
         )
         session.commit()
+
+
+def redacted_id(redaction_id: str) -> str:
+    """The id (and so the key) of a redaction's redacted copy: the same in every attempt of its job."""
+    return hashlib.sha256(f"redacted-copy:{redaction_id}".encode()).hexdigest()[:32]
 
 
 # ---- approval, release, deletion -------------------------------------------------------------------

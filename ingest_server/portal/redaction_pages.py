@@ -3,9 +3,10 @@
 approve; a second custodian approves the release; public records requests by time left, their
 release packages.
 
-Thin: form in, `derived/service.py` or `derived/records.py` call, redirect or template out. Jobs go
-through `derived/jobs.py:enqueue_redaction`. Who may: `redaction.manage` and `release.approve` in the
-one authorization table.
+Thin: form in, `derived/service.py` or `derived/records.py` call, redirect or template out. Starting
+a redaction and asking for the render request its job (`evidence-server worker` runs it); the page
+shows the job's frames done and time left while it runs. Who may: `redaction.manage` and
+`release.approve` in the one authorization table.
 """
 
 from __future__ import annotations
@@ -66,7 +67,6 @@ def start(
         )
     except service.DerivedError as exc:
         raise _refused(session, exc) from exc
-    jobs.enqueue_redaction(ctx=ctx, redaction_id=row.id, step=jobs.SCAN)
     return _to(f"/portal/redactions/{row.id}")
 
 
@@ -89,6 +89,8 @@ def redaction_page(request: Request, session: SessionDep, user: ConsoleUser, red
         for t in service.tracks_of(row)
     ]
     derived = service.get_derived(session=session, derived_id=row.derived_id) if row.derived_id else None
+    step = {SCANNING: jobs.SCAN, RENDERING: jobs.RENDER}.get(row.state)
+    job = jobs.latest(session=session, redaction_id=row.id, step=step) if step else None
     return render(
         request,
         "redaction.html",
@@ -100,6 +102,7 @@ def redaction_page(request: Request, session: SessionDep, user: ConsoleUser, red
         manual=json.loads(row.manual_json),
         audio=json.loads(row.audio_json),
         derived=derived,
+        job=job,
         message=m[:300],
     )
 
@@ -221,7 +224,6 @@ def render_draft(
     csrf: Csrf = "",
 ):
     _decision(request, ctx, session, user, csrf, service.request_render, redaction_id)
-    jobs.enqueue_redaction(ctx=ctx, redaction_id=redaction_id[:32], step=jobs.RENDER)
     return _to(f"/portal/redactions/{redaction_id[:32]}")
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from demo.stack import free_port
 from edge_agent.core.config import AgentSettings
 from edge_agent.service import Agent
 from edge_agent.status_page import StatusPage, render_page
@@ -17,7 +18,6 @@ from tests.portal.test_browser import ARGS, chromium  # noqa: F401 (the fixture:
 from tests.support.agent import simulate
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-PORT = 18810
 
 
 def test_the_status_page_escapes_what_a_volume_names():
@@ -49,7 +49,7 @@ def test_status_page_shows_progress_time_left_and_what_needs_a_person(tmp_path, 
     agent.offloader.writer = slow_write
     simulate(profiles, media / "BODYCAM", clips=12, seed=70, device_serial="SN-PAGE")
     (media / "USBSTICK").mkdir()  # no profile matches: a person should look
-    page_server = StatusPage(settings.spool_dir, PORT, live=agent.status.snapshot).start()
+    page_server = StatusPage(settings.spool_dir, free_port(), live=agent.status.snapshot).start()
     agent.start()
     try:
         with sync_playwright() as p:

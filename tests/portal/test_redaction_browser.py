@@ -1,23 +1,30 @@
 """Redaction and public release in a real browser (Debian's Chromium, Playwright), against the real
 server on 127.0.0.1 and the loopback S3 store, with the face footage of tests/ingest_server/redaction.
 
-custodian1 records a public records request, opens the clip, starts a redaction (the interim job
-runner scans it while the page reloads itself), rejects one track, adds a box by hand, masks an audio
-range, renders, plays the preview, approves; custodian2 approves the release (signed with a test
-agency CA) and releases the package; the request shows as released before its due time. The
-original's bytes in the store are the same at the end. Screenshots land in test-artifacts/screenshots/.
+custodian1 records a public records request, opens the clip, starts a redaction (a real
+`evidence-server worker` process scans it while the page reloads itself), rejects one track, adds a
+box by hand, masks an audio range, renders, plays the preview, approves; custodian2 approves the
+release (signed with a test agency CA) and releases the package; the request shows as released
+before its due time. The original's bytes in the store are the same at the end. Screenshots land in
+test-artifacts/screenshots/.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import subprocess
+import sys
 import threading
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
 
+from demo.stack import free_port
 from ingest_server import migrate
 from ingest_server.app import build_context, create_app
 from ingest_server.auth import service as auth_service
@@ -31,7 +38,28 @@ from tests.portal.conftest import PASSWORD
 from tests.portal.test_browser import ARGS, _plays, _shot, chromium  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.slow
-PORT = 19150  # this test's own port (19100-19199)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _worker(settings: Settings, log: Path) -> subprocess.Popen:
+    """`evidence-server worker` on the same database, store and queue as the server."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "EVIDENCE_SERVER_DATA_DIR": str(settings.data_dir),
+        "EVIDENCE_SERVER_DATABASE_URL": settings.db_url,
+        "EVIDENCE_SERVER_S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
+        "EVIDENCE_SERVER_S3_BUCKET": settings.s3_bucket,
+        "EVIDENCE_SERVER_S3_ACCESS_KEY_ID": "testing",
+        "EVIDENCE_SERVER_S3_SECRET_ACCESS_KEY": "testing",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-c", "from ingest_server.cli import main; main()", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +87,10 @@ def stack(tmp_path_factory, s3_endpoint):
             )
             signin.set_password(session=session, username=name, password=PASSWORD, actor="test", now=utcnow())
         _, device = auth_service.enroll_device(session=session, name="car-17", vehicle_id="V17", actor="test")
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(context=ctx), host="127.0.0.1", port=PORT, log_level="warning", lifespan="off"
+            create_app(context=ctx), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
         )
     )
     thread = threading.Thread(target=server.run, name="uvicorn-redaction", daemon=True)
@@ -69,8 +98,8 @@ def stack(tmp_path_factory, s3_endpoint):
     waiter = threading.Event()
     while not server.started and thread.is_alive():
         waiter.wait(0.02)
-    assert server.started, f"uvicorn did not start on 127.0.0.1:{PORT}"
-    base = f"http://127.0.0.1:{PORT}"
+    assert server.started, f"uvicorn did not start on 127.0.0.1:{port}"
+    base = f"http://127.0.0.1:{port}"
     made = footage.make(tmp / "AXON_0042.MP4", fps=15, seconds=2.0)
     data = made.path.read_bytes()
     with httpx.Client(base_url=base, timeout=60) as http:
@@ -85,6 +114,7 @@ def stack(tmp_path_factory, s3_endpoint):
             width=640,
             height=360,
         )
+    worker = _worker(settings, tmp / "worker.log")  # last: a failed setup leaves no process behind
     yield {
         "base": base,
         "ctx": ctx,
@@ -94,6 +124,12 @@ def stack(tmp_path_factory, s3_endpoint):
     }
     server.should_exit = True
     thread.join(10)
+    worker.send_signal(signal.SIGINT)
+    try:
+        worker.wait(30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(10)
     ctx.engine.dispose()
 
 

@@ -1,5 +1,6 @@
 """The console's redaction and release pages through HTTP (the browser walk is in
-tests/portal/test_redaction_browser.py): two custodians, the interim job runner,
+tests/portal/test_redaction_browser.py): two custodians, the jobs run here through the worker's
+runner and handlers,
 the draft streamed for preview, refusals as error pages."""
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import zipfile
 from fastapi.testclient import TestClient
 
 from ingest_server.app import create_app
-from ingest_server.derived import jobs
 from ingest_server.portal import signin
 from ingest_server.portal.web import COOKIE, csrf_for
+from tests.ingest_server.derived import inline
 from tests.portal.conftest import PASSWORD
 
 
@@ -42,7 +43,8 @@ def test_two_custodians_redact_and_release_through_the_console(ctx, stored_clip,
     assert started.status_code == 200 and "scanning" in started.text  # followed to the redaction page
     redaction = re.search(r"/portal/redactions/([0-9a-f]{32})", str(started.url)).group(1)
     assert started.headers.get("refresh") == "1"
-    jobs.wait_idle()
+    assert 'id="redaction-job"' in started.text and "queued" in started.text
+    assert [j.state for j in inline.run_queued(ctx)] == ["done"]
     page = first.get(f"/portal/redactions/{redaction}")
     tracks = re.findall(r'data-track="(t\d+)"', page.text)
     assert len(tracks) >= 2 and page.text.count('src="data:image/jpeg;base64,') == len(tracks)
@@ -66,7 +68,7 @@ def test_two_custodians_redact_and_release_through_the_console(ctx, stored_clip,
     stale = first.post(f"/portal/redactions/{redaction}/render", data={"csrf": "wrong"})
     assert stale.status_code == 403
     first.post(f"/portal/redactions/{redaction}/render", data={"csrf": token1})
-    jobs.wait_idle()
+    assert [j.state for j in inline.run_queued(ctx)] == ["done"]
     page = first.get(f"/portal/redactions/{redaction}")
     derived = re.search(r"/portal/derived/([0-9a-f]{32})/stream", page.text).group(1)
     sha = re.search(r'id="derived-sha256">([0-9a-f]{64})<', page.text).group(1)

@@ -24,6 +24,7 @@ from ingest_server.derived.models import APPROVED, DELETED, DRAFT, RELEASED, REV
 from ingest_server.redaction import sign
 from ingest_server.redaction.render import RenderError
 from tests.ingest_server import helpers
+from tests.ingest_server.derived import inline
 
 
 def _original(ctx, clip_id, session=None):
@@ -44,9 +45,11 @@ def _original(ctx, clip_id, session=None):
 
 
 def _job(ctx, session, redaction_id, step):
-    """Run a job step as a worker would, in its own sessions (SQLite: ours must hold no transaction)."""
+    """Run the redaction's queued job (`step`) as a worker would, in its own sessions (SQLite: ours
+    must hold no transaction)."""
     session.commit()
-    jobs.run(ctx=ctx, redaction_id=redaction_id, step=step)
+    ran = inline.run_queued(ctx, redaction_id)
+    assert [j.kind for j in ran] == [jobs.KIND[step]]
     session.expire_all()
     return service.get_redaction(session=session, redaction_id=redaction_id)
 
@@ -208,8 +211,9 @@ def test_a_failed_scan_is_recorded_with_its_reason(ctx, client, custodians, tmp_
         row = service.start(
             ctx=ctx, session=session, clip_id=reg["clip_id"], requester=custodians[0], reason="x"
         )
-        with pytest.raises(RenderError):
-            _job(ctx, session, row.id, jobs.SCAN)
+        _job(ctx, session, row.id, jobs.SCAN)
+        job = jobs.latest(session=session, redaction_id=row.id, step=jobs.SCAN)
+        assert job.state == "failed" and job.error.startswith(RenderError.__name__)
         session.expire_all()
         row = service.get_redaction(session=session, redaction_id=row.id)
         assert row.state == "failed" and (

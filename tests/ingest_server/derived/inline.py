@@ -1,0 +1,30 @@
+"""Run a redaction's queued jobs in the test's own process, through the worker's runner and the
+handlers `evidence-server worker` is given (`job_kinds.HANDLERS`): claim, progress, finish or fail,
+as in a worker. The real worker processes are in test_worker_kill.py and the browser test."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ingest_server.job_kinds import HANDLERS
+from ingest_server.jobs import runner
+from ingest_server.jobs.models import Job, JobState
+
+
+def run_queued(ctx, redaction_id: str | None = None) -> list[Job]:
+    """Run every queued redaction job (of one redaction, if given); the jobs as they ended."""
+    ran = []
+    while True:
+        with ctx.sessions() as session:
+            query = select(Job).where(Job.state == JobState.QUEUED, Job.kind.like("redaction.%"))
+            if redaction_id:
+                query = query.where(Job.subject == redaction_id)
+            job = session.execute(query.order_by(Job.requested_at)).scalars().first()
+            if job is None:
+                return ran
+            job_id = job.id
+        runner.run_job(ctx=ctx, handlers=HANDLERS, job_id=job_id)
+        with ctx.sessions() as session:
+            done = session.get(Job, job_id)
+            session.expunge(done)
+            ran.append(done)
