@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ingest_server.clips.models import Clip
+from ingest_server.media_types import ORIGINAL_HEADERS
 from ingest_server.storage import Storage
 
 
@@ -55,10 +56,17 @@ def read_original(
 ) -> tuple[Iterator[bytes], int, dict[str, str]]:
     """The bytes of the original (or the range), the status (200 or 206) and the Range headers.
 
-    Every answer carries the SHA-256 of the whole original in `X-Content-SHA256`.
+    Every answer carries the SHA-256 of the whole original in `X-Content-SHA256`, and
+    `ORIGINAL_HEADERS` (nosniff, CSP sandbox, no-store, no-referrer): whatever bytes a device
+    sent, a browser never runs them in the server's origin.
     """
     chunks, length = storage.read(clip.object_key, clip.version_id, byte_range)
-    headers = {"X-Content-SHA256": clip.sha256, "Accept-Ranges": "bytes", "Content-Length": str(length)}
+    headers = {
+        "X-Content-SHA256": clip.sha256,
+        "Accept-Ranges": "bytes",
+        "Content-Length": str(length),
+        **ORIGINAL_HEADERS,
+    }
     if byte_range:
         headers["Content-Range"] = f"bytes {byte_range[0]}-{byte_range[1]}/{clip.size}"
     return chunks, 206 if byte_range else 200, headers

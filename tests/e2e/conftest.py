@@ -16,6 +16,7 @@ from edge_agent.core.receipts import pinned_key
 from edge_agent.upload.server_client import ServerClient
 from edge_agent.upload.uploader import Uploader
 from hashing import MIN_PART_SIZE, Manifest, copy_and_hash
+from tests.support.media import mp4_like
 from tests.support.s3server import s3_client
 
 
@@ -48,7 +49,7 @@ class Car:
         camera = self.root / "camera"
         camera.mkdir(exist_ok=True)
         src = camera / name
-        src.write_bytes(self.rng.randbytes(size))
+        src.write_bytes(mp4_like(self.rng.randbytes(size)))
         dst = self.spool / f"{name}.spool"
         digest = copy_and_hash(src, dst, MIN_PART_SIZE)
         st = os.stat(src)
