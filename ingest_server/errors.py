@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from ingest_server.audit.redaction import path as redacted
 from ingest_server.refusals import Why
 from ingest_server.storage import StorageError
 
@@ -53,14 +54,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ClientError)
     @app.exception_handler(BotoCoreError)
     async def _storage(request: Request, exc: Exception):
-        log.error("storage failure on %s: %s", request.url.path, exc)
+        log.error("storage failure on %s: %s", redacted(request.url.path), exc)
         return JSONResponse(
             {"detail": f"evidence store unavailable or refused the request: {exc}"}, status_code=502
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
-        log.exception("unexpected error on %s", request.url.path)
+        log.exception("unexpected error on %s", redacted(request.url.path))
         return JSONResponse({"detail": "internal server error; the event was logged"}, status_code=500)
 
 
