@@ -3,7 +3,8 @@ its clips on one timeline, players that stream through the server with HTTP
 Range, downloads of originals (when the share allows) and the court package.
 
 The server decides everything at each request: unknown token (404, and counted
-toward the guessing limit: 429 after too many), revoked or expired (410, with a
+toward the guessing limit, kept in the database for every server process: 429
+after too many), revoked or expired (410, with a
 page that says so), view-only or download limit reached (403). Each view, play
 and download is audited with the share id and recipient. The raw token never
 reaches the audit log: the request's path is rewritten to the token's hash prefix
@@ -25,20 +26,13 @@ from ingest_server.portal import streaming
 from ingest_server.portal.alignment_pages import timeline_view
 from ingest_server.portal.share_pages import package_response
 from ingest_server.portal.web import PortalError, render
+from ingest_server.ratelimit import service as ratelimit
 from ingest_server.reports import service as reports
 from ingest_server.shares import service
-from ingest_server.shares.limiter import GuessLimiter
 from ingest_server.shares.models import Share
 
 router = APIRouter(prefix="/review", include_in_schema=False)
 RangeHeader = Annotated[str | None, Header(alias="range", max_length=200)]
-
-
-def limiter(request: Request) -> GuessLimiter:
-    state = request.app.state
-    if getattr(state, "review_limiter", None) is None:
-        state.review_limiter = GuessLimiter(clock=state.ctx.clock)
-    return state.review_limiter
 
 
 def _redact(request: Request) -> str:
@@ -55,8 +49,8 @@ def _redact(request: Request) -> str:
 def live_share(request: Request, ctx: ContextDep, session: SessionDep) -> Share:
     raw = _redact(request)
     source = source_address(request) or "unknown"
-    guard = limiter(request)
-    wait = guard.retry_after(source)
+    # guessing: unknown links per address, counted in the database (shared by every process)
+    wait = ratelimit.blocked(session, rule=ratelimit.SHARE_GUESS, key=source, now=ctx.clock())
     if wait is not None:
         request.scope[AUTH_NOTE_KEY] = "too many unknown share links from this address"
         raise PortalError(
@@ -67,7 +61,7 @@ def live_share(request: Request, ctx: ContextDep, session: SessionDep) -> Share:
         )
     share = service.by_token(session=session, token=raw)
     if share is None:
-        guard.failed(source)
+        ratelimit.claim(session, rule=ratelimit.SHARE_GUESS, key=source, now=ctx.clock())
         request.scope[AUTH_NOTE_KEY] = "unknown share link"
         raise PortalError(
             404,
