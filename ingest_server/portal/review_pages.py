@@ -5,7 +5,8 @@ Range, downloads of originals (when the share allows) and the court package.
 The server decides everything at each request: unknown token (404, and counted
 toward the guessing limit, kept in the database for every server process: 429
 after too many), revoked or expired (410, with a
-page that says so), view-only or download limit reached (403). Each view, play
+page that says so), view-only or download limit reached (403; every request for
+original bytes counts, and such shares are not streamed). Each view, play
 and download is audited with the share id and recipient. The raw token never
 reaches the audit log: the request's path is rewritten to the token's hash prefix
 before the server's audit middleware records it.
@@ -139,6 +140,7 @@ def review_page(request: Request, ctx: ContextDep, session: SessionDep, share: L
         clips=clips,
         names=unique_names(clips),
         left=service.downloads_left(share),
+        no_play=service.stream_refusal(share),
         base=f"/review/{request.state.review_token}",
         principal=None,
         case=_case(session, share),
@@ -156,6 +158,17 @@ def review_stream(
     range_header: RangeHeader = None,
 ):
     clip, _ = _shared_clip(session, share, clip_id)
+    refusal = service.stream_refusal(share)
+    if refusal:
+        service.record_stream_refused(
+            session=session,
+            share=share,
+            clip=clip,
+            reason=refusal,
+            now=ctx.clock(),
+            source=source_address(request),
+        )
+        raise PortalError(403, "Playback not available", refusal[0].upper() + refusal[1:] + ".")
     byte_range = streaming.requested_range(clip, range_header)
     service.record_play(
         session=session,
@@ -184,7 +197,6 @@ def review_original(
             session=session,
             share=share,
             clips=[clip],
-            counts=not byte_range or byte_range[0] == 0,
             via="original",
             now=ctx.clock(),
             source=source_address(request),
@@ -202,7 +214,6 @@ def review_package(request: Request, ctx: ContextDep, session: SessionDep, share
             session=session,
             share=share,
             clips=clips,
-            counts=True,
             via="package",
             now=ctx.clock(),
             source=source_address(request),
