@@ -50,7 +50,8 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
-NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
+# letters, digits, '-' and '_' only: a report number becomes part of file and package names
+NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 
 
 class SubjectEntry(BaseModel):

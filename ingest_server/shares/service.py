@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from ingest_server.audit import service as audit
 from ingest_server.auth.tokens import token_hash
 from ingest_server.clips.models import STORED, Clip
+from ingest_server.linking.queries import active_links
+from ingest_server.reports import service as reports
 from ingest_server.shares.models import CLIPS, REPORT, Share, ShareClip
 
 DEFAULT_DAYS = 14
@@ -58,6 +60,23 @@ def _record(session, share: Share, event_type: str, now, source, *, clip_id=None
     )
 
 
+def _check_report(session: Session, report_id: str, clip_ids: list[str]) -> str:
+    """A share named after a report holds only clips linked to that report: the recipient
+    reads the report's title and facts above them. Returns the report's number."""
+    report = reports.get(session=session, report_id=report_id[:64])
+    if report is None:
+        raise ShareError(f"there is no report {report_id[:64]}")
+    linked = {
+        link.clip_id for link, _ in active_links(session, report_id=report.id) if link.unlinked_at is None
+    }
+    outside = [i for i in clip_ids if i not in linked]
+    if outside:
+        raise ShareError(
+            f"clips not linked to report {report.number}, cannot share them under it: {', '.join(outside)}"
+        )
+    return report.number
+
+
 def create(
     *,
     session: Session,
@@ -88,6 +107,8 @@ def create(
     missing = [i for i in ids if i not in clips or clips[i].state != STORED]
     if missing:
         raise ShareError(f"not stored clips, cannot share: {', '.join(missing)}")
+    if report_id:
+        report_id = _check_report(session, report_id, ids)
     token = secrets.token_urlsafe(32)
     share = Share(
         token_hash=token_hash(token),
