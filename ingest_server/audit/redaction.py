@@ -19,15 +19,26 @@ _REVIEW = re.compile(r"^(/review/)([^/]+)")
 _SHOWN = re.compile(r"^sha256:[0-9a-f]{12}$")
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(value: str) -> str:
+    """Control and bidi characters as visible escapes: the audit must store what was asked
+    (PostgreSQL refuses NUL, so an unescaped one lost the audit row of that request)."""
+    return _CONTROL.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", value
+    )
+
+
 def shown(raw: str) -> str:
     return raw if _SHOWN.match(raw) else f"sha256:{token_hash(raw)[:12]}"
 
 
 def path(value: str) -> str:
-    return _REVIEW.sub(lambda m: m.group(1) + shown(m.group(2)), value)
+    return printable(_REVIEW.sub(lambda m: m.group(1) + shown(m.group(2)), value))
 
 
 def params(value: dict, request_path: str) -> dict:
-    if not request_path.startswith("/review/") or "token" not in value:
-        return value
-    return {**value, "token": shown(str(value["token"]))}
+    if request_path.startswith("/review/") and "token" in value:
+        value = {**value, "token": shown(str(value["token"]))}
+    return {k: printable(str(v)) for k, v in value.items()}

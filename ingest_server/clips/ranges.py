@@ -2,15 +2,22 @@
 one place that reads the bytes and says what status and headers carry them. The
 API download (clips/routes.py) and the portal's players and downloads
 (portal/streaming.py) both answer from `read_original`.
+
+Digits are ASCII only: `str.isdigit` also accepts superscripts and other scripts'
+digits, some of which `int` cannot read (that was a 500).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ingest_server.clips.models import Clip
 from ingest_server.media_types import ORIGINAL_HEADERS
 from ingest_server.storage import Storage
+
+_SPEC = re.compile(r"([0-9]*)-([0-9]*)", re.ASCII)
+_MAX_DIGITS = 19  # more than any object's size; longer is refused rather than parsed
 
 
 class RangeNotSatisfiable(ValueError):
@@ -24,14 +31,10 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     unit, _, spec = header.partition("=")
     if unit.strip().lower() != "bytes" or "," in spec:
         raise RangeNotSatisfiable("only a single 'bytes=' range is supported")
-    first_s, dash, last_s = spec.strip().partition("-")
-    if (
-        not dash
-        or not (first_s.isdigit() or last_s.isdigit())
-        or (first_s and not first_s.isdigit())
-        or (last_s and not last_s.isdigit())
-    ):
-        raise RangeNotSatisfiable(f"malformed range {header!r}")
+    match = _SPEC.fullmatch(spec.strip())
+    if match is None or not any(match.groups()) or max(map(len, match.groups())) > _MAX_DIGITS:
+        raise RangeNotSatisfiable(f"malformed range {header[:80]!r}")
+    first_s, last_s = match.groups()
     if size == 0:
         raise RangeNotSatisfiable("the object is empty")
     if not first_s:  # suffix: the last N bytes

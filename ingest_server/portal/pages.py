@@ -25,6 +25,7 @@ from ingest_server.portal import links, signin, streaming
 from ingest_server.portal.deps import ConsoleUser, allow, check_csrf
 from ingest_server.portal.web import COOKIE, PAGE_HEADERS, PortalError, render
 from ingest_server.ratelimit import service as ratelimit
+from ingest_server.schemas_common import FIRST_YEAR, LAST_YEAR
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 Text = Annotated[str, Query(max_length=64)]
@@ -133,9 +134,12 @@ def _day(value: str, field: str) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError as exc:
-        raise PortalError(422, "Bad date", f"{field}: '{value}' is not a date (YYYY-MM-DD)") from exc
+        raise PortalError(422, "Bad date", f"{field}: '{value[:40]}' is not a date (YYYY-MM-DD)") from exc
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise PortalError(422, "Bad date", f"{field}: the year must be between {FIRST_YEAR} and {LAST_YEAR}")
+    return day
 
 
 @router.get("/clips", name="portal.clips")
