@@ -20,6 +20,7 @@ from ingest_server.input_guard import InputGuardMiddleware
 from ingest_server.jobs import service as jobs
 from ingest_server.portal.install import install as install_portal
 from ingest_server.public.routes import router as public_router
+from ingest_server.private_files import private_dir, private_sqlite
 from ingest_server.receipts import ReceiptSigner, load_or_create_key
 from ingest_server.routers import API_ROUTERS
 from ingest_server.settings import Settings
@@ -31,6 +32,9 @@ class Health(BaseModel):
 
 
 def build_context(settings: Settings, *, storage: Storage | None = None, clock=None) -> ServerContext:
+    if settings.database_url is None:  # the embedded default: database and key in data_dir
+        private_dir(settings.data_dir)
+    private_sqlite(settings.db_url)
     engine = make_engine(settings.db_url)
     migrate.check(engine)
     if storage is None:

@@ -25,6 +25,7 @@ from ingest_server.jobs_cli import jobs_app
 from ingest_server.jobs_cli import worker as run_worker
 from ingest_server.portal.cli import app as portal_cli
 from ingest_server.public.cli import publish as publish_portal
+from ingest_server.receipts import KeyPermissionError
 from ingest_server.shares.logging import install as keep_share_tokens_out_of_logs
 from ingest_server.store.cli import app as store_cli
 from ingest_server.store.cli import startup_gate
@@ -65,7 +66,7 @@ def serve(
         migrate.upgrade(settings.db_url)
     try:
         application = create_app(settings)
-    except migrate.NotMigratedError as exc:
+    except (migrate.NotMigratedError, KeyPermissionError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     startup_gate(settings)

@@ -12,14 +12,21 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, Field
 
+from ingest_server.input_guard import forbidden_in
+
 # Any time the server does arithmetic on (buffers, clock offsets, day ends) stays far from
 # datetime's limits (years 1 and 9999), where it would overflow.
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 def _no_nul(value: str) -> str:
+    """No NUL, no terminal control characters, no bidi overrides (tab and line breaks are fine):
+    an officer id or a reason must read on screen, in a CSV or a terminal as it is stored."""
     if "\x00" in value:
         raise ValueError("text must not contain NUL characters")
+    char = forbidden_in(value)
+    if char:
+        raise ValueError(f"text must not contain the control character {char}")
     return value
 
 

@@ -25,7 +25,13 @@ from ingest_server.auth.roles import Role
 from ingest_server.auth.service import Principal, principal_for_token
 from ingest_server.auth.tokens import DEVICE_PREFIX, token_hash
 from ingest_server.portal.models import PortalCredential, PortalSession
-from ingest_server.portal.passwords import check_strength, hash_password, verify_password
+from ingest_server.portal.passwords import (
+    DUMMY_HASH,
+    check_strength,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 
 IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=12)
@@ -33,7 +39,6 @@ MAX_FAILURES = 5
 LOCK = timedelta(minutes=10)
 WRONG = "wrong username or password"
 LOCKED_NOW = "too many failed sign-ins: the account is locked; try again in a few minutes"
-_DUMMY_HASH = hash_password(secrets.token_hex(16), n=2**14)  # equal work whether or not the user exists
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,24 @@ def set_password(*, session: Session, username: str, password: str, actor: str, 
         None,
         now,
     )
-    _audit(session, "portal.password_set", actor, "success", None, now, user_id=user.id, username=username)
+    # whoever knew the old password (or holds a session opened with it) is out
+    ended = session.execute(
+        update(PortalSession)
+        .where(PortalSession.user_id == user.id, PortalSession.ended_at.is_(None))
+        .values(ended_at=now, end_reason="password changed")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    _audit(
+        session,
+        "portal.password_set",
+        actor,
+        "success",
+        None,
+        now,
+        user_id=user.id,
+        username=username,
+        sessions_ended=ended,
+    )
     session.commit()
     return user
 
@@ -194,7 +216,7 @@ def sign_in_password(*, session: Session, username: str, password: str, now: dat
     lock would make the lock an oracle."""
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
-        verify_password(password, _DUMMY_HASH)
+        verify_password(password, DUMMY_HASH)  # equal work whether or not the user exists
         _audit(
             session,
             "portal.sign_in",
@@ -227,6 +249,8 @@ def sign_in_password(*, session: Session, username: str, password: str, now: dat
     refusal = _refusal(user, cred, now)
     if refusal:
         return _deny(session, user, label, refusal, now, source, "password")
+    if needs_rehash(cred.password_hash):  # made with weaker parameters: rehash while we know it
+        cred.password_hash = hash_password(password)
     return _succeed(session, user, cred, now, source, "password")
 
 
@@ -305,5 +329,7 @@ def sign_out(*, session: Session, raw: str, now: datetime) -> None:
     if row is None or row.ended_at is not None:
         return
     row.ended_at, row.end_reason = now, "signed out"
-    _audit(session, "portal.signed_out", f"user:{row.user_id}", "success", None, now, user_id=row.user_id)
+    user = session.get(User, row.user_id)
+    label = f"user:{user.username}" if user else f"user-id:{row.user_id}"
+    _audit(session, "portal.signed_out", label, "success", None, now, user_id=row.user_id)
     session.commit()

@@ -127,7 +127,7 @@ class ReportUpdate(_Body):
     force_types: list[ForceType] | None = Field(None, min_length=1, max_length=20)
     subjects: list[SubjectEntry] | None = Field(None, max_length=200)
     inspector_general: bool | None = None
-    reason: text(1000) = Field("", description="why; kept in the audit log")
+    reason: text(1000) = Field("", description="why (required, not blank); kept in the audit log")
 
 
 class LinkPublic(BaseModel):
