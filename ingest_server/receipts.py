@@ -58,6 +58,8 @@ class ReceiptSigner:
         self._key = key
         raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         self.key_id = hashlib.sha256(raw).hexdigest()[:16]
+        # what an agent is configured with at enrollment (no trust on first use)
+        self.fingerprint = "sha256:" + hashlib.sha256(raw).hexdigest()
         self.public_key_pem = (
             key.public_key()
             .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)

@@ -83,7 +83,11 @@ class Car:
         return Uploader(
             self.journal,
             client,
-            lambda: pinned_key(key_path, lambda: client.receipt_key()["public_key_pem"]),
+            lambda: pinned_key(
+                key_path,
+                lambda: client.receipt_key()["public_key_pem"],
+                expected_fingerprint=self.server.key_fingerprint,
+            ),
             stop=kwargs.pop("stop", threading.Event()),
             **kwargs,
         )
