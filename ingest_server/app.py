@@ -19,8 +19,8 @@ from ingest_server.errors import BodyLimitMiddleware, install_error_handlers
 from ingest_server.input_guard import InputGuardMiddleware
 from ingest_server.jobs import service as jobs
 from ingest_server.portal.install import install as install_portal
-from ingest_server.public.routes import router as public_router
 from ingest_server.private_files import private_dir, private_sqlite
+from ingest_server.public.routes import router as public_router
 from ingest_server.receipts import ReceiptSigner, load_or_create_key
 from ingest_server.routers import API_ROUTERS
 from ingest_server.settings import Settings

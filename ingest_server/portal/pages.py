@@ -74,7 +74,7 @@ def sign_in(
     # password spraying across accounts: attempts per address, in the database so that every
     # server process shares them (each account also locks on its own, see signin.py)
     address = source or "unknown"
-    wait = ratelimit.claim(session, rule=ratelimit.SIGN_IN, key=address, now=now)
+    wait = ratelimit.claim(session=session, rule=ratelimit.SIGN_IN, key=address, now=now)
     if wait is not None:
         request.scope["evidence.auth_note"] = "too many failed sign-ins from this address"
         return render(
@@ -102,7 +102,7 @@ def sign_in(
             message=result.message,
             username=username,
         )
-    ratelimit.refund(session, rule=ratelimit.SIGN_IN, key=address)
+    ratelimit.refund(session=session, rule=ratelimit.SIGN_IN, key=address)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         COOKIE,

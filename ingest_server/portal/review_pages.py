@@ -51,7 +51,7 @@ def live_share(request: Request, ctx: ContextDep, session: SessionDep) -> Share:
     raw = _redact(request)
     source = source_address(request) or "unknown"
     # guessing: unknown links per address, counted in the database (shared by every process)
-    wait = ratelimit.blocked(session, rule=ratelimit.SHARE_GUESS, key=source, now=ctx.clock())
+    wait = ratelimit.blocked(session=session, rule=ratelimit.SHARE_GUESS, key=source, now=ctx.clock())
     if wait is not None:
         request.scope[AUTH_NOTE_KEY] = "too many unknown share links from this address"
         raise PortalError(
@@ -62,7 +62,7 @@ def live_share(request: Request, ctx: ContextDep, session: SessionDep) -> Share:
         )
     share = service.by_token(session=session, token=raw)
     if share is None:
-        ratelimit.claim(session, rule=ratelimit.SHARE_GUESS, key=source, now=ctx.clock())
+        ratelimit.claim(session=session, rule=ratelimit.SHARE_GUESS, key=source, now=ctx.clock())
         request.scope[AUTH_NOTE_KEY] = "unknown share link"
         raise PortalError(
             404,

@@ -49,7 +49,7 @@ def _ensure_row(session: Session, rule: Rule, key: str, now: datetime) -> None:
     )
 
 
-def claim(session: Session, *, rule: Rule, key: str, now: datetime) -> int | None:
+def claim(*, session: Session, rule: Rule, key: str, now: datetime) -> int | None:
     """Take one attempt for `key`; None when granted, else the seconds until one is. Commits."""
     key = key[:200]
     _ensure_row(session, rule, key, now)
@@ -72,7 +72,7 @@ def claim(session: Session, *, rule: Rule, key: str, now: datetime) -> int | Non
     if granted is not None:
         session.commit()
         if granted[0] == 1:  # a new window: the time to forget addresses that went quiet
-            forget_quiet(session, rule=rule, now=now)
+            forget_quiet(session=session, rule=rule, now=now)
         return None
     started = session.execute(
         select(RateLimit.window_start).where(RateLimit.rule == rule.name, RateLimit.key == key)
@@ -81,7 +81,7 @@ def claim(session: Session, *, rule: Rule, key: str, now: datetime) -> int | Non
     return max(1, int((started + rule.window - now).total_seconds()) + 1)
 
 
-def blocked(session: Session, *, rule: Rule, key: str, now: datetime) -> int | None:
+def blocked(*, session: Session, rule: Rule, key: str, now: datetime) -> int | None:
     """Seconds until `key` may try again, or None; reads only (for checks that are cheap to
     get wrong by a few concurrent attempts, like guessing 256-bit share tokens)."""
     started, count = session.execute(
@@ -94,7 +94,7 @@ def blocked(session: Session, *, rule: Rule, key: str, now: datetime) -> int | N
     return max(1, int((started + rule.window - now).total_seconds()) + 1)
 
 
-def refund(session: Session, *, rule: Rule, key: str) -> None:
+def refund(*, session: Session, rule: Rule, key: str) -> None:
     """Give back an attempt that turned out good. Commits."""
     session.execute(
         update(RateLimit)
@@ -105,7 +105,7 @@ def refund(session: Session, *, rule: Rule, key: str) -> None:
     session.commit()
 
 
-def forget_quiet(session: Session, *, rule: Rule, now: datetime) -> int:
+def forget_quiet(*, session: Session, rule: Rule, now: datetime) -> int:
     """Delete the rows whose window ended (many addresses must not grow the table forever)."""
     gone = session.execute(
         delete(RateLimit)

@@ -24,9 +24,9 @@ from ingest_server import object_lock
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import REJECTED, STORED, UPLOADING, VERIFYING, Clip
 from ingest_server.context import ServerContext
+from ingest_server.media_types import HEAD_BYTES, refusal, sniff
 from ingest_server.refusals import Why
 from ingest_server.uploads.after_store import after_clip_stored
-from ingest_server.media_types import HEAD_BYTES, refusal, sniff
 from ingest_server.uploads.errors import UploadRefused
 from ingest_server.uploads.events import clip_event
 

@@ -224,7 +224,24 @@ def test_console_plays_and_downloads_are_in_the_clip_trail(client, people, store
     assert client.get(f"/portal/clips/{other}/stream").status_code == 403
 
 
-def test_guess_limiter_forgets_quiet_addresses(ctx, clock):
+def test_guess_limiter_forgets_quiet_addresses(clock):
+    from datetime import timedelta
+
+    from ingest_server.shares.limiter import GuessLimiter
+
+    limiter = GuessLimiter(max_failures=2, window=timedelta(minutes=1), clock=clock)
+    limiter.max_sources = 3
+    for n in range(3):
+        limiter.failed(f"10.0.0.{n}")
+    limiter.failed("10.0.0.9")
+    limiter.failed("10.0.0.9")
+    assert limiter.retry_after("10.0.0.9") == 61 and limiter.retry_after("10.0.0.1") is None
+    clock.advance(minutes=2)
+    limiter.failed("10.0.0.50")
+    assert list(limiter._failures) == ["10.0.0.50"]
+
+
+def test_database_limiter_forgets_quiet_addresses(ctx, clock):
     from datetime import timedelta
 
     from sqlalchemy import func
@@ -235,13 +252,13 @@ def test_guess_limiter_forgets_quiet_addresses(ctx, clock):
     rule = ratelimit.Rule("test-guess", 2, timedelta(minutes=1))
     with ctx.sessions() as session:
         for n in range(3):
-            ratelimit.claim(session, rule=rule, key=f"10.0.0.{n}", now=clock())
-        ratelimit.claim(session, rule=rule, key="10.0.0.9", now=clock())
-        ratelimit.claim(session, rule=rule, key="10.0.0.9", now=clock())
-        assert ratelimit.claim(session, rule=rule, key="10.0.0.9", now=clock()) == 61
-        assert ratelimit.blocked(session, rule=rule, key="10.0.0.1", now=clock()) is None
+            ratelimit.claim(session=session, rule=rule, key=f"10.0.0.{n}", now=clock())
+        ratelimit.claim(session=session, rule=rule, key="10.0.0.9", now=clock())
+        ratelimit.claim(session=session, rule=rule, key="10.0.0.9", now=clock())
+        assert ratelimit.claim(session=session, rule=rule, key="10.0.0.9", now=clock()) == 61
+        assert ratelimit.blocked(session=session, rule=rule, key="10.0.0.1", now=clock()) is None
         clock.advance(minutes=2)
-        ratelimit.claim(session, rule=rule, key="10.0.0.50", now=clock())
+        ratelimit.claim(session=session, rule=rule, key="10.0.0.50", now=clock())
         keys = session.execute(select(RateLimit.key).where(RateLimit.rule == rule.name)).scalars().all()
         assert keys == ["10.0.0.50"]
         assert session.execute(select(func.count()).select_from(RateLimit)).scalar_one() == 1

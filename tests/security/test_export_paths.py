@@ -49,10 +49,16 @@ def test_export_of_an_old_report_with_a_path_in_its_number_stays_in_its_folder(
     with ctx.sessions() as session:
         from ingest_server.portal import links
 
-        clips = links.linked_clips(session, report_id)[0]
+        clips = links.linked_clips(session=session, report_id=report_id)[0]
         assert clips, "the stored clips are linked to the report"
         package = bag.build(
-            session, ctx.storage, clips=clips, exporter="test", now=ctx.clock(), out_dir=out, report_id=EVIL
+            session=session,
+            storage=ctx.storage,
+            clips=clips,
+            exporter="test",
+            now=ctx.clock(),
+            out_dir=out,
+            report_id=EVIL,
         )
     new = _files(tmp_path) - before
     assert new == {package.path} and package.path.parent == out, sorted(map(str, new))

@@ -68,8 +68,12 @@ def _prepare(database_url: str) -> str:
     engine = make_engine(database_url)
     user = f"custodian-{uuid.uuid4().hex[:6]}"
     with make_sessionmaker(engine)() as session:
-        auth_service.create_user(session, username=user, role="custodian", officer_id=None, actor="test")
-        signin.set_password(session, username=user, password=PASSWORD, actor="test", now=datetime.now(UTC))
+        auth_service.create_user(
+            session=session, username=user, role="custodian", officer_id=None, actor="test"
+        )
+        signin.set_password(
+            session=session, username=user, password=PASSWORD, actor="test", now=datetime.now(UTC)
+        )
     engine.dispose()
     return user
 

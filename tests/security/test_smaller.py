@@ -41,7 +41,9 @@ def _events(ctx, event_type):
 
 def test_sign_in_tells_nothing_about_the_account_before_the_password(client, people, ctx, clock):
     with ctx.sessions() as session:
-        signin.set_password(session, username="prosecutor1", password=PASSWORD, actor="test", now=clock())
+        signin.set_password(
+            session=session, username="prosecutor1", password=PASSWORD, actor="test", now=clock()
+        )
         session.execute(update(User).where(User.username == "auditor1").values(disabled=True))
         session.commit()
     for user in ("prosecutor1", "auditor1"):
