@@ -67,7 +67,9 @@ def _check_report(session: Session, report_id: str, clip_ids: list[str]) -> str:
     if report is None:
         raise ShareError(f"there is no report {report_id[:64]}")
     linked = {
-        link.clip_id for link, _ in active_links(session, report_id=report.id) if link.unlinked_at is None
+        link.clip_id
+        for link, _ in active_links(session=session, report_id=report.id)
+        if link.unlinked_at is None
     }
     outside = [i for i in clip_ids if i not in linked]
     if outside:
