@@ -141,10 +141,10 @@ def _refuse_container(
     detail = f"{why}; the upload was removed and the clip is not stored"
     clip.state, clip.upload_id, clip.rejection = REJECTED, None, detail
     clip_event(
-        session,
-        device,
-        clip,
-        "clip.rejected",
+        session=session,
+        device=device,
+        clip=clip,
+        event_type="clip.rejected",
         outcome="failure",
         source=source,
         detail={"reason": why, "removed_version": clip.version_id},

@@ -83,7 +83,11 @@ def test_a_password_change_ends_the_users_sessions(client, people, ctx, clock):
     assert client.get("/portal/clips").status_code == 200
     with ctx.sessions() as session:
         signin.set_password(
-            session, username="custodian1", password="a brand new passphrase", actor="admin", now=clock()
+            session=session,
+            username="custodian1",
+            password="a brand new passphrase",
+            actor="admin",
+            now=clock(),
         )
     gone = client.get("/portal/clips", follow_redirects=False)
     assert gone.status_code == 303 and "/portal/sign-in" in gone.headers["location"]
