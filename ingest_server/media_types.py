@@ -26,6 +26,7 @@ ORIGINAL_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
 }
+MIN_SNIFF_BYTES = 8  # the shortest signature (an ISO BMFF box header)
 HEAD_BYTES = 512  # enough for every signature below (MPEG-TS needs three packets of 188)
 
 
@@ -79,7 +80,13 @@ def media_type_of(name: str | None) -> str:
 
 
 def refusal(head: bytes, allowed: frozenset[str] | set[str]) -> str | None:
-    """Why bytes starting with `head` are not accepted as an original, or None when they are."""
+    """Why bytes starting with `head` are not accepted as an original, or None when they are.
+
+    An object shorter than the shortest signature (a recording cut off in its first bytes)
+    cannot be recognised and cannot hold a page either: it is accepted, and served only as
+    opaque bytes (its container stays unknown)."""
+    if len(head) < MIN_SNIFF_BYTES:
+        return None
     container = sniff(head)
     if container is None:
         shown = head[:16].hex(" ")

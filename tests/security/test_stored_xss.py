@@ -84,3 +84,11 @@ def test_a_truncated_real_mp4_is_still_accepted_and_kept_flagged(client, people,
     assert clip["state"] == "stored" and "truncated" in clip["flags"]
     served = client.get(f"/portal/clips/{reg['clip_id']}/stream")
     assert served.headers["content-type"] == "video/mp4" and served.content == cut
+
+
+def test_a_recording_cut_off_in_its_first_bytes_is_kept_as_opaque_bytes(client, people):
+    reg, _ = helpers.upload(client, people.auth("device"), b"\x00\x00\x00", container=None)
+    sign_in(client)
+    served = client.get(f"/portal/clips/{reg['clip_id']}/stream")
+    assert served.status_code == 200 and served.content == b"\x00\x00\x00"
+    assert served.headers["content-type"] == "application/octet-stream"

@@ -12,5 +12,5 @@ FTYP = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"  # a 24-byte ftyp box
 
 
 def mp4_like(data: bytes) -> bytes:
-    """`data` with its first bytes replaced by an ftyp box (same length when len(data) >= 24)."""
-    return (FTYP + data[len(FTYP) :])[: max(len(data), len(FTYP))]
+    """`data` with its first bytes replaced by (the start of) an ftyp box; the length is kept."""
+    return (FTYP + data[len(FTYP) :])[: len(data)]
