@@ -1,7 +1,7 @@
 """clips.media_container: the video container the server read from the stored bytes
 
 Revision ID: 0310
-Revises: 0300_jobs_alignments
+Revises: 0410
 Create Date: 2026-12-01
 
 Clips stored before this revision have none; they are sniffed from the store when
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0310"
-down_revision = "0300_jobs_alignments"
+down_revision = "0410"
 branch_labels = None
 depends_on = None
 
