@@ -29,6 +29,7 @@ from ingest_server.auth import service as auth_service
 from ingest_server.clips.models import Clip
 from ingest_server.settings import Settings
 from ingest_server.store.seaweed import EmbeddedStore
+from tests.support.media import FTYP
 from tests.support.s3server import free_port
 
 ROUND_TRIPS = int(os.environ.get("EVIDENCE_BENCH_ROUND_TRIPS", "200"))
@@ -60,7 +61,7 @@ def _serve(ctx):
 def _round_trips(http: httpx.Client, device: dict) -> list[float]:
     times = []
     for i in range(ROUND_TRIPS):
-        data = os.urandom(64 * 1024)
+        data = FTYP + os.urandom(64 * 1024 - len(FTYP))  # the server sniffs an MP4 header
         manifest = Manifest.from_digest(digest_bytes(data, 8 * 1024 * 1024))
         started = time.perf_counter()
         reg = http.post(

@@ -49,6 +49,7 @@ def agent_config(data: Path, server: ServerProcess, dashcam_seconds: float, segm
         "quiet_seconds = 1.0\nrescan_seconds = 1.0\nmin_free_bytes = 0\n"
         f'vehicle_id = "{server.vehicle_id}"\n'
         f'server_url = "{server.url}"\n'
+        f'server_key_fingerprint = "{server.key_fingerprint}"\n'
         f'device_token_file = "{token}"\n'
         "spool_grace_seconds = 0\n"
         "[[uvc_devices]]\n"

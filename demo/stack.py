@@ -65,6 +65,7 @@ class ServerProcess:
     device_name: str = "car-17"
     vehicle_id: str = "V17"
     device_token: str = ""
+    key_fingerprint: str = ""
     custodian_name: str = field(default_factory=lambda: f"custodian-{uuid.uuid4().hex[:6]}")
     custodian_token: str = ""
     s3_credentials: tuple[str, str] = ("testing", "testing")  # access key id, secret (the tests' store)
@@ -105,10 +106,13 @@ class ServerProcess:
     def prepare(self) -> ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.cli("migrate")
-        self.device_token = (
-            self.cli("enroll-device", self.device_name, "--vehicle-id", self.vehicle_id)
-            .strip()
-            .splitlines()[-1]
+        enrolled = self.cli("enroll-device", self.device_name, "--vehicle-id", self.vehicle_id).strip()
+        self.device_token = enrolled.splitlines()[-1]
+        # what the car is configured with at enrollment: its receipts' key is never taken on trust
+        self.key_fingerprint = next(
+            line.rsplit(" ", 1)[1]
+            for line in enrolled.splitlines()
+            if line.startswith("receipt key fingerprint")
         )
         self.custodian_token = (
             self.cli("create-user", self.custodian_name, "--role", "custodian").strip().splitlines()[-1]
@@ -163,6 +167,7 @@ class ServerProcess:
             "min_free_bytes": 0,
             "upload_poll_seconds": 0.2,
             "server_url": self.url,
+            "server_key_fingerprint": self.key_fingerprint,
             "device_token_file": token,
         }
         return load_settings(**(defaults | overrides))

@@ -31,6 +31,7 @@ from edge_agent.capture.recovery import recover_partial_segments
 from edge_agent.capture.segment import Segment
 from edge_agent.core.clip_state import ClipState
 from edge_agent.core.config import AgentSettings, UvcDevice, load_settings
+from edge_agent.core.server_trust import TrustError
 from edge_agent.doctor import run_checks
 from edge_agent.manual.offload import manual_offload
 from edge_agent.manual.record import record
@@ -316,7 +317,7 @@ def uvc_recover(out: Path = typer.Argument(..., help="Segment folder.")) -> None
 def main() -> None:
     try:
         app()
-    except ProfileError as exc:  # a user's mistake (unknown or broken profile), not a crash
+    except (ProfileError, TrustError) as exc:  # a user's mistake (a profile, a token file), not a crash
         err.print(f"[red]error:[/red] {exc}")
         sys.exit(2)
 

@@ -76,7 +76,13 @@ def check_server(settings: AgentSettings, timeout: float = 5.0) -> list[Check]:
     if key.is_file():
         checks.append(Check("pinned receipt key", True, f"{key}"))
     else:
-        checks.append(Check("pinned receipt key", False, f"{key} missing: it is pinned at first contact"))
+        checks.append(
+            Check(
+                "pinned receipt key",
+                False,
+                f"{key} missing: fetched at first contact, kept only with server_key_fingerprint",
+            )
+        )
     return checks
 
 

@@ -25,6 +25,7 @@ from ingest_server.jobs_cli import jobs_app
 from ingest_server.jobs_cli import worker as run_worker
 from ingest_server.portal.cli import app as portal_cli
 from ingest_server.public.cli import publish as publish_portal
+from ingest_server.receipts import KeyPermissionError, ReceiptSigner, load_or_create_key
 from ingest_server.shares.logging import install as keep_share_tokens_out_of_logs
 from ingest_server.store.cli import app as store_cli
 from ingest_server.store.cli import startup_gate
@@ -65,7 +66,7 @@ def serve(
         migrate.upgrade(settings.db_url)
     try:
         application = create_app(settings)
-    except migrate.NotMigratedError as exc:
+    except (migrate.NotMigratedError, KeyPermissionError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     startup_gate(settings)
@@ -105,6 +106,13 @@ def enroll_device(
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from exc
+    settings = load_settings()
+    try:
+        signer = ReceiptSigner(load_or_create_key(settings.key_path))
+    except KeyPermissionError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"receipt key fingerprint (the agent's server_key_fingerprint): {signer.fingerprint}")
     typer.echo(f"device {device.name} enrolled (id {device.id}); token (shown once, keep it secret):")
     typer.echo(token)
 

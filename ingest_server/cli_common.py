@@ -16,6 +16,7 @@ from ingest_server import migrate
 from ingest_server.app import build_context
 from ingest_server.context import ServerContext
 from ingest_server.db import make_engine, make_sessionmaker
+from ingest_server.receipts import KeyPermissionError
 from ingest_server.settings import Settings
 
 
@@ -48,7 +49,7 @@ def open_context() -> ServerContext:
     """The whole server context (database, store, signer) for commands that need the store."""
     try:
         return build_context(load_settings())
-    except migrate.NotMigratedError as exc:
+    except (migrate.NotMigratedError, KeyPermissionError) as exc:  # a readable key: one line, no start
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
 

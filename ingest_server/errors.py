@@ -13,7 +13,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 
+from ingest_server.audit.redaction import path as redacted
 from ingest_server.refusals import Why
 from ingest_server.storage import StorageError
 
@@ -49,18 +51,29 @@ def install_error_handlers(app: FastAPI) -> None:
         summary = "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in errors[:5])
         return JSONResponse({"detail": f"invalid request: {summary}", "errors": errors}, status_code=422)
 
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError):
+        # a value the database cannot hold (an integer beyond 64 bits, text it refuses): the
+        # input is wrong, not the server; nothing was written (the transaction rolled back)
+        log.warning(
+            "refused a value the database cannot store on %s: %s", redacted(request.url.path), exc.orig
+        )
+        return JSONResponse(
+            {"detail": "a value in the request is out of the range the database can store"}, status_code=422
+        )
+
     @app.exception_handler(StorageError)
     @app.exception_handler(ClientError)
     @app.exception_handler(BotoCoreError)
     async def _storage(request: Request, exc: Exception):
-        log.error("storage failure on %s: %s", request.url.path, exc)
+        log.error("storage failure on %s: %s", redacted(request.url.path), exc)
         return JSONResponse(
             {"detail": f"evidence store unavailable or refused the request: {exc}"}, status_code=502
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
-        log.exception("unexpected error on %s", request.url.path)
+        log.exception("unexpected error on %s", redacted(request.url.path))
         return JSONResponse({"detail": "internal server error; the event was logged"}, status_code=500)
 
 

@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from ingest_server.db import make_engine
+from ingest_server.private_files import private_sqlite
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -32,8 +33,7 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "heads") -> None:
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    private_sqlite(url)  # before SQLite creates it world-readable
     command.upgrade(alembic_config(url), revision)
 
 

@@ -17,20 +17,27 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from ingest_server.private_files import private_dir
+
 
 def canonical(data: dict) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+class KeyPermissionError(PermissionError):
+    """The signing key can be read by others: refuse to start (said in one line)."""
 
 
 def load_or_create_key(path: Path) -> Ed25519PrivateKey:
     if path.exists():
         mode = path.stat().st_mode & 0o777
         if mode & 0o077:
-            raise PermissionError(
+            raise KeyPermissionError(
                 f"receipt signing key {path} is readable by others (mode {mode:o}); chmod 600"
             )
         return serialization.load_pem_private_key(path.read_bytes(), password=None)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.exists():
+        private_dir(path.parent)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -51,6 +58,8 @@ class ReceiptSigner:
         self._key = key
         raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         self.key_id = hashlib.sha256(raw).hexdigest()[:16]
+        # what an agent is configured with at enrollment (no trust on first use)
+        self.fingerprint = "sha256:" + hashlib.sha256(raw).hexdigest()
         self.public_key_pem = (
             key.public_key()
             .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)

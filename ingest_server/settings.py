@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     max_clip_bytes: int = Field(256 * 1024**3, ge=1, description="Largest clip accepted at register.")
     min_part_size: int = Field(5 * 1024 * 1024, ge=1, description="Smallest non-final part (S3: 5 MiB).")
     max_thumbnail_bytes: int = Field(256 * 1024, ge=0)
+    allowed_containers: list[str] = Field(
+        default_factory=lambda: ["iso-bmff", "mpeg-ts", "matroska", "avi"],
+        description="Video containers accepted as originals, as the server sniffs them from the bytes "
+        "(iso-bmff, mpeg-ts, matroska, avi); anything else is refused at completion.",
+    )
     max_page_size: int = Field(200, ge=1, le=10_000)
     default_page_size: int = Field(50, ge=1)
     public_portal: bool = Field(False, description="Serve the public use-of-force statistics at /public/.")
@@ -61,6 +66,16 @@ class Settings(BaseSettings):
         None, description="Agency C2PA signing certificate chain (PEM, leaf first) for released copies."
     )
     release_key_path: Path | None = Field(None, description="The agency signing key (PKCS#8 PEM).")
+
+    @field_validator("allowed_containers")
+    @classmethod
+    def _known_containers(cls, value: list[str]) -> list[str]:
+        from ingest_server.media_types import BY_NAME
+
+        unknown = sorted(set(value) - set(BY_NAME))
+        if unknown:
+            raise ValueError(f"allowed_containers: unknown {unknown}; known: {sorted(BY_NAME)}")
+        return value
 
     @field_validator("object_lock_days")
     @classmethod

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     JsonConfigSettingsSource,
@@ -21,6 +21,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from edge_agent.core.server_trust import check_fingerprint, check_server_url
 
 CONFIG_ENV = "EVIDENCE_AGENT_CONFIG"
 GIB = 1024**3
@@ -154,8 +156,20 @@ class AgentSettings(BaseSettings):
     server_key_file: Path | None = Field(
         None,
         title="Server receipt key",
-        description="The server's Ed25519 public key (PEM) that receipts must verify with. Default: fetched "
-        "on first contact and pinned in the spool (server-key.pem).",
+        description="The server's Ed25519 public key (PEM) that receipts must verify with. Or give "
+        "server_key_fingerprint: one of the two is required with server_url (no trust on first use).",
+    )
+    server_key_fingerprint: str | None = Field(
+        None,
+        title="Server receipt key fingerprint",
+        description="sha256:<64 hex>, printed by `evidence-server enroll-device`. The key the server "
+        "hands out is accepted only with this fingerprint, then kept in the spool (server-key.pem).",
+    )
+    ca_file: Path | None = Field(
+        None,
+        title="CA bundle",
+        description="PEM bundle of the CA(s) that sign the server's TLS certificate, when it is not a "
+        "public CA (for example an agency PKI). Default: the system's CAs.",
     )
     spool_grace_seconds: float = Field(
         24 * 3600,
@@ -173,6 +187,25 @@ class AgentSettings(BaseSettings):
                 "write it to a file readable only by the agent and set device_token_file"
             )
         return data
+
+    @field_validator("server_url")
+    @classmethod
+    def _trusted_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_server_url(value)
+
+    @field_validator("server_key_fingerprint")
+    @classmethod
+    def _fingerprint(cls, value: str | None) -> str | None:
+        return None if value is None else check_fingerprint(value)
+
+    @model_validator(mode="after")
+    def _knows_its_server(self) -> AgentSettings:
+        if self.server_url and self.server_key_file is None and self.server_key_fingerprint is None:
+            raise ValueError(
+                "server_url needs server_key_fingerprint (printed by evidence-server enroll-device) "
+                "or server_key_file: receipts release camera copies, so their key is never taken on trust"
+            )
+        return self
 
     @property
     def journal_path(self) -> Path:

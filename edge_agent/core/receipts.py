@@ -2,8 +2,11 @@
 
 A receipt is valid when its Ed25519 signature verifies with the server's key
 over the canonical JSON of its body, and it names this clip's server id, its
-exact SHA-256 and size. The key is pinned in the spool on first contact (or
-configured), so a different server cannot sign releases.
+exact SHA-256 and size. The key is either configured (`server_key_file`) or
+fetched from the server and accepted only if its fingerprint is the one the car
+was given at enrollment (`server_key_fingerprint`), then kept in the spool. There
+is no trust on first use: a man in the middle at first contact cannot get his own
+key pinned and sign releases of camera copies.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+from edge_agent.core.server_trust import check_fingerprint, fingerprint
 
 
 class ReceiptError(Exception):
@@ -32,15 +37,37 @@ def load_key(pem: str | bytes) -> Ed25519PublicKey:
     return key
 
 
-def pinned_key(path: Path, fetch) -> Ed25519PublicKey:
-    """The pinned server key at `path`; on first use, `fetch()` gives the PEM and it is pinned."""
+def _checked(key: Ed25519PublicKey, expected: str, where: str) -> Ed25519PublicKey:
+    found = fingerprint(key)
+    if found != expected:
+        raise ReceiptError(
+            f"the server's receipt key {where} has fingerprint {found}, not the {expected} this car was "
+            "enrolled with: refusing it (another server, or a man in the middle)"
+        )
+    return key
+
+
+def pinned_key(path: Path, fetch, *, expected_fingerprint: str) -> Ed25519PublicKey:
+    """The server key kept at `path`; on first use `fetch()` gives the PEM, which is kept only if its
+    fingerprint is `expected_fingerprint`. A kept key is re-checked each time it is loaded."""
+    expected = check_fingerprint(expected_fingerprint)
     if not path.exists():
         pem = fetch()
-        load_key(pem)
+        _checked(load_key(pem), expected, "the server sent")
         tmp = path.with_suffix(".tmp")
         tmp.write_text(pem)
         tmp.replace(path)
-    return load_key(path.read_bytes())
+    return _checked(load_key(path.read_bytes()), expected, f"kept in {path}")
+
+
+def server_key(settings, fetch) -> Ed25519PublicKey:
+    """The key receipts must verify with: the configured key file, or the fetched key whose
+    fingerprint matches the configured one (kept in the spool)."""
+    if settings.server_key_file is not None:
+        return load_key(Path(settings.server_key_file).read_bytes())
+    return pinned_key(
+        settings.spool_dir / "server-key.pem", fetch, expected_fingerprint=settings.server_key_fingerprint
+    )
 
 
 def verify_receipt(receipt: dict, key: Ed25519PublicKey, *, clip_id: str, sha256: str, size: int) -> dict:

@@ -22,7 +22,8 @@ from edge_agent.core.clip_state import UPLOAD_PENDING, ClipState
 from edge_agent.core.config import AgentSettings
 from edge_agent.core.journal import Journal
 from edge_agent.core.live_status import RuntimeStatus
-from edge_agent.core.receipts import pinned_key
+from edge_agent.core.receipts import server_key
+from edge_agent.core.server_trust import check_token_file, tls_verify
 from edge_agent.core.supervision import Paused, run_supervised
 from edge_agent.release.releaser import Releaser
 from edge_agent.release.spool_cleanup import clean_spool
@@ -36,6 +37,7 @@ TOKEN_RETRY_SECONDS = 60.0  # a refused token is tried again this often (at once
 
 
 def read_token(path: Path) -> str:
+    check_token_file(path)  # TrustError: readable by others
     token = Path(path).read_text().strip()
     if not token:
         raise ValueError(f"device token file {path} is empty")
@@ -55,10 +57,10 @@ class UploadService:
     ):
         self.settings, self.journal, self.status, self.stop = settings, journal, status, stop
         self._now = now
-        self.client = ServerClient(settings.server_url, read_token(settings.device_token_file))
-        key_path = settings.server_key_file or settings.spool_dir / "server-key.pem"
+        self.client = ServerClient(
+            settings.server_url, read_token(settings.device_token_file), verify=tls_verify(settings.ca_file)
+        )
         self._key = None
-        self._key_path = key_path
         self.releaser = Releaser(journal, key=self.key, docked=docked, now=now)
         bucket = TokenBucket(settings.bandwidth_limit_bps) if settings.bandwidth_limit_bps else None
         self.uploader = Uploader(
@@ -80,7 +82,7 @@ class UploadService:
 
     def key(self):
         if self._key is None:
-            self._key = pinned_key(self._key_path, lambda: self.client.receipt_key()["public_key_pem"])
+            self._key = server_key(self.settings, lambda: self.client.receipt_key()["public_key_pem"])
         return self._key
 
     def start(self) -> None:

@@ -13,6 +13,7 @@ other 4xx cannot.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -57,10 +58,18 @@ def _network_error(exc: Exception, what: str) -> ServerError:
 
 
 class ServerClient:
-    def __init__(self, base_url: str, token: str, *, http: httpx.Client | None = None, timeout: float = 60.0):
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        http: httpx.Client | None = None,
+        timeout: float = 60.0,
+        verify: ssl.SSLContext | bool = True,
+    ):
         self.base_url = base_url.rstrip("/")
         self._auth = {"Authorization": f"Bearer {token}"}
-        self._http = http or httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0))
+        self._http = http or httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0), verify=verify)
 
     def close(self) -> None:
         self._http.close()

@@ -13,6 +13,7 @@ import logging
 
 import anyio
 
+from ingest_server.audit import redaction
 from ingest_server.audit import service as audit
 
 # what the edges (deps.py, portal/deps.py) record on the request scope for the audit event
@@ -57,7 +58,11 @@ class AuditMiddleware:
                 try:
                     await anyio.to_thread.run_sync(self._record, scope, message["status"])
                 except Exception:
-                    log.exception("audit log unavailable: refusing %s %s", scope["method"], scope["path"])
+                    log.exception(
+                        "audit log unavailable: refusing %s %s",
+                        scope["method"],
+                        redaction.path(scope["path"]),
+                    )
                     state["refused"] = True
                     await send({"type": "http.response.start", "status": 503, "headers": _JSON})
                     await send({"type": "http.response.body", "body": _REFUSED})
@@ -74,9 +79,9 @@ class AuditMiddleware:
     def _record(self, scope, status: int) -> None:
         route = scope.get("route")
         name = getattr(route, "name", None) or "unmatched"
-        params = scope.get("path_params") or {}
+        params = redaction.params(scope.get("path_params") or {}, scope["path"])
         object_id = next(iter(params.values()), None)
-        detail = {"method": scope["method"], "path": scope["path"], "status": status}
+        detail = {"method": scope["method"], "path": redaction.path(scope["path"]), "status": status}
         if scope.get(AUTH_NOTE_KEY):
             detail["reason"] = scope[AUTH_NOTE_KEY]
         client = scope.get("client")

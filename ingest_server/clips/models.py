@@ -84,6 +84,9 @@ class Clip(Base):
     clock_offset_uncertainty_seconds: Mapped[float | None] = mapped_column(Float)  # ± seconds
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     container: Mapped[str | None] = mapped_column(String(64))
+    # what the server itself read from the stored bytes (media_types.sniff); the only basis
+    # for the Content-Type an original is served with
+    media_container: Mapped[str | None] = mapped_column(String(32))
     codec: Mapped[str | None] = mapped_column(String(64))
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)

@@ -2,14 +2,22 @@
 one place that reads the bytes and says what status and headers carry them. The
 API download (clips/routes.py) and the portal's players and downloads
 (portal/streaming.py) both answer from `read_original`.
+
+Digits are ASCII only: `str.isdigit` also accepts superscripts and other scripts'
+digits, some of which `int` cannot read (that was a 500).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ingest_server.clips.models import Clip
+from ingest_server.media_types import ORIGINAL_HEADERS
 from ingest_server.storage import Storage
+
+_SPEC = re.compile(r"([0-9]*)-([0-9]*)", re.ASCII)
+_MAX_DIGITS = 19  # more than any object's size; longer is refused rather than parsed
 
 
 class RangeNotSatisfiable(ValueError):
@@ -23,14 +31,10 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     unit, _, spec = header.partition("=")
     if unit.strip().lower() != "bytes" or "," in spec:
         raise RangeNotSatisfiable("only a single 'bytes=' range is supported")
-    first_s, dash, last_s = spec.strip().partition("-")
-    if (
-        not dash
-        or not (first_s.isdigit() or last_s.isdigit())
-        or (first_s and not first_s.isdigit())
-        or (last_s and not last_s.isdigit())
-    ):
-        raise RangeNotSatisfiable(f"malformed range {header!r}")
+    match = _SPEC.fullmatch(spec.strip())
+    if match is None or not any(match.groups()) or max(map(len, match.groups())) > _MAX_DIGITS:
+        raise RangeNotSatisfiable(f"malformed range {header[:80]!r}")
+    first_s, last_s = match.groups()
     if size == 0:
         raise RangeNotSatisfiable("the object is empty")
     if not first_s:  # suffix: the last N bytes
@@ -55,10 +59,17 @@ def read_original(
 ) -> tuple[Iterator[bytes], int, dict[str, str]]:
     """The bytes of the original (or the range), the status (200 or 206) and the Range headers.
 
-    Every answer carries the SHA-256 of the whole original in `X-Content-SHA256`.
+    Every answer carries the SHA-256 of the whole original in `X-Content-SHA256`, and
+    `ORIGINAL_HEADERS` (nosniff, CSP sandbox, no-store, no-referrer): whatever bytes a device
+    sent, a browser never runs them in the server's origin.
     """
     chunks, length = storage.read(clip.object_key, clip.version_id, byte_range)
-    headers = {"X-Content-SHA256": clip.sha256, "Accept-Ranges": "bytes", "Content-Length": str(length)}
+    headers = {
+        "X-Content-SHA256": clip.sha256,
+        "Accept-Ranges": "bytes",
+        "Content-Length": str(length),
+        **ORIGINAL_HEADERS,
+    }
     if byte_range:
         headers["Content-Range"] = f"bytes {byte_range[0]}-{byte_range[1]}/{clip.size}"
     return chunks, 206 if byte_range else 200, headers

@@ -32,7 +32,7 @@ from ingest_server.audit import service as audit
 from ingest_server.clips.models import STORED, Clip
 from ingest_server.context import ServerContext
 from ingest_server.export import custody, custody_pdf, proofs
-from ingest_server.export.naming import unique_names
+from ingest_server.export.naming import safe_part, unique_names
 from ingest_server.storage import Storage
 
 CUSTODY_DIR = "chain-of-custody"
@@ -137,8 +137,13 @@ def build(
     not_stored = [c.id for c in clips if c.state != STORED]
     if not_stored:
         raise ExportError(f"clips not stored, cannot export: {', '.join(not_stored)}")
-    bag_name = f"evidence-{report_id or (share.id if share else 'clips')}-{now:%Y%m%dT%H%M%SZ}"
+    # a report number or share id is data, never a path: reports made before numbers were
+    # restricted may hold '/' or '..'
+    label = safe_part(report_id or (share.id if share else None), "clips")
+    bag_name = f"evidence-{label}-{now:%Y%m%dT%H%M%SZ}"
     names = unique_names(clips)
+    if (Path(out_dir) / f"{bag_name}.zip").resolve().parent != Path(out_dir).resolve():
+        raise ExportError(f"package name {bag_name!r} would leave the export folder")
     work = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir))
     try:
         bag_dir = work / bag_name

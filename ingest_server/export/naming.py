@@ -21,6 +21,11 @@ def _part(value: str | None, fallback: str) -> str:
     return cleaned or fallback
 
 
+def safe_part(value: str | None, fallback: str) -> str:
+    """`value` reduced to letters, digits and '-' (at most 40): safe in any file name."""
+    return _part(value, fallback)
+
+
 def suffix_of(clip: Clip) -> str:
     suffix = PurePosixPath((clip.original_name or "").replace("\\", "/")).suffix.lower()
     return suffix if _SUFFIX.match(suffix) else ".bin"

@@ -50,7 +50,8 @@ def allow(request: Request, principal: Principal, permission: Permission, action
 
 def check_csrf(request: Request, token: str) -> None:
     raw = request.cookies.get(COOKIE, "")
-    if not raw or not hmac.compare_digest(csrf_for(raw), token or ""):
+    # bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500)
+    if not raw or not hmac.compare_digest(csrf_for(raw).encode(), (token or "").encode("utf-8", "replace")):
         request.scope[AUTH_NOTE_KEY] = "bad or missing form token (CSRF)"
         raise PortalError(
             403,

@@ -24,19 +24,12 @@ from ingest_server.export.naming import readable_name
 from ingest_server.portal import links, signin, streaming
 from ingest_server.portal.deps import ConsoleUser, allow, check_csrf
 from ingest_server.portal.web import COOKIE, PAGE_HEADERS, PortalError, render
-from ingest_server.shares.limiter import GuessLimiter
+from ingest_server.ratelimit import service as ratelimit
+from ingest_server.schemas_common import FIRST_YEAR, LAST_YEAR
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 Text = Annotated[str, Query(max_length=64)]
 PAGE = 50
-
-
-def _signin_limiter(request: Request) -> GuessLimiter:
-    """Password spraying across accounts: failed sign-ins per address (accounts lock on their own)."""
-    state = request.app.state
-    if getattr(state, "signin_limiter", None) is None:
-        state.signin_limiter = GuessLimiter(max_failures=20, clock=state.ctx.clock)
-    return state.signin_limiter
 
 
 def _safe_next(path: str | None) -> str:
@@ -69,8 +62,19 @@ def sign_in(
     next: Annotated[str, Form(max_length=500)] = "",
 ):
     now, source = ctx.clock(), source_address(request)
-    guard = _signin_limiter(request)
-    wait = guard.retry_after(source or "unknown")
+    if not token.strip() and not (username.strip() and password):
+        return render(
+            request,
+            "sign_in.html",
+            400,
+            next=_safe_next(next),
+            principal=None,
+            message="enter a username and password, or a token",
+        )
+    # password spraying across accounts: attempts per address, in the database so that every
+    # server process shares them (each account also locks on its own, see signin.py)
+    address = source or "unknown"
+    wait = ratelimit.claim(session=session, rule=ratelimit.SIGN_IN, key=address, now=now)
     if wait is not None:
         request.scope["evidence.auth_note"] = "too many failed sign-ins from this address"
         return render(
@@ -84,21 +88,11 @@ def sign_in(
         )
     if token.strip():
         result = signin.sign_in_token(session=session, token=token.strip(), now=now, source=source)
-    elif username.strip() and password:
+    else:
         result = signin.sign_in_password(
             session=session, username=username.strip(), password=password, now=now, source=source
         )
-    else:
-        return render(
-            request,
-            "sign_in.html",
-            400,
-            next=_safe_next(next),
-            principal=None,
-            message="enter a username and password, or a token",
-        )
     if result.principal is None:
-        guard.failed(source or "unknown")
         return render(
             request,
             "sign_in.html",
@@ -108,6 +102,7 @@ def sign_in(
             message=result.message,
             username=username,
         )
+    ratelimit.refund(session=session, rule=ratelimit.SIGN_IN, key=address)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         COOKIE,
@@ -139,9 +134,12 @@ def _day(value: str, field: str) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError as exc:
-        raise PortalError(422, "Bad date", f"{field}: '{value}' is not a date (YYYY-MM-DD)") from exc
+        raise PortalError(422, "Bad date", f"{field}: '{value[:40]}' is not a date (YYYY-MM-DD)") from exc
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise PortalError(422, "Bad date", f"{field}: the year must be between {FIRST_YEAR} and {LAST_YEAR}")
+    return day
 
 
 @router.get("/clips", name="portal.clips")

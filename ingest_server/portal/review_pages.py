@@ -3,8 +3,10 @@ its clips on one timeline, players that stream through the server with HTTP
 Range, downloads of originals (when the share allows) and the court package.
 
 The server decides everything at each request: unknown token (404, and counted
-toward the guessing limit: 429 after too many), revoked or expired (410, with a
-page that says so), view-only or download limit reached (403). Each view, play
+toward the guessing limit, kept in the database for every server process: 429
+after too many), revoked or expired (410, with a
+page that says so), view-only or download limit reached (403; every request for
+original bytes counts, and such shares are not streamed). Each view, play
 and download is audited with the share id and recipient. The raw token never
 reaches the audit log: the request's path is rewritten to the token's hash prefix
 before the server's audit middleware records it.
@@ -25,20 +27,13 @@ from ingest_server.portal import streaming
 from ingest_server.portal.alignment_pages import timeline_view
 from ingest_server.portal.share_pages import package_response
 from ingest_server.portal.web import PortalError, render
+from ingest_server.ratelimit import service as ratelimit
 from ingest_server.reports import service as reports
 from ingest_server.shares import service
-from ingest_server.shares.limiter import GuessLimiter
 from ingest_server.shares.models import Share
 
 router = APIRouter(prefix="/review", include_in_schema=False)
 RangeHeader = Annotated[str | None, Header(alias="range", max_length=200)]
-
-
-def limiter(request: Request) -> GuessLimiter:
-    state = request.app.state
-    if getattr(state, "review_limiter", None) is None:
-        state.review_limiter = GuessLimiter(clock=state.ctx.clock)
-    return state.review_limiter
 
 
 def _redact(request: Request) -> str:
@@ -55,8 +50,8 @@ def _redact(request: Request) -> str:
 def live_share(request: Request, ctx: ContextDep, session: SessionDep) -> Share:
     raw = _redact(request)
     source = source_address(request) or "unknown"
-    guard = limiter(request)
-    wait = guard.retry_after(source)
+    # guessing: unknown links per address, counted in the database (shared by every process)
+    wait = ratelimit.blocked(session=session, rule=ratelimit.SHARE_GUESS, key=source, now=ctx.clock())
     if wait is not None:
         request.scope[AUTH_NOTE_KEY] = "too many unknown share links from this address"
         raise PortalError(
@@ -67,7 +62,7 @@ def live_share(request: Request, ctx: ContextDep, session: SessionDep) -> Share:
         )
     share = service.by_token(session=session, token=raw)
     if share is None:
-        guard.failed(source)
+        ratelimit.claim(session=session, rule=ratelimit.SHARE_GUESS, key=source, now=ctx.clock())
         request.scope[AUTH_NOTE_KEY] = "unknown share link"
         raise PortalError(
             404,
@@ -145,6 +140,7 @@ def review_page(request: Request, ctx: ContextDep, session: SessionDep, share: L
         clips=clips,
         names=unique_names(clips),
         left=service.downloads_left(share),
+        no_play=service.stream_refusal(share),
         base=f"/review/{request.state.review_token}",
         principal=None,
         case=_case(session, share),
@@ -162,6 +158,17 @@ def review_stream(
     range_header: RangeHeader = None,
 ):
     clip, _ = _shared_clip(session, share, clip_id)
+    refusal = service.stream_refusal(share)
+    if refusal:
+        service.record_stream_refused(
+            session=session,
+            share=share,
+            clip=clip,
+            reason=refusal,
+            now=ctx.clock(),
+            source=source_address(request),
+        )
+        raise PortalError(403, "Playback not available", refusal[0].upper() + refusal[1:] + ".")
     byte_range = streaming.requested_range(clip, range_header)
     service.record_play(
         session=session,
@@ -190,7 +197,6 @@ def review_original(
             session=session,
             share=share,
             clips=[clip],
-            counts=not byte_range or byte_range[0] == 0,
             via="original",
             now=ctx.clock(),
             source=source_address(request),
@@ -208,7 +214,6 @@ def review_package(request: Request, ctx: ContextDep, session: SessionDep, share
             session=session,
             share=share,
             clips=clips,
-            counts=True,
             via="package",
             now=ctx.clock(),
             source=source_address(request),

@@ -71,7 +71,7 @@ def share_create(
             raise PortalError(404, "No such report", f"There is no report {report_id}.")
     limit = None
     if download_limit.strip():
-        if not download_limit.strip().isdigit():
+        if not download_limit.strip().isascii() or not download_limit.strip().isdigit():
             raise PortalError(422, "Bad download limit", "The download limit must be a whole number.")
         limit = int(download_limit)
     try:

@@ -14,7 +14,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
@@ -24,14 +25,20 @@ from ingest_server.auth.roles import Role
 from ingest_server.auth.service import Principal, principal_for_token
 from ingest_server.auth.tokens import DEVICE_PREFIX, token_hash
 from ingest_server.portal.models import PortalCredential, PortalSession
-from ingest_server.portal.passwords import check_strength, hash_password, verify_password
+from ingest_server.portal.passwords import (
+    DUMMY_HASH,
+    check_strength,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 
 IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=12)
 MAX_FAILURES = 5
 LOCK = timedelta(minutes=10)
 WRONG = "wrong username or password"
-_DUMMY_HASH = hash_password(secrets.token_hex(16), n=2**14)  # equal work whether or not the user exists
+LOCKED_NOW = "too many failed sign-ins: the account is locked; try again in a few minutes"
 
 
 @dataclass(frozen=True)
@@ -81,26 +88,74 @@ def set_password(*, session: Session, username: str, password: str, actor: str, 
         None,
         now,
     )
-    _audit(session, "portal.password_set", actor, "success", None, now, user_id=user.id, username=username)
+    # whoever knew the old password (or holds a session opened with it) is out
+    ended = session.execute(
+        update(PortalSession)
+        .where(PortalSession.user_id == user.id, PortalSession.ended_at.is_(None))
+        .values(ended_at=now, end_reason="password changed")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    _audit(
+        session,
+        "portal.password_set",
+        actor,
+        "success",
+        None,
+        now,
+        user_id=user.id,
+        username=username,
+        sessions_ended=ended,
+    )
     session.commit()
     return user
 
 
-def _refusal(user: User, cred: PortalCredential, now: datetime) -> str | None:
-    if user.disabled:
-        return "this account is disabled"
-    if not may(Role(user.role), Permission.CONSOLE_SIGN_IN):
-        return "prosecutors review through share links: ask the evidence custodian for one"
+def _locked(cred: PortalCredential, now: datetime) -> str | None:
     if cred.locked_until is not None and now < cred.locked_until:
         return f"too many failed sign-ins: the account is locked until {cred.locked_until:%H:%M:%S} UTC"
     return None
 
 
-def _fail(session, user: User, cred: PortalCredential, now, source, how: str) -> SignIn:
-    cred.failed_count += 1
-    detail = {"user_id": user.id, "username": user.username, "method": how, "failures": cred.failed_count}
-    if cred.failed_count >= MAX_FAILURES:
-        cred.failed_count, cred.locked_until = 0, now + LOCK
+def _refusal(user: User, cred: PortalCredential, now: datetime) -> str | None:
+    """Why a user who proved who they are may still not sign in, or None."""
+    if user.disabled:
+        return "this account is disabled"
+    if not may(Role(user.role), Permission.CONSOLE_SIGN_IN):
+        return "prosecutors review through share links: ask the evidence custodian for one"
+    return _locked(cred, now)
+
+
+def _claim_attempt(session: Session, user_id: str, now: datetime) -> int | None:
+    """Count one password attempt *before* it is evaluated, atomically (one UPDATE ...
+    RETURNING: a row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite), so parallel guesses
+    on any number of server processes get at most MAX_FAILURES evaluations before the
+    lock. The attempt's number, or None when the account is locked or all its attempts
+    are taken. Commits, so no lock is held while scrypt runs."""
+    number = session.execute(
+        update(PortalCredential)
+        .where(
+            PortalCredential.user_id == user_id,
+            or_(PortalCredential.locked_until.is_(None), PortalCredential.locked_until <= now),
+            PortalCredential.failed_count < MAX_FAILURES,
+        )
+        .values(failed_count=PortalCredential.failed_count + 1)
+        .returning(PortalCredential.failed_count)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    session.commit()
+    return number
+
+
+def _fail(session, user: User, number: int, now, source, how: str) -> SignIn:
+    """A wrong password: its attempt was already counted; the last allowed one locks."""
+    detail = {"user_id": user.id, "username": user.username, "method": how, "failures": number}
+    if number >= MAX_FAILURES:
+        session.execute(
+            update(PortalCredential)
+            .where(PortalCredential.user_id == user.id)
+            .values(failed_count=0, locked_until=now + LOCK)
+            .execution_options(synchronize_session=False)
+        )
         _audit(session, "portal.account_locked", f"user:{user.username}", "failure", source, now, **detail)
         message = (
             f"too many failed sign-ins: the account is locked for {int(LOCK.total_seconds() // 60)} minutes"
@@ -112,8 +167,30 @@ def _fail(session, user: User, cred: PortalCredential, now, source, how: str) ->
     return SignIn(None, message=message)
 
 
+def _deny(session, user: User, label: str, refusal: str, now, source, how: str) -> SignIn:
+    _audit(
+        session,
+        "portal.sign_in",
+        label,
+        "denied",
+        source,
+        now,
+        user_id=user.id,
+        username=user.username,
+        method=how,
+        reason=refusal,
+    )
+    session.commit()
+    return SignIn(None, message=refusal)
+
+
 def _succeed(session, user: User, cred: PortalCredential, now, source, how: str) -> SignIn:
-    cred.failed_count, cred.locked_until = 0, None
+    session.execute(
+        update(PortalCredential)
+        .where(PortalCredential.user_id == user.id)
+        .values(failed_count=0, locked_until=None)
+        .execution_options(synchronize_session=False)
+    )
     raw = secrets.token_urlsafe(32)
     session.add(
         PortalSession(id_hash=token_hash(raw), user_id=user.id, created_at=now, last_seen=now, source=source)
@@ -134,9 +211,12 @@ def _succeed(session, user: User, cred: PortalCredential, now, source, how: str)
 
 
 def sign_in_password(*, session: Session, username: str, password: str, now: datetime, source) -> SignIn:
+    """Check a password. Nothing about the account (its role, that it is disabled) is told
+    before the password is right; only a lock is told, since checking passwords during a
+    lock would make the lock an oracle."""
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
-        verify_password(password, _DUMMY_HASH)
+        verify_password(password, DUMMY_HASH)  # equal work whether or not the user exists
         _audit(
             session,
             "portal.sign_in",
@@ -151,24 +231,26 @@ def sign_in_password(*, session: Session, username: str, password: str, now: dat
         session.commit()
         return SignIn(None, message=WRONG)
     cred = _credential(session, user.id, now)
+    try:
+        session.commit()
+    except IntegrityError:  # a parallel first attempt made the row
+        session.rollback()
+        cred = session.get(PortalCredential, user.id)
+    label = f"user:{user.username}"
+    locked = _locked(cred, now)
+    if locked:
+        return _deny(session, user, label, locked, now, source, "password")
+    number = _claim_attempt(session, user.id, now)
+    if number is None:  # locked meanwhile by parallel attempts
+        session.refresh(cred)
+        return _deny(session, user, label, _locked(cred, now) or LOCKED_NOW, now, source, "password")
+    if not verify_password(password, cred.password_hash):
+        return _fail(session, user, number, now, source, "password")
     refusal = _refusal(user, cred, now)
     if refusal:
-        _audit(
-            session,
-            "portal.sign_in",
-            f"user:{user.username}",
-            "denied",
-            source,
-            now,
-            user_id=user.id,
-            username=user.username,
-            method="password",
-            reason=refusal,
-        )
-        session.commit()
-        return SignIn(None, message=refusal)
-    if not verify_password(password, cred.password_hash):
-        return _fail(session, user, cred, now, source, "password")
+        return _deny(session, user, label, refusal, now, source, "password")
+    if needs_rehash(cred.password_hash):  # made with weaker parameters: rehash while we know it
+        cred.password_hash = hash_password(password)
     return _succeed(session, user, cred, now, source, "password")
 
 
@@ -247,5 +329,7 @@ def sign_out(*, session: Session, raw: str, now: datetime) -> None:
     if row is None or row.ended_at is not None:
         return
     row.ended_at, row.end_reason = now, "signed out"
-    _audit(session, "portal.signed_out", f"user:{row.user_id}", "success", None, now, user_id=row.user_id)
+    user = session.get(User, row.user_id)
+    label = f"user:{user.username}" if user else f"user-id:{row.user_id}"
+    _audit(session, "portal.signed_out", label, "success", None, now, user_id=row.user_id)
     session.commit()

@@ -133,11 +133,22 @@ def rows(records: Iterable[ReportRecord]) -> list[dict]:
     return out
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A text cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first)
+    gets a leading apostrophe, as OWASP advises for CSV injection; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(table: list[dict]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(table)
+    writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in table)
     return buffer.getvalue()
 
 

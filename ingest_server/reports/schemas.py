@@ -50,7 +50,8 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
-NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
+# letters, digits, '-' and '_' only: a report number becomes part of file and package names
+NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 
 
 class SubjectEntry(BaseModel):
@@ -126,7 +127,7 @@ class ReportUpdate(_Body):
     force_types: list[ForceType] | None = Field(None, min_length=1, max_length=20)
     subjects: list[SubjectEntry] | None = Field(None, max_length=200)
     inspector_general: bool | None = None
-    reason: text(1000) = Field("", description="why; kept in the audit log")
+    reason: text(1000) = Field("", description="why (required, not blank); kept in the audit log")
 
 
 class LinkPublic(BaseModel):

@@ -130,6 +130,8 @@ def update(*, session: Session, report: Report, body: ReportUpdate, actor: str, 
         raise ReportError(Why.INVALID, "incident_end would be before incident_start")
     if changes.get("closed_at") is not None and changes.get("status", report.status) != CLOSED:
         raise ReportError(Why.INVALID, "closed_at is only for a closed report: send status 'closed' with it")
+    if not body.reason.strip():  # a report is evidence of its own: each change says why
+        raise ReportError(Why.INVALID, "give a reason for the change (it is kept in the audit log)")
     changed = []
     for field, value in changes.items():
         if field in _JSON_FIELDS:

@@ -1,9 +1,10 @@
 """Slows down token guessing: too many unknown share tokens from one address and
 that address is refused (429) for a while.
 
-In memory, per server process: a guesser that spreads over many processes or
-addresses is still bounded by 256-bit tokens and shows up in the audit log (each
-unknown token is audited with its hash prefix). The clock is injected.
+In memory, per server process. Used for the public statistics pages' request
+rate (load shedding, no secret behind it). Sign-in attempts and share-link
+guessing are limited in the database instead, shared by every server process
+(ingest_server/ratelimit). The clock is injected.
 """
 
 from __future__ import annotations

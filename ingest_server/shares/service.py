@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from ingest_server.audit import service as audit
 from ingest_server.auth.tokens import token_hash
 from ingest_server.clips.models import STORED, Clip
+from ingest_server.linking.queries import active_links
+from ingest_server.reports import service as reports
 from ingest_server.shares.models import CLIPS, REPORT, Share, ShareClip
 
 DEFAULT_DAYS = 14
@@ -58,6 +60,25 @@ def _record(session, share: Share, event_type: str, now, source, *, clip_id=None
     )
 
 
+def _check_report(session: Session, report_id: str, clip_ids: list[str]) -> str:
+    """A share named after a report holds only clips linked to that report: the recipient
+    reads the report's title and facts above them. Returns the report's number."""
+    report = reports.get(session=session, report_id=report_id[:64])
+    if report is None:
+        raise ShareError(f"there is no report {report_id[:64]}")
+    linked = {
+        link.clip_id
+        for link, _ in active_links(session=session, report_id=report.id)
+        if link.unlinked_at is None
+    }
+    outside = [i for i in clip_ids if i not in linked]
+    if outside:
+        raise ShareError(
+            f"clips not linked to report {report.number}, cannot share them under it: {', '.join(outside)}"
+        )
+    return report.number
+
+
 def create(
     *,
     session: Session,
@@ -88,6 +109,8 @@ def create(
     missing = [i for i in ids if i not in clips or clips[i].state != STORED]
     if missing:
         raise ShareError(f"not stored clips, cannot share: {', '.join(missing)}")
+    if report_id:
+        report_id = _check_report(session, report_id, ids)
     token = secrets.token_urlsafe(32)
     share = Share(
         token_hash=token_hash(token),
@@ -209,18 +232,46 @@ def downloads_left(share: Share) -> int | None:
     return max(0, share.download_limit - share.downloads_used)
 
 
+def stream_refusal(share: Share) -> str | None:
+    """Why the review page may not play the originals of `share`, or None when it may.
+
+    The player streams the original bytes, so playing is downloading: a view-only share
+    never plays (a watermarked proxy, a derived object, is what it would need; the server
+    does not make one yet), and a share with a download limit does not either, since
+    every request for original bytes counts against the limit."""
+    if not share.allow_download:
+        return (
+            "this share is view-only: the originals are not streamed, and a viewing copy is "
+            "not available; ask the evidence custodian for a share that allows downloads"
+        )
+    if share.download_limit is not None:
+        return (
+            f"this share allows {share.download_limit} download(s) of originals and every "
+            "request for original bytes counts: download the recording to play it"
+        )
+    return None
+
+
+def record_stream_refused(*, session: Session, share: Share, clip: Clip, reason: str, now, source) -> None:
+    _record(
+        session, share, "share.play_refused", now, source, clip_id=clip.id, outcome="denied", reason=reason
+    )
+    session.commit()
+
+
 def record_download(
-    *, session: Session, share: Share, clips: list[Clip], counts: bool, via: str, now: datetime, source
+    *, session: Session, share: Share, clips: list[Clip], via: str, now: datetime, source
 ) -> None:
     """Check and count one download (an original or the package) and audit it per clip; commits.
 
-    A resumed range of a download already counted passes `counts=False`."""
+    Every request for original bytes counts, ranged or not: counting only ranges that
+    start at 0 let `Range: bytes=1-` download without limit."""
     session.refresh(share, with_for_update=True)  # PostgreSQL: two downloads cannot both take the last one
     if not share.allow_download:
         _record(session, share, "share.download_refused", now, source, outcome="denied", reason="view only")
         session.commit()
         raise DownloadRefused("this share is view-only: downloads of originals are not allowed")
-    if counts and downloads_left(share) == 0:
+    if downloads_left(share) == 0:
         _record(
             session,
             share,
@@ -232,8 +283,7 @@ def record_download(
         )
         session.commit()
         raise DownloadRefused(f"the download limit of this share ({share.download_limit}) has been reached")
-    if counts:
-        share.downloads_used += 1
+    share.downloads_used += 1
     for clip in clips:
         _record(
             session,
@@ -244,7 +294,6 @@ def record_download(
             clip_id=clip.id,
             via=via,
             sha256=clip.sha256,
-            counted=counts,
             downloads_used=share.downloads_used,
         )
     session.commit()

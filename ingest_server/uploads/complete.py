@@ -24,6 +24,7 @@ from ingest_server import object_lock
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import REJECTED, STORED, UPLOADING, VERIFYING, Clip
 from ingest_server.context import ServerContext
+from ingest_server.media_types import HEAD_BYTES, refusal, sniff
 from ingest_server.refusals import Why
 from ingest_server.uploads.after_store import after_clip_stored
 from ingest_server.uploads.errors import UploadRefused
@@ -126,6 +127,33 @@ def _reject(
     return UploadRefused(Why.CONFLICT, detail, expected=expected, actual=actual)
 
 
+def _head(ctx: ServerContext, clip: Clip) -> bytes:
+    chunks, _ = ctx.storage.read(clip.object_key, clip.version_id, (0, min(HEAD_BYTES, clip.size) - 1))
+    return b"".join(chunks)
+
+
+def _refuse_container(
+    ctx: ServerContext, session: Session, clip: Clip, why: str, device: Principal, source: str | None
+) -> UploadRefused:
+    """Bytes that are not a whitelisted video container are not evidence this server serves:
+    the version is removed (no receipt was given, so the car still holds its copy)."""
+    ctx.storage.delete_version(clip.object_key, clip.version_id)
+    detail = f"{why}; the upload was removed and the clip is not stored"
+    clip.state, clip.upload_id, clip.rejection = REJECTED, None, detail
+    clip_event(
+        session=session,
+        device=device,
+        clip=clip,
+        event_type="clip.rejected",
+        outcome="failure",
+        source=source,
+        detail={"reason": why, "removed_version": clip.version_id},
+    )
+    clip.version_id = None
+    session.commit()
+    return UploadRefused(Why.INVALID, detail)
+
+
 def _store(ctx: ServerContext, session: Session, clip: Clip, device: Principal, source: str | None) -> dict:
     now = ctx.clock()
     until = object_lock.lock_new_clip(ctx=ctx, clip=clip, now=now)
@@ -191,6 +219,12 @@ def _complete(
     expected, actual = _compare(ctx, clip)
     if expected != actual:
         raise _reject(ctx, session, clip, expected, actual, device, source)
+    head = _head(ctx, clip) if clip.size else b""
+    why = refusal(head, set(ctx.settings.allowed_containers))
+    if why:
+        raise _refuse_container(ctx, session, clip, why, device, source)
+    found = sniff(head)
+    clip.media_container = found.name if found else None
     return _store(ctx, session, clip, device, source)
 
 

@@ -87,4 +87,6 @@ def complete(
     response_model=KeyOut,
 )
 def receipt_key(ctx: ContextDep) -> KeyOut:
-    return KeyOut(key_id=ctx.signer.key_id, public_key_pem=ctx.signer.public_key_pem)
+    return KeyOut(
+        key_id=ctx.signer.key_id, public_key_pem=ctx.signer.public_key_pem, fingerprint=ctx.signer.fingerprint
+    )

@@ -110,3 +110,7 @@ class KeyOut(BaseModel):
     key_id: str
     algorithm: str = "ed25519"
     public_key_pem: str
+    fingerprint: str = Field(
+        description="sha256:<hex of the SHA-256 of the raw public key>; an agent checks it against the "
+        "fingerprint it was given at enrollment, never trusts this one"
+    )

@@ -16,6 +16,7 @@ from edge_agent.core.receipts import pinned_key
 from edge_agent.upload.server_client import ServerClient
 from edge_agent.upload.uploader import Uploader
 from hashing import MIN_PART_SIZE, Manifest, copy_and_hash
+from tests.support.media import mp4_like
 from tests.support.s3server import s3_client
 
 
@@ -48,7 +49,7 @@ class Car:
         camera = self.root / "camera"
         camera.mkdir(exist_ok=True)
         src = camera / name
-        src.write_bytes(self.rng.randbytes(size))
+        src.write_bytes(mp4_like(self.rng.randbytes(size)))
         dst = self.spool / f"{name}.spool"
         digest = copy_and_hash(src, dst, MIN_PART_SIZE)
         st = os.stat(src)
@@ -82,7 +83,11 @@ class Car:
         return Uploader(
             self.journal,
             client,
-            lambda: pinned_key(key_path, lambda: client.receipt_key()["public_key_pem"]),
+            lambda: pinned_key(
+                key_path,
+                lambda: client.receipt_key()["public_key_pem"],
+                expected_fingerprint=self.server.key_fingerprint,
+            ),
             stop=kwargs.pop("stop", threading.Event()),
             **kwargs,
         )

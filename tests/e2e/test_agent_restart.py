@@ -7,6 +7,7 @@ import time
 
 from edge_agent.service import Agent
 from firmware_profiles import load_profiles
+from tests.support.media import mp4_like
 
 
 def test_stop_mid_upload_then_restart_finishes(tmp_path, server):
@@ -15,7 +16,7 @@ def test_stop_mid_upload_then_restart_finishes(tmp_path, server):
     camera.mkdir(parents=True)
     rng = random.Random(3)
     for i in range(3):
-        (camera / f"CLIP{i:04d}.MP4").write_bytes(rng.randbytes(6 * 1024 * 1024))
+        (camera / f"CLIP{i:04d}.MP4").write_bytes(mp4_like(rng.randbytes(6 * 1024 * 1024)))
     dock.mkdir()
     # ~4.5 s of upload at this limit: the stop lands mid-way
     settings = server.agent_settings(tmp_path, dock=dock, thumbnails=False, bandwidth_limit_bps=4_000_000)

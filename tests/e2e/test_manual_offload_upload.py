@@ -18,9 +18,11 @@ def test_manual_offload_uploads_and_releases_per_profile(tmp_path, server):
     volume = simulate_camera(profile, tmp_path / "CAM", clips=3, seconds=1.0, seed=9)
     token = tmp_path / "token"
     token.write_text(server.device_token)
+    token.chmod(0o600)  # the agent refuses a token file others can read
     config = tmp_path / "agent.toml"
     config.write_text(
         f'spool_dir = "{tmp_path / "spool"}"\nserver_url = "{server.url}"\n'
+        f'server_key_fingerprint = "{server.key_fingerprint}"\n'
         f'device_token_file = "{token}"\nspool_grace_seconds = 0\n'
     )
     done = subprocess.run(

@@ -18,8 +18,13 @@ def test_spool_copy_removed_only_after_the_grace_period(tmp_path, server):
     clip_id = car.spooled_clip("GRACE.MP4", 4000)
     token = tmp_path / "token"
     token.write_text(server.device_token)
+    token.chmod(0o600)
     settings = load_settings(
-        spool_dir=car.spool, server_url=server.url, device_token_file=token, spool_grace_seconds=3600
+        spool_dir=car.spool,
+        server_url=server.url,
+        server_key_fingerprint=server.key_fingerprint,
+        device_token_file=token,
+        spool_grace_seconds=3600,
     )
     clock = {"now": None}
     service = UploadService(

@@ -59,6 +59,7 @@ def test_agent_killed_mid_upload_ten_times(tmp_path, server, store):
         str(car.spool),
         server.url,
         str(token),
+        server.key_fingerprint,
         str(camera),
         str(5_000_000),
     ]

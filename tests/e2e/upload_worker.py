@@ -1,6 +1,6 @@
 """A stand-alone uploader process for kill tests: upload, then release to the camera folder.
 
-    python -m tests.e2e.upload_worker SPOOL SERVER_URL TOKEN_FILE CAMERA_ROOT [LIMIT_BPS]
+    python -m tests.e2e.upload_worker SPOOL SERVER_URL TOKEN_FILE KEY_FINGERPRINT CAMERA_ROOT [LIMIT_BPS]
 Exits 0 when no clip is left to upload or release. LIMIT_BPS is the bandwidth limit.
 """
 
@@ -21,13 +21,17 @@ from edge_agent.upload.uploader import Uploader
 PROFILE = SimpleNamespace(release="delete", release_full_rehash=False, release_move_to=None)
 
 
-def main(spool: str, url: str, token_file: str, camera: str, limit: str | None = None) -> int:
+def main(
+    spool: str, url: str, token_file: str, fingerprint: str, camera: str, limit: str | None = None
+) -> int:
     journal = Journal(Path(spool) / "journal.sqlite")
     client = ServerClient(url, Path(token_file).read_text().strip(), timeout=10)
     key_path = Path(spool) / "server-key.pem"
 
     def key():
-        return pinned_key(key_path, lambda: client.receipt_key()["public_key_pem"])
+        return pinned_key(
+            key_path, lambda: client.receipt_key()["public_key_pem"], expected_fingerprint=fingerprint
+        )
 
     def let_go(row):
         release(journal, row, volume_root=Path(camera), serial_key="CAM1", key=key(), profile=PROFILE)

@@ -60,6 +60,7 @@ def test_doctor_prints_every_check_with_pass_or_fail(tmp_path):
     config.write_text(
         f'spool_dir = "{tmp_path / "spool"}"\nmount_roots = ["{tmp_path}"]\nmin_free_bytes = 0\n'
         f'server_url = "http://127.0.0.1:18812"\ndevice_token_file = "{token}"\n'
+        f'server_key_fingerprint = "sha256:{"0" * 64}"\n'
     )
     out = run_cli("doctor", "--config", config)
     lines = out.stdout.splitlines()

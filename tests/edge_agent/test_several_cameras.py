@@ -33,6 +33,7 @@ def test_four_cameras_docked_together_are_offloaded_concurrently_and_event_clips
     server = FakeServer()
     token = tmp_path / "token"
     token.write_text("device-token")
+    token.chmod(0o600)  # the agent refuses a token file others can read (issue 12)
     key = tmp_path / "server-key.pem"
     key.write_text(server.public_pem)
     settings = AgentSettings(

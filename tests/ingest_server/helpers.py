@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import httpx
 
 from hashing import Manifest, digest_bytes
+from tests.support.media import mp4_like
 
 MIB = 1024 * 1024
 
@@ -24,7 +25,8 @@ class Tokens:
 
 
 def clip_bytes(size: int, seed: int = 0) -> bytes:
-    return (os.urandom(16) + seed.to_bytes(4, "big")) * (size // 20) + b"x" * (size % 20)
+    """Distinct made-up clip bytes that start like an MP4 (the server sniffs the container)."""
+    return mp4_like((os.urandom(16) + seed.to_bytes(4, "big")) * (size // 20) + b"x" * (size % 20))
 
 
 def manifest_for(data: bytes, part_size: int = 8 * MIB) -> Manifest:

@@ -103,15 +103,17 @@ def test_view_only_and_download_limit(client, people, ctx, stored):
     client.cookies.clear()
     refused = client.get(f"{view_only}/clips/{first}/original")
     assert refused.status_code == 403 and "view-only" in refused.text
-    assert client.get(f"{view_only}/clips/{first}/stream").status_code == 200  # it may still be watched
+    # issue 12: the stream is the original's bytes, so a view-only share does not stream it
+    assert client.get(f"{view_only}/clips/{first}/stream").status_code == 403
     assert client.get(f"{limited}/clips/{first}/original").status_code == 200
-    resumed = client.get(f"{limited}/clips/{first}/original", headers={"Range": "bytes=100-"})
-    assert resumed.status_code == 206  # resuming the counted download does not count again
     over = client.get(f"{limited}/clips/{second}/original")
     assert over.status_code == 403 and "download limit of this share (1)" in over.text
-    assert client.get(f"{limited}/clips/{second}/stream").status_code == 200
+    # issue 12: every request for original bytes counts, a resumed range too, and no stream
+    resumed = client.get(f"{limited}/clips/{first}/original", headers={"Range": "bytes=100-"})
+    assert resumed.status_code == 403
+    assert client.get(f"{limited}/clips/{second}/stream").status_code == 403
     refusals = [e for e in _events(ctx) if e.event_type == "share.download_refused"]
-    assert [e.outcome for e in refusals] == ["denied", "denied"]
+    assert [e.outcome for e in refusals] == ["denied", "denied", "denied"]
 
 
 def test_revoked_and_expired_links_show_a_clear_410_page(client, people, ctx, clock, stored):
@@ -185,7 +187,7 @@ def test_clip_outside_the_share_is_not_served(client, people, stored):
 
 def test_review_page_players_stream_through_the_server(client, people, stored):
     sign_in(client)
-    path = make_share(client, list(stored))
+    path = make_share(client, list(stored), allow_download="1")  # only such shares stream originals
     client.cookies.clear()
     response = client.get(path)
     # the link must not leak through Referer, caches or framing
@@ -237,3 +239,26 @@ def test_guess_limiter_forgets_quiet_addresses(clock):
     clock.advance(minutes=2)
     limiter.failed("10.0.0.50")
     assert list(limiter._failures) == ["10.0.0.50"]
+
+
+def test_database_limiter_forgets_quiet_addresses(ctx, clock):
+    from datetime import timedelta
+
+    from sqlalchemy import func
+
+    from ingest_server.ratelimit import service as ratelimit
+    from ingest_server.ratelimit.models import RateLimit
+
+    rule = ratelimit.Rule("test-guess", 2, timedelta(minutes=1))
+    with ctx.sessions() as session:
+        for n in range(3):
+            ratelimit.claim(session=session, rule=rule, key=f"10.0.0.{n}", now=clock())
+        ratelimit.claim(session=session, rule=rule, key="10.0.0.9", now=clock())
+        ratelimit.claim(session=session, rule=rule, key="10.0.0.9", now=clock())
+        assert ratelimit.claim(session=session, rule=rule, key="10.0.0.9", now=clock()) == 61
+        assert ratelimit.blocked(session=session, rule=rule, key="10.0.0.1", now=clock()) is None
+        clock.advance(minutes=2)
+        ratelimit.claim(session=session, rule=rule, key="10.0.0.50", now=clock())
+        keys = session.execute(select(RateLimit.key).where(RateLimit.rule == rule.name)).scalars().all()
+        assert keys == ["10.0.0.50"]
+        assert session.execute(select(func.count()).select_from(RateLimit)).scalar_one() == 1

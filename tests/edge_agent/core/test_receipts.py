@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from edge_agent.core.receipts import ReceiptError, load_key, pinned_key, verify_receipt
+from edge_agent.core.server_trust import fingerprint
 
 BODY = {
     "clip_id": "c1",
@@ -67,11 +68,13 @@ def test_edited_receipt_or_other_key_is_refused(server_key):
         )
 
 
-def test_key_is_pinned_on_first_use(server_key, tmp_path):
+def test_key_is_kept_after_first_use_when_its_fingerprint_is_the_enrolled_one(server_key, tmp_path):
+    # issue 12: no trust on first use; the fingerprint given at enrollment decides
     path = tmp_path / "server-key.pem"
     calls = []
-    key = pinned_key(path, lambda: calls.append(1) or pem(server_key))
-    again = pinned_key(path, lambda: pem(Ed25519PrivateKey.generate()))
+    enrolled = fingerprint(server_key.public_key())
+    key = pinned_key(path, lambda: calls.append(1) or pem(server_key), expected_fingerprint=enrolled)
+    again = pinned_key(path, lambda: pem(Ed25519PrivateKey.generate()), expected_fingerprint=enrolled)
     assert calls == [1]
     assert verify_receipt(sign(server_key, BODY), again, clip_id="c1", sha256="ab" * 32, size=10)
     assert key is not None

@@ -228,7 +228,11 @@ def test_changing_a_report_links_the_clips_it_now_covers(client, ctx, people, cl
     changed = client.patch(
         f"/api/v1/reports/{report_id}",
         headers=custodian,
-        json={"incident_end": (DAY + timedelta(minutes=36)).isoformat(), "vehicles": ["V5"]},
+        json={
+            "incident_end": (DAY + timedelta(minutes=36)).isoformat(),
+            "vehicles": ["V5"],
+            "reason": "dashcam of V5 found",
+        },
     )
     assert changed.status_code == 200, changed.text
     found = _links(ctx)

@@ -62,7 +62,9 @@ def test_store_lock_only_grows_and_holds_reach_the_store(client, ctx, people, cl
 
     clock.advance(days=30)
     # Held: closing the report lets nothing go sooner, so it needs no second custodian.
-    closing = client.patch(f"/api/v1/reports/{report['id']}", headers=custodian, json={"status": "closed"})
+    closing = client.patch(
+        f"/api/v1/reports/{report['id']}", headers=custodian, json={"status": "closed", "reason": "closed"}
+    )
     assert closing.status_code == 200 and closing.json()["status"] == "closed"
     release = client.post(
         f"/api/v1/holds/{hold.json()['id']}/release", headers=custodian, json={"reason": "settled"}

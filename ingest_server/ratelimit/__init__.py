@@ -1,0 +1,1 @@
+"""Limits on failed attempts that hold across every server process: they live in the database."""
