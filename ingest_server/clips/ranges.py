@@ -63,13 +63,34 @@ def read_original(
     `ORIGINAL_HEADERS` (nosniff, CSP sandbox, no-store, no-referrer): whatever bytes a device
     sent, a browser never runs them in the server's origin.
     """
-    chunks, length = storage.read(clip.object_key, clip.version_id, byte_range)
+    return read_object(
+        storage,
+        key=clip.object_key,
+        version_id=clip.version_id,
+        size=clip.size,
+        sha256=clip.sha256,
+        byte_range=byte_range,
+    )
+
+
+def read_object(
+    storage: Storage,
+    *,
+    key: str,
+    version_id: str | None,
+    size: int,
+    sha256: str,
+    byte_range: tuple[int, int] | None,
+) -> tuple[Iterator[bytes], int, dict[str, str]]:
+    """Any stored object (an original or a derived copy) with the Range answer's status and
+    headers: `X-Content-SHA256` of the whole object and `ORIGINAL_HEADERS`."""
+    chunks, length = storage.read(key, version_id, byte_range)
     headers = {
-        "X-Content-SHA256": clip.sha256,
+        "X-Content-SHA256": sha256,
         "Accept-Ranges": "bytes",
         "Content-Length": str(length),
         **ORIGINAL_HEADERS,
     }
     if byte_range:
-        headers["Content-Range"] = f"bytes {byte_range[0]}-{byte_range[1]}/{clip.size}"
+        headers["Content-Range"] = f"bytes {byte_range[0]}-{byte_range[1]}/{size}"
     return chunks, 206 if byte_range else 200, headers

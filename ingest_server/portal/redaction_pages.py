@@ -20,7 +20,7 @@ from fastapi import APIRouter, Form, Header, Request
 from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
 
 from ingest_server.auth.permissions import Permission, may
-from ingest_server.clips.ranges import RangeNotSatisfiable, parse_range, unsatisfiable_headers
+from ingest_server.clips.ranges import RangeNotSatisfiable, parse_range, read_object, unsatisfiable_headers
 from ingest_server.deps import ContextDep, SessionDep, source_address
 from ingest_server.derived import jobs, records, service
 from ingest_server.derived.models import DELETED, RENDERING, REQUEST_RELEASED, SCANNING
@@ -251,19 +251,15 @@ def derived_stream(
         byte_range = parse_range(range_header, row.size)
     except RangeNotSatisfiable as exc:
         raise PortalError(416, "Bad range", str(exc), unsatisfiable_headers(row.size)) from exc
-    chunks, length = ctx.storage.read(row.object_key, row.version_id, byte_range)
-    headers = {
-        "Accept-Ranges": "bytes",
-        "Content-Length": str(length),
-        "X-Content-SHA256": row.sha256,
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff",
-    }
-    if byte_range:
-        headers["Content-Range"] = f"bytes {byte_range[0]}-{byte_range[1]}/{row.size}"
-    return StreamingResponse(
-        chunks, status_code=206 if byte_range else 200, media_type="video/mp4", headers=headers
+    chunks, status, headers = read_object(
+        ctx.storage,
+        key=row.object_key,
+        version_id=row.version_id,
+        size=row.size,
+        sha256=row.sha256,
+        byte_range=byte_range,
     )
+    return StreamingResponse(chunks, status_code=status, media_type="video/mp4", headers=headers)
 
 
 def _derived_action(request, session, call, derived_id, **kwargs):
