@@ -1,4 +1,4 @@
-"""A full upload over real HTTP: uvicorn and moto's S3 server, both on 127.0.0.1.
+"""A full upload over real HTTP: uvicorn and the SeaweedFS store, both on 127.0.0.1.
 
 The client side here is what the agent does, with nothing but the device token:
 register, PUT parts to the presigned URLs, complete, verify the receipt.
@@ -7,37 +7,23 @@ register, PUT parts to the presigned URLs, complete, verify the receipt.
 from __future__ import annotations
 
 import hashlib
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-import uvicorn
 
 from ingest_server.app import create_app
 from ingest_server.receipts import verify_receipt
 from tests.ingest_server.helpers import MIB, clip_bytes, manifest_for, metadata, put_parts
-from tests.support.s3server import free_port
+from tests.support.live_server import LiveServer
 
 
 @pytest.fixture
 def server_url(ctx):
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(context=ctx), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
-    thread.start()
-    stop = threading.Event()
-    while not server.started and thread.is_alive():
-        stop.wait(0.02)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-    assert not thread.is_alive()
+    live = LiveServer(create_app(context=ctx), "uvicorn-test")
+    yield live.start()
+    live.stop()
+    assert not live.thread.is_alive()
 
 
 def _agent_upload(base: str, token: str, data: bytes, part_size: int, name: str) -> dict:

@@ -25,14 +25,12 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import uuid
 import zipfile
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 
 from ingest_server import migrate
@@ -48,8 +46,8 @@ from tests.ingest_server import helpers
 from tests.portal.conftest import PASSWORD
 from tests.portal.test_browser import ARGS, chromium  # noqa: F401 (the fixture)
 from tests.support import audio_scene as sc
+from tests.support.live_server import LiveServer
 from tests.support.polling import wait_until
-from tests.support.s3server import free_port
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,19 +142,8 @@ def stack(tmp_path_factory, s3_endpoint):
             session=session, username="custodian1", password=PASSWORD, actor="test", now=utcnow()
         )
         _, device = auth_service.enroll_device(session=session, name="car-17", vehicle_id="V17", actor="test")
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(context=ctx), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn-align", daemon=True)
-    thread.start()
-    waiter = threading.Event()
-    while not server.started and thread.is_alive():
-        waiter.wait(0.02)
-    assert server.started, "uvicorn did not start"
-    base = f"http://127.0.0.1:{port}"
+    live = LiveServer(create_app(context=ctx), "uvicorn-align")
+    base = live.start()
     scene = sc.make_scene(110.0, seed=17)
     clips = {}
     with httpx.Client(base_url=base, timeout=120) as http:
@@ -193,8 +180,7 @@ def stack(tmp_path_factory, s3_endpoint):
         "report": report.json()["id"],
         "tmp": tmp,
     }
-    server.should_exit = True
-    thread.join(10)
+    live.stop()
     ctx.engine.dispose()
 
 

@@ -16,13 +16,11 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from edge_agent.simulator import encode_clip
@@ -35,7 +33,7 @@ from ingest_server.settings import Settings
 from ingest_server.types import utcnow
 from tests.ingest_server import helpers
 from tests.portal.conftest import PASSWORD
-from tests.support.s3server import free_port
+from tests.support.live_server import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -108,19 +106,8 @@ def stack(tmp_path_factory, s3_endpoint):
             session=session, username="custodian1", password=PASSWORD, actor="test", now=utcnow()
         )
         _, device = auth_service.enroll_device(session=session, name="car-17", vehicle_id="V17", actor="test")
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(context=ctx), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn-portal", daemon=True)
-    thread.start()
-    waiter = threading.Event()
-    while not server.started and thread.is_alive():
-        waiter.wait(0.02)
-    assert server.started, "uvicorn did not start"
-    base = f"http://127.0.0.1:{port}"
+    live = LiveServer(create_app(context=ctx), "uvicorn-portal")
+    base = live.start()
     clips = {}
     with httpx.Client(base_url=base, timeout=60) as http:
         for name, officer, camera, start, end, seed in (
@@ -157,8 +144,7 @@ def stack(tmp_path_factory, s3_endpoint):
         report = http.post("/api/v1/reports", headers={"Authorization": f"Bearer {custodian}"}, json=REPORT)
         assert report.status_code == 201, report.text
     yield {"base": base, "ctx": ctx, "clips": clips, "report": report.json()["id"]}
-    server.should_exit = True
-    thread.join(10)
+    live.stop()
     ctx.engine.dispose()
 
 

@@ -5,12 +5,10 @@ phone width keeps each SHA-256 to at most three lines (was ten)."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 
 import httpx
 import pytest
-import uvicorn
 
 from edge_agent.core.media_probe import probe_clip
 from edge_agent.simulator import encode_clip
@@ -23,7 +21,7 @@ from ingest_server.types import utcnow
 from tests.ingest_server import helpers
 from tests.portal.conftest import PASSWORD
 from tests.portal.test_browser import ARGS, SHOTS, chromium  # noqa: F401 (the fixture)
-from tests.support.s3server import free_port
+from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.slow
 
@@ -55,18 +53,8 @@ def truncated_stack(tmp_path_factory, s3_endpoint):
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])  # the battery died mid-write
     probe = probe_clip(cut)
     assert "truncated" in probe.flags  # the agent's own probe flags it
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(context=ctx), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn-flags", daemon=True)
-    thread.start()
-    waiter = threading.Event()
-    while not server.started and thread.is_alive():
-        waiter.wait(0.02)
-    base = f"http://127.0.0.1:{port}"
+    live = LiveServer(create_app(context=ctx), "uvicorn-flags")
+    base = live.start()
     with httpx.Client(base_url=base, timeout=60) as http:
         reg, _ = helpers.upload(
             http,
@@ -84,8 +72,7 @@ def truncated_stack(tmp_path_factory, s3_endpoint):
             flags=probe.flags,
         )
     yield {"base": base, "clip": reg["clip_id"], "flags": probe.flags}
-    server.should_exit = True
-    thread.join(10)
+    live.stop()
     ctx.engine.dispose()
 
 

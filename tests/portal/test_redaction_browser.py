@@ -16,15 +16,12 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
-from demo.stack import free_port
 from ingest_server import migrate
 from ingest_server.app import build_context, create_app
 from ingest_server.auth import service as auth_service
@@ -36,6 +33,7 @@ from tests.ingest_server import helpers
 from tests.ingest_server.redaction import certs, footage
 from tests.portal.conftest import PASSWORD
 from tests.portal.test_browser import ARGS, _plays, _shot, chromium  # noqa: F401 (fixture)
+from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,19 +85,8 @@ def stack(tmp_path_factory, s3_endpoint):
             )
             signin.set_password(session=session, username=name, password=PASSWORD, actor="test", now=utcnow())
         _, device = auth_service.enroll_device(session=session, name="car-17", vehicle_id="V17", actor="test")
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(context=ctx), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn-redaction", daemon=True)
-    thread.start()
-    waiter = threading.Event()
-    while not server.started and thread.is_alive():
-        waiter.wait(0.02)
-    assert server.started, f"uvicorn did not start on 127.0.0.1:{port}"
-    base = f"http://127.0.0.1:{port}"
+    live = LiveServer(create_app(context=ctx), "uvicorn-redaction")
+    base = live.start()
     made = footage.make(tmp / "AXON_0042.MP4", fps=15, seconds=2.0)
     data = made.path.read_bytes()
     with httpx.Client(base_url=base, timeout=60) as http:
@@ -122,8 +109,7 @@ def stack(tmp_path_factory, s3_endpoint):
         "sha256": hashlib.sha256(data).hexdigest(),
         "data": data,
     }
-    server.should_exit = True
-    thread.join(10)
+    live.stop()
     worker.send_signal(signal.SIGINT)
     try:
         worker.wait(30)

@@ -13,12 +13,10 @@ drawn, every download saved with the published bytes, no request anywhere else.
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from ingest_server import migrate
@@ -29,7 +27,7 @@ from ingest_server.public import service, site
 from tests.ingest_server.public import dataset
 from tests.ingest_server.public.conftest import NOW, make_settings
 from tests.portal.test_browser import ARGS, SHOTS, chromium  # noqa: F401 (the fixture)
-from tests.support.s3server import free_port
+from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.slow
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -46,26 +44,14 @@ def server(tmp_path_factory, s3_endpoint):
         _, token = auth_service.create_user(
             session=session, username="custodian1", role="custodian", officer_id=None, actor="test"
         )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(context=ctx), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn-public", daemon=True)
-    thread.start()
-    waiter = threading.Event()
-    while not server.started and thread.is_alive():
-        waiter.wait(0.02)
-    assert server.started, "uvicorn did not start"
-    base = f"http://127.0.0.1:{port}"
+    live = LiveServer(create_app(context=ctx), "uvicorn-public")
+    base = live.start()
     with httpx.Client(base_url=base, timeout=60) as http:
         for body in dataset.reports():
             answer = http.post("/api/v1/reports", headers={"Authorization": f"Bearer {token}"}, json=body)
             assert answer.status_code == 201, answer.text
     yield base, ctx
-    server.should_exit = True
-    thread.join(10)
+    live.stop()
     ctx.engine.dispose()
 
 
