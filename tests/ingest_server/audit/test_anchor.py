@@ -123,9 +123,10 @@ def test_a_forged_checkpoint_is_refused(ctx):
     assert not anchor.checkpoint_valid(ctx.signer.public_key_pem, receipt_shaped)
 
 
+# TRUNCATE is PostgreSQL's; SQLite has none (its audit table refuses DELETE by a trigger instead).
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_truncate_is_refused_and_a_forced_one_is_reported(ctx, monkeypatch):
-    if ctx.engine.dialect.name != "postgresql":
-        pytest.skip("TRUNCATE is PostgreSQL's; SQLite has none (its DELETE is refused by a trigger)")
     _some_history(ctx)
     with ctx.sessions() as session:
         anchor.write_checkpoint(ctx=ctx, session=session)
