@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError
 
+from ingest_server.asgi_replies import refuse, replaying
 from ingest_server.audit.redaction import path as redacted
 from ingest_server.refusals import Why
 from ingest_server.storage import StorageError
@@ -84,20 +85,7 @@ class BodyLimitMiddleware:
         self.app, self.limit = app, limit
 
     async def _refuse(self, send, declared: str) -> None:
-        body = (
-            f'{{"detail":"request body too large: {declared} bytes, the limit is {self.limit}"}}'
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await refuse(send, 413, f"request body too large: {declared} bytes, the limit is {self.limit}")
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -122,9 +110,4 @@ class BodyLimitMiddleware:
             if total > self.limit:
                 await self._refuse(send, f"more than {total}")
                 return
-        replay = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
-
-        async def replay_receive():
-            return replay.pop() if replay else await receive()
-
-        await self.app(scope, replay_receive, send)
+        await self.app(scope, replaying(b"".join(chunks), receive), send)

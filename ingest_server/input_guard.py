@@ -13,9 +13,10 @@ JSON bodies are checked by their schemas (`schemas_common.text`).
 
 from __future__ import annotations
 
-import json
 import re
 from urllib.parse import unquote_to_bytes
+
+from ingest_server.asgi_replies import refuse, replaying
 
 # C0 controls but tab, LF, CR; DEL; C1 controls; bidi embeddings, overrides and isolates
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -39,20 +40,7 @@ class InputGuardMiddleware:
         self.app = app
 
     async def _refuse(self, send, where: str, char: str) -> None:
-        body = json.dumps(
-            {"detail": f"the {where} contains the control character {char}, which is not accepted"}
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 400,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await refuse(send, 400, f"the {where} contains the control character {char}, which is not accepted")
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -83,9 +71,4 @@ class InputGuardMiddleware:
         if char:
             await self._refuse(send, "form", char)
             return
-        replay = [{"type": "http.request", "body": body, "more_body": False}]
-
-        async def replay_receive():
-            return replay.pop() if replay else await receive()
-
-        await self.app(scope, replay_receive, send)
+        await self.app(scope, replaying(body, receive), send)
