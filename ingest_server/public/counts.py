@@ -13,9 +13,15 @@ or `STATE`. What each table counts (the same words are in the data dictionary):
   each), by race and by gender; `persons`/`total`: all of them;
 - `injury`: reports in which a person subjected to force was injured, and not.
 
+Statewide, each year also has its own `race`, `gender`, `force` and `persons`
+tables (table `yearly(table, year)`, the statistics API gives them year by year;
+the pages do not show them): they are cells of the same publication, so a year set
+beside all years (or beside another year) discloses nothing either.
+
 The relations: year rows and injury rows add up to the area's reports; race rows
 and gender rows add up to its people; every town cell adds up, over the towns, to
-the statewide cell of the same table and row.
+the statewide cell of the same table and row; statewide, a year's race rows and
+gender rows add up to that year's people, and a row's years add up to the row.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ STATE = "__statewide__"
 TOTAL = "total"
 INJURED, NOT_INJURED = "injured", "not_injured"
 FORCE_ORDER = [f.value for f in ForceType]
+BY_YEAR = ("race", "gender", "force", "persons")  # statewide tables also counted year by year
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,11 @@ class Counts:
     force_types: list[str]
     races: list[str]
     genders: list[str]
+
+
+def yearly(table: str, year: str) -> str:
+    """The statewide table `table` for one incident year: ("race", "2025") -> "race/2025"."""
+    return f"{table}/{year}"
 
 
 def category(value: str | None) -> str:
@@ -69,6 +81,12 @@ def count(records: Iterable[ReportRecord]) -> Counts:
         for person in people:
             used.update(person.get("force_types") or ())
         injured = any(person.get("injured") for person in people)
+        for force in used:
+            counter[(STATE, yearly("force", year), force)] += 1
+        for person in people:
+            counter[(STATE, yearly("race", year), category(person.get("race")))] += 1
+            counter[(STATE, yearly("gender", year), category(person.get("gender")))] += 1
+            counter[(STATE, yearly("persons", year), TOTAL)] += 1
         for area in (town, STATE):
             counter[(area, "year", year)] += 1
             counter[(area, "reports", TOTAL)] += 1
@@ -96,6 +114,10 @@ def count(records: Iterable[ReportRecord]) -> Counts:
     town_list = sorted(towns, key=lambda t: (t.lower(), t))
     areas = [STATE, *town_list]
     values = {(a, t, r): counter[(a, t, r)] for a in areas for t, rows in tables.items() for r in rows}
+    for year in year_rows:
+        for table in BY_YEAR:
+            for row in tables[table]:
+                values[(STATE, yearly(table, year), row)] = counter[(STATE, yearly(table, year), row)]
     constraints = []
     for area in areas:
         constraints.append(Constraint((area, "reports", TOTAL), tuple((area, "year", y) for y in year_rows)))
@@ -109,6 +131,14 @@ def count(records: Iterable[ReportRecord]) -> Counts:
     for table, rows in tables.items():
         for row in rows:
             constraints.append(Constraint((STATE, table, row), tuple((t, table, row) for t in town_list)))
+    for year in year_rows:
+        for table in ("race", "gender"):
+            parts = tuple((STATE, yearly(table, year), r) for r in tables[table])
+            constraints.append(Constraint((STATE, yearly("persons", year), TOTAL), parts))
+    for table in BY_YEAR:
+        for row in tables[table]:
+            parts = tuple((STATE, yearly(table, y), row) for y in year_rows)
+            constraints.append(Constraint((STATE, table, row), parts))
     return Counts(
         values=values,
         constraints=[c for c in constraints if c.parts],  # no rows yet (no reports): nothing to add up

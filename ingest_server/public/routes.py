@@ -4,6 +4,9 @@ No sign-in, no cookie, no script. Every request is an audit event like any other
 access (the audit middleware records it, actor "anonymous"); each address may
 make `RATE` requests per `WINDOW` and is then refused with 429 and Retry-After.
 The site is built once per change of the data (and of the day, which it carries).
+
+The limiter is in memory, per server process: with several worker processes each
+counts on its own (docs/public_portal.md, "Serving", says what to do instead).
 """
 
 from __future__ import annotations
@@ -41,16 +44,6 @@ def _limiter(request: Request) -> GuessLimiter:
     return state.public_limiter
 
 
-def _site(request: Request, ctx, session) -> site.Site:
-    now = ctx.clock()
-    key = (service.fingerprint(session=session), now.date())
-    cached = getattr(request.app.state, "public_site", None)
-    if cached is None or cached[0] != key:
-        cached = (key, service.build(session=session, now=now))
-        request.app.state.public_site = cached
-    return cached[1]
-
-
 def _plain(status: int, text: str, headers: dict | None = None) -> Response:
     return Response(
         text + "\n", status, media_type="text/plain; charset=utf-8", headers={**HEADERS, **(headers or {})}
@@ -76,7 +69,7 @@ def file(
             429, f"too many requests from your address: wait {wait} seconds", {"Retry-After": str(wait)}
         )
     limiter.failed(source)  # counts this request
-    built = _site(request, ctx, session)
+    built = service.current(holder=request.app.state, session=session, now=ctx.clock())
     body = built.files.get(path)
     if body is None:
         return _plain(404, f"no such page: /public/{path}")

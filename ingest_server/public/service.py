@@ -2,12 +2,15 @@
 
 The records come from `ingest_server.reporting.service.records`, one incident year
 at a time, so the portal, the OPM export and the signed-in statistics read the
-same rows the same way.
+same rows the same way. `current` keeps the built site per app, rebuilt once per
+change of the data (and of the day, which it carries): `/public/` serves its
+files and `/api/v1/reporting/stats` reads its cells, so the two cannot differ.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -37,6 +40,16 @@ def fingerprint(*, session: Session) -> tuple:
         select(func.count(Report.id), func.sum(Report.revision), func.max(Report.updated_at))
     ).one()
     return (*reports, policy_store.current(session=session).version)
+
+
+def current(*, holder: Any, session: Session, now: datetime) -> site.Site:
+    """The site for today's data, built at most once per change; cached on `holder` (app.state)."""
+    key = (fingerprint(session=session), now.date())
+    cached = getattr(holder, "public_site", None)
+    if cached is None or cached[0] != key:
+        cached = (key, build(session=session, now=now))
+        holder.public_site = cached
+    return cached[1]
 
 
 def build(*, session: Session, now: datetime) -> site.Site:

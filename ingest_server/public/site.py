@@ -1,6 +1,7 @@
 """The whole public portal as files: one build for the server and the static export.
 
-`build(records, ...)` counts, suppresses across every page at once, and renders
+`build(records, ...)` counts, suppresses across every page at once (and across the
+statistics API's year-by-year tables, which are cells of the same publication), and renders
 each page, its CSV and JSON, the data dictionary and the stylesheet into a dict
 of relative path -> bytes. Links between files are relative, so the same files
 work under `/public/` on the server, on any web server, and from `file://`.
@@ -18,14 +19,13 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ingest_server.public import charts, downloads
-from ingest_server.public.counts import count
+from ingest_server.public.counts import Counts, count
 from ingest_server.public.pages import all_pages
-from ingest_server.public.suppression import suppress
+from ingest_server.public.suppression import DEFAULT_MIN_COUNT, Suppression, suppress
 from ingest_server.reporting.opm import ReportRecord
-from ingest_server.reporting.stats import DEFAULT_MIN_COUNT
 
 HERE = Path(__file__).parent
-STATS_POLICY_VERSION = "public-stats-2026-12-01.1"
+STATS_POLICY_VERSION = "public-stats-2026-12-01.2"  # .2: one suppression for the pages and the API
 MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -41,6 +41,8 @@ _env = Environment(
 class Site:
     files: dict[str, bytes]
     meta: dict
+    counts: Counts  # every cell of the publication, shown or not
+    suppression: Suppression  # which of them are hidden: the one decision pages and API read
 
 
 def rule(min_count: int) -> str:
@@ -83,7 +85,7 @@ def build(
     files["data/index.json"] = json.dumps(
         {**meta, "files": sorted(p for p in files if p.startswith("data/"))}, indent=2
     ).encode()
-    return Site(files=files, meta=meta)
+    return Site(files=files, meta=meta, counts=counts, suppression=sup)
 
 
 def media_type(path: str) -> str:

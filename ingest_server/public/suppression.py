@@ -30,6 +30,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+DEFAULT_MIN_COUNT = 5  # the public rule: counts below 5 are not shown, on the pages and in the API
 PRIMARY, COMPLEMENTARY = "below the minimum count", "complementary (protects a hidden count)"
 
 

@@ -1,14 +1,16 @@
-"""Reporting API: the OPM annual export (CSV or JSON, redacted) and the public
-statistics (small counts suppressed)."""
+"""Reporting API: the OPM annual export (CSV or JSON, redacted) and one year of the
+public statistics: the public portal's own cells, suppressed as on its pages."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from ingest_server.deps import Reader, SessionDep, StatsReader
+from ingest_server.deps import ContextDep, Reader, SessionDep, StatsReader
+from ingest_server.public import service as public
+from ingest_server.public.suppression import DEFAULT_MIN_COUNT
 from ingest_server.reporting import opm, service, stats
 from ingest_server.retention_apply.http import ERRORS
 
@@ -44,11 +46,17 @@ def opm_export(
 )
 def public_stats(
     year: Year,
+    request: Request,
+    ctx: ContextDep,
     session: SessionDep,
     who: StatsReader,
-    min_count: Annotated[int, Query(ge=2, le=100)] = stats.DEFAULT_MIN_COUNT,
+    min_count: Annotated[int | None, Query(description="only the public rule's minimum (5)")] = None,
 ) -> dict:
-    return {
-        "year": year,
-        **stats.public_stats(service.records(session=session, year=year), min_count=min_count),
-    }
+    # Another minimum would hide other cells than the pages do, and the two side by side
+    # would give hidden counts away: there is one rule.
+    if min_count is not None and min_count != DEFAULT_MIN_COUNT:
+        raise HTTPException(
+            422, f"min_count is fixed by the public rule at {DEFAULT_MIN_COUNT}; leave it out"
+        )
+    built = public.current(holder=request.app.state, session=session, now=ctx.clock())
+    return stats.year_stats(built, year)

@@ -1,60 +1,53 @@
-"""Public use-of-force statistics by town, race, gender and force type, with small
-counts suppressed so that a count cannot point at a person.
+"""One incident year of the public use-of-force statistics, as the statistics API
+(`GET /api/v1/reporting/stats`) and `evidence-server reports stats` show it.
 
-Pure. Counts persons subjected to force (role `subject`, one POSTC form each); a
-count below `min_count` is shown as suppressed (None, with "<N"), never as its
-value. Town totals are counted per report. With one cell suppressed in a
-dimension, the next smallest is suppressed too, so the hidden value cannot be
-recovered from the total (complementary suppression).
+Pure, and no counting or suppressing of its own: every number is a cell of the
+public portal's publication (`ingest_server.public.counts`), hidden or shown as
+`ingest_server.public.suppression` decided for the pages and this API together.
+So the API and the pages agree cell for cell: a year's reports and each town's
+reports that year are the pages' by-year cells; the year's people by race and
+gender and its reports by force type are the statewide year-by-year tables that
+the same suppression protects against the pages' all-years totals.
+
+Every town, race, gender and force type on record is listed, a zero too, so a
+missing row never says "none"; a hidden count is `count: null` and reads "not
+shown", the same for a small count and for a complement.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
-
-from ingest_server.reporting.opm import ReportRecord
-
-DEFAULT_MIN_COUNT = 5
+from ingest_server.public.counts import STATE, TOTAL, yearly
+from ingest_server.public.pages import HIDDEN_TEXT
+from ingest_server.public.site import Site
 
 
-def _suppress(counts: Counter, min_count: int) -> list[dict]:
-    small = {k for k, v in counts.items() if v < min_count}
-    if len(small) == 1 and len(counts) > 1:
-        others = sorted((v, k) for k, v in counts.items() if k not in small)
-        small.add(others[0][1])
-    return [
-        {
-            "value": key,
-            "count": None if key in small else counts[key],
-            "display": f"<{min_count}"
-            if key in small and counts[key] < min_count
-            else ("suppressed" if key in small else str(counts[key])),
-        }
-        for key in sorted(counts)
-    ]
+def year_stats(built: Site, year: int) -> dict:
+    counts, sup, y = built.counts, built.suppression, str(year)
 
+    def count(cell) -> int | None:  # a year outside the publication has no cell: nothing shown
+        return counts.values[cell] if cell in counts.values and sup.shown(cell) else None
 
-def public_stats(records: Iterable[ReportRecord], *, min_count: int = DEFAULT_MIN_COUNT) -> dict:
-    towns, races, genders, forces = Counter(), Counter(), Counter(), Counter()
-    reports = 0
-    for record in records:
-        reports += 1
-        towns[record.town] += 1
-        subjects = [p for p in record.subjects if p.get("role", "subject") == "subject"]
-        for person in subjects:
-            races[person.get("race") or "unknown"] += 1
-            genders[person.get("gender") or "unknown"] += 1
-            for force in person.get("force_types") or record.force_types:
-                forces[force] += 1
-        if not subjects:
-            for force in record.force_types:
-                forces[force] += 1
+    def rows(cells: dict) -> list[dict]:
+        out = []
+        for value, cell in cells.items():
+            n = count(cell)
+            out.append({"value": value, "count": n, "display": HIDDEN_TEXT if n is None else str(n)})
+        return out
+
+    def statewide(table: str, keys: list[str]) -> list[dict]:
+        return rows({k: (STATE, yearly(table, y), k) for k in keys})
+
+    meta = built.meta
     return {
-        "reports": reports,
-        "min_count": min_count,
-        "by_town": _suppress(towns, min_count),
-        "by_race": _suppress(races, min_count),
-        "by_gender": _suppress(genders, min_count),
-        "by_force_type": _suppress(forces, min_count),
+        "year": year,
+        "reports": count((STATE, "year", y)),
+        "persons": count((STATE, yearly("persons", y), TOTAL)),
+        "min_count": meta["min_count"],
+        "rule": meta["rule"],
+        "data_as_of": meta["data_as_of"],
+        "stats_policy_version": meta["stats_policy_version"],
+        "by_town": rows({t: (t, "year", y) for t in counts.towns}),
+        "by_race": statewide("race", counts.races),
+        "by_gender": statewide("gender", counts.genders),
+        "by_force_type": statewide("force", counts.force_types),
     }

@@ -12,6 +12,7 @@ import typer
 from ingest_server.audit import service as audit
 from ingest_server.cli_common import cli_actor, open_context
 from ingest_server.fixity import service as fixity
+from ingest_server.public import service as public
 from ingest_server.reporting import opm, stats
 from ingest_server.reporting import service as reporting
 from ingest_server.sweeper import service as sweeper
@@ -92,15 +93,12 @@ def export_opm(
 
 
 @reports_app.command("stats")
-def stats_cmd(
-    year: Annotated[int, typer.Option(help="Incident year.")],
-    min_count: Annotated[int, typer.Option(help="Counts below this are suppressed.")] = 5,
-) -> None:
-    """Print public statistics (JSON) by town, race, gender and force type, small counts suppressed."""
+def stats_cmd(year: Annotated[int, typer.Option(help="Incident year.")]) -> None:
+    """Print one year of the public statistics (JSON), exactly as the API and the public pages show them."""
     ctx = open_context()
     with ctx.sessions() as session:
-        result = stats.public_stats(reporting.records(session=session, year=year), min_count=min_count)
-    typer.echo(json.dumps({"year": year, **result}, indent=2))
+        result = stats.year_stats(public.build(session=session, now=ctx.clock()), year)
+    typer.echo(json.dumps(result, indent=2))
 
 
 def register(app: typer.Typer) -> None:

@@ -6,17 +6,22 @@ towns add up to the state; the change between years and the share with an injury
 are used too. For each hidden count, an integer program (scipy's milp, counts
 are whole numbers from 0 to a million) finds the smallest and the largest value consistent with
 everything published. A count is recovered when both are the same.
+
+`more` adds what another publication of the same data says (the statistics API's
+year-by-year tables): its cells go into `published` beside the pages' ones, and
+each of its sums as (parts, total).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 STATE = "Statewide"
 SUMS = {"by-year": "by-year", "injury": "injury", "by-race": "by-race", "by-gender": "by-gender"}
+PAGE_TABLES = ("by-year", "by-force-type", "by-race", "by-gender", "injury")  # one per town page
 
 
 def attack(
@@ -25,6 +30,7 @@ def attack(
     shares: Mapping[str, float | None] | None = None,
     *,
     min_count: int = 5,
+    more: Sequence[tuple[list, tuple]] = (),
 ) -> dict:
     """published: (area, table, row) -> value or None (hidden). Returns what it recovers:
     {cell: value} for single cells and {('sum', relation): value} for a small sum of hidden cells."""
@@ -49,8 +55,9 @@ def attack(
         eq({index[(area, "by-year", "total")]: 1, index[(area, "injury", "total")]: -1})
         eq({index[(area, "by-race", "total")]: 1, index[(area, "by-gender", "total")]: -1})
     for table, rows in rows_of.items():
-        for row in rows:
+        for row in rows if table in PAGE_TABLES else ():
             relations.append(([(t, table, row) for t in towns], (STATE, table, row)))
+    relations.extend(more)
     for parts, total in relations:
         coeffs = {index[p]: 1.0 for p in parts}
         coeffs[index[total]] = coeffs.get(index[total], 0) - 1.0

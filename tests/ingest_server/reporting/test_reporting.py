@@ -14,7 +14,6 @@ import pytest
 from typer.testing import CliRunner
 
 from ingest_server.cli import app as cli_app
-from ingest_server.reporting.stats import public_stats
 from tests.ingest_server.records_helpers import NullStore, report_body
 
 # The server's clock travels years here (from 2010): on moto, see the time_travel marker.
@@ -157,8 +156,10 @@ def test_export_has_no_minor_victim_or_witness_identity(client, ctx, people, clo
     written_json = json.loads((tmp_path / "opm.json").read_text())
     assert written_json["rows"] == rows
     _assert_clean([cell for row in csv.reader(io.StringIO(written_csv)) for cell in row])
-    stats = CliRunner().invoke(cli_app, ["reports", "stats", "--year", "2025", "--min-count", "2"])
-    assert stats.exit_code == 0 and json.loads(stats.output)["reports"] == 2
+    stats = CliRunner().invoke(cli_app, ["reports", "stats", "--year", "2025"])
+    assert stats.exit_code == 0, stats.output
+    printed = json.loads(stats.output)
+    assert printed["year"] == 2025 and printed["reports"] is None  # 2 reports: below the rule
 
 
 def test_public_stats_suppress_small_counts(client, ctx, people, clock):
@@ -188,9 +189,9 @@ def test_public_stats_suppress_small_counts(client, ctx, people, clock):
         assert client.post("/api/v1/reports", headers=custodian, json=body).status_code == 201
     stats = client.get("/api/v1/reporting/stats?year=2025", headers=people.auth("trooper")).json()
     towns = {row["value"]: row for row in stats["by_town"]}
-    assert towns["Canaan"]["count"] is None and towns["Canaan"]["display"] == "<5"
-    # With one town hidden, the next smallest is hidden too, so the total cannot reveal it.
-    assert towns["Hartford"]["count"] is None
+    assert towns["Canaan"]["count"] is None and towns["Canaan"]["display"] == "not shown"
+    # With one town hidden, the next smallest is hidden too, and both read the same.
+    assert towns["Hartford"] == {"value": "Hartford", "count": None, "display": "not shown"}
     races = {row["value"]: row for row in stats["by_race"]}
     assert races["black"]["count"] is None and "asian" not in races  # witnesses are not counted
     genders = {row["value"]: row["count"] for row in stats["by_gender"]}
@@ -199,5 +200,8 @@ def test_public_stats_suppress_small_counts(client, ctx, people, clock):
     assert not re.search(r"Person \d|Witness \d", json.dumps(stats))
 
 
-def test_stats_of_nothing_are_empty():
-    assert public_stats([])["by_town"] == []
+def test_stats_of_nothing_show_nothing(client, people):
+    answer = client.get("/api/v1/reporting/stats?year=2025", headers=people.auth("auditor"))
+    assert answer.status_code == 200
+    stats = answer.json()
+    assert stats["reports"] is None and stats["by_town"] == [] and stats["min_count"] == 5
