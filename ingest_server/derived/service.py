@@ -635,6 +635,8 @@ def run_render(
             key=object_key,
             frames_masked=result.frames_masked,
             audio=result.audio,
+            audio_codec=result.audio_codec,
+            audio_samples_masked=result.audio_samples_masked,
             adopted_earlier_attempt=earlier is not None,
         )
         session.commit()
