@@ -121,6 +121,32 @@ def build_record(
     }
 
 
+def failed_record(
+    *,
+    parent_sha256: str,
+    parent_id: str | None,
+    sha256: str,
+    size: int,
+    object_key: str,
+    version_id: str | None,
+    error: str,
+    requested_by: str,
+    requested_at: datetime,
+    made_at: datetime,
+) -> dict:
+    """What is known of a copy whose render failed after it was stored: what it came from, where it
+    is, and why it is not a draft. Never released (the full record was never made)."""
+    return {
+        "schema": SCHEMA,
+        "state": "failed",
+        "error": error,
+        "parent": {"sha256": parent_sha256, "clip_id": parent_id},
+        "derived": {"sha256": sha256, "size": size, "object_key": object_key, "version_id": version_id},
+        "people": {"requested_by": requested_by, "requested_at": requested_at.isoformat()},
+        "made_at": made_at.isoformat(),
+    }
+
+
 def to_json(record: Mapping) -> str:
     """Stable bytes for the same record: sorted keys, UTF-8, newline at the end."""
     return json.dumps(record, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ingest_server.derived.models import DerivedObject
 from ingest_server.job_kinds import HANDLERS
 from ingest_server.jobs import runner
 from ingest_server.jobs.models import Job, JobState
@@ -28,3 +29,15 @@ def run_queued(ctx, redaction_id: str | None = None) -> list[Job]:
             done = session.get(Job, job_id)
             session.expunge(done)
             ran.append(done)
+
+
+def derived_of(ctx, clip_id: str):
+    """(rows, every version and delete marker under derived/<clip-id>/ in the store)."""
+    with ctx.sessions() as session:
+        rows = list(
+            session.execute(select(DerivedObject).where(DerivedObject.parent_clip_id == clip_id)).scalars()
+        )
+        for row in rows:
+            session.expunge(row)
+    listing = ctx.storage.client.list_object_versions(Bucket=ctx.storage.bucket, Prefix=f"derived/{clip_id}/")
+    return rows, listing.get("Versions", []) + listing.get("DeleteMarkers", [])
