@@ -548,6 +548,7 @@ def run_render(
     )
     object_key = f"derived/{clip_id}/{derived_id}.mp4"
     held: _Held | None = None  # set the moment a locked object exists under object_key
+    storing = False
     try:
         with _workspace(ctx, redaction_id) as work:
             original = fetch_verified(
@@ -565,6 +566,7 @@ def run_render(
                 progress=_progress(ctx, redaction_id, progress),
             )
             now = ctx.clock()
+            storing = True
             held, result = _store_or_adopt(ctx, object_key, result, now)
             record = provenance.build_record(
                 parent_sha256=sha,
@@ -585,6 +587,8 @@ def run_render(
             text = provenance.to_json(record)
         _commit_draft(ctx, redaction_id, derived_id, held, result, text, now)
     except Exception as exc:  # noqa: BLE001 - a failed job is recorded, with its reason, never lost
+        if held is None and storing:  # the PUT may have landed before the failure (say, its read-back)
+            held = _stored_after_failure(ctx, object_key)
         if held is not None:  # a locked object exists: a row must point at it, or it is unaccounted for
             _record_failed_copy(ctx, redaction_id, derived_id, held, f"render failed: {exc}")
         _fail(ctx, redaction_id, f"render failed: {exc}")
@@ -626,7 +630,21 @@ def _store_or_adopt(ctx: ServerContext, key: str, result: RenderResult, now: dat
     return held, dataclasses.replace(result, path=kept, sha256=held.sha256, size=held.size)
 
 
-def _row(redaction: Redaction, derived_id: str, held: _Held, **fields) -> DerivedObject:
+def _stored_after_failure(ctx: ServerContext, key: str) -> _Held | None:
+    """What a failed store call left under `key`, if anything (None when the store cannot say)."""
+    try:
+        found = object_lock.locked_derived(ctx=ctx, key=key)
+    except Exception:  # noqa: BLE001 - the store's own failure is the one the job reports
+        log.exception("cannot tell whether %s was stored before the render failed", key)
+        return None
+    if found is None:
+        return None
+    stored, until = found
+    return _Held(key, stored, until, stored.metadata.get("sha256", ""), stored.size, adopted=False)
+
+
+def _row(redaction: Redaction, derived_id: str, held: _Held, text: str, state: str, now: datetime):
+    """The row of a redaction's stored copy, with its provenance record `text`."""
     return DerivedObject(
         id=derived_id,
         parent_clip_id=redaction.clip_id,
@@ -640,7 +658,10 @@ def _row(redaction: Redaction, derived_id: str, held: _Held, **fields) -> Derive
         retain_until=held.until,
         requested_by=redaction.requested_by,
         requested_at=redaction.requested_at,
-        **fields,
+        provenance_json=text,
+        provenance_sha256=hashlib.sha256(text.encode()).hexdigest(),
+        state=state,
+        created_at=now,
     )
 
 
@@ -655,17 +676,7 @@ def _commit_draft(
 ) -> None:
     with ctx.sessions() as session:
         row = get_redaction(session=session, redaction_id=redaction_id)
-        session.add(
-            _row(
-                row,
-                derived_id,
-                held,
-                provenance_json=text,
-                provenance_sha256=hashlib.sha256(text.encode()).hexdigest(),
-                state=DRAFT,
-                created_at=now,
-            )
-        )
+        session.add(_row(row, derived_id, held, text, DRAFT, now))
         row.state, row.derived_id, row.frames_done = RENDERED, derived_id, result.frames
         _audit(
             session,
@@ -715,17 +726,7 @@ def _record_failed_copy(
                     made_at=now,
                 )
             )
-            session.add(
-                _row(
-                    row,
-                    derived_id,
-                    held,
-                    provenance_json=text,
-                    provenance_sha256=hashlib.sha256(text.encode()).hexdigest(),
-                    state=FAILED_COPY,
-                    created_at=now,
-                )
-            )
+            session.add(_row(row, derived_id, held, text, FAILED_COPY, now))
             row.derived_id = derived_id
             _audit(
                 session,

@@ -1,7 +1,7 @@
 """A render that fails with an ordinary error after its copy was stored in the store (locked, so it
 cannot be removed) leaves a `failed` row naming that object: no locked object without a row. The
-failure is injected at two places after the upload: building the provenance record, and the audit
-event of the commit that would make the copy a draft."""
+failure is injected at three places after the upload: the store's read-back check, building the
+provenance record, and the audit event of the commit that would make the copy a draft."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from ingest_server.audit.models import AuditEvent
 from ingest_server.derived import service
 from ingest_server.derived.models import FAILED, FAILED_COPY, Redaction
 from ingest_server.jobs.models import JobState
+from ingest_server.storage import StorageError
 from tests.ingest_server.derived import inline
 
 
@@ -35,9 +36,20 @@ def _fail_stored_event(real):
     return append
 
 
+def _fail_read_back(real):
+    def put_verified(*args, **kwargs):
+        real(*args, **kwargs)  # stored and locked; then the check after it fails
+        raise StorageError("the store's read-back failed (injected)")
+
+    return put_verified
+
+
 INJECTIONS = {
-    "provenance": lambda mp: mp.setattr(service.provenance, "tool_versions", _fail_tools),
-    "commit": lambda mp: mp.setattr(service.audit, "append", _fail_stored_event(service.audit.append)),
+    "provenance": lambda mp, ctx: mp.setattr(service.provenance, "tool_versions", _fail_tools),
+    "commit": lambda mp, ctx: mp.setattr(service.audit, "append", _fail_stored_event(service.audit.append)),
+    "read-back": lambda mp, ctx: mp.setattr(
+        ctx.storage, "put_verified", _fail_read_back(ctx.storage.put_verified)
+    ),
 }
 
 
@@ -46,14 +58,8 @@ def test_a_render_failing_after_its_upload_leaves_a_failed_row_naming_the_locked
     ctx, stored_clip, custodians, monkeypatch, where
 ):
     clip_id, original = stored_clip
-    with ctx.sessions() as session:
-        redaction_id = service.start(
-            ctx=ctx, session=session, clip_id=clip_id, requester=custodians[0], reason="FOIA 90"
-        ).id
-    assert [j.state for j in inline.run_queued(ctx)] == [JobState.DONE]
-    with ctx.sessions() as session:
-        service.request_render(ctx=ctx, session=session, redaction_id=redaction_id, user=custodians[0])
-    INJECTIONS[where](monkeypatch)
+    redaction_id = inline.scanned_and_rendering(ctx, clip_id, custodians[0], "FOIA 90")
+    INJECTIONS[where](monkeypatch, ctx)
     (job,) = inline.run_queued(ctx)
     monkeypatch.undo()
 

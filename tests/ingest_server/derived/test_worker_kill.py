@@ -163,13 +163,7 @@ def test_a_render_killed_between_upload_and_commit_is_adopted_not_stored_twice(
     ctx, stored_clip, custodians, monkeypatch
 ):
     clip_id, _ = stored_clip
-    with ctx.sessions() as session:
-        redaction_id = service.start(
-            ctx=ctx, session=session, clip_id=clip_id, requester=custodians[0], reason="FOIA 89"
-        ).id
-    assert [j.state for j in inline.run_queued(ctx)] == [JobState.DONE]
-    with ctx.sessions() as session:
-        service.request_render(ctx=ctx, session=session, redaction_id=redaction_id, user=custodians[0])
+    inline.scanned_and_rendering(ctx, clip_id, custodians[0], "FOIA 89")
     real = service.provenance.to_json
 
     def killed_after_upload(record):  # runs after the PUT, before the row's commit
