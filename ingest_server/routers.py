@@ -9,6 +9,7 @@ from ingest_server.alignment.routes import router as alignment_router
 from ingest_server.audit.routes import router as audit_router
 from ingest_server.auth.routes import router as auth_router
 from ingest_server.clips.routes import router as clips_router
+from ingest_server.derived.routes import router as derived_router
 from ingest_server.export.custody_routes import router as custody_router
 from ingest_server.fixity.routes import router as fixity_router
 from ingest_server.holds.routes import router as holds_router
@@ -37,4 +38,5 @@ API_ROUTERS = (
     schedule_router,
     jobs_router,
     alignment_router,
+    derived_router,
 )

@@ -47,6 +47,8 @@ class Permission(StrEnum):
     ALIGNMENT_DECIDE = "alignment.decide"  # accept or reject an audio alignment of two clips
     REDACTION_MANAGE = "redaction.manage"  # start, review and approve redacted copies; records requests
     RELEASE_APPROVE = "release.approve"  # the second custodian's approval of a public release
+    DERIVED_READ = "derived.read"  # derived copies (redacted, signed) and their provenance records
+    RECORDS_REQUESTS_READ = "records_requests.read"  # public records requests, their due times
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,13 @@ TABLE: dict[Permission, Rule] = {
     ),
     # a second custodian, different from the one who requested or approved the copy (derived/service.py)
     Permission.RELEASE_APPROVE: Rule(frozenset({CUSTODIAN}), "approve a public release"),
+    # read-only: who made what from which original, and when a request is due (auditors check both)
+    Permission.DERIVED_READ: Rule(
+        frozenset({ADMIN, CUSTODIAN, AUDITOR}), "read derived copies or their provenance"
+    ),
+    Permission.RECORDS_REQUESTS_READ: Rule(
+        frozenset({ADMIN, CUSTODIAN, AUDITOR}), "read public records requests"
+    ),
     Permission.STATS_READ: Rule(
         frozenset({ADMIN, CUSTODIAN, AUDITOR, TROOPER, PROSECUTOR}), "read statistics"
     ),

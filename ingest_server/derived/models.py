@@ -5,6 +5,7 @@
 - `DerivedObject`: a stored object made from an original (a redacted copy, or the signed copy a
   release publishes), under its own key with its own sha256, never the original's. Its lifecycle:
   draft -> approved (a custodian reviewed it) -> released (a second custodian approved the release);
+  failed (its render failed after the object was stored: the row accounts for the locked object);
   deleted at any point (a delete marker in the store; the locked version stays until its retain-until).
 - `RecordsRequest` + `RecordsRequestClip`: a public records request, who asked, when, which clips,
   when it is due, why any delay, and its state.
@@ -25,8 +26,9 @@ from ingest_server.types import UTCDateTime, new_id, utcnow
 
 # Redaction.state
 SCANNING, REVIEW, RENDERING, RENDERED, FAILED = "scanning", "review", "rendering", "rendered", "failed"
-# DerivedObject.state
-DRAFT, APPROVED, RELEASED, DELETED = "draft", "approved", "released", "deleted"
+# DerivedObject.state; FAILED_COPY: the render failed after storing its object (the row accounts for
+# the locked object; it is never approved)
+DRAFT, APPROVED, RELEASED, DELETED, FAILED_COPY = "draft", "approved", "released", "deleted", "failed"
 # DerivedObject.kind
 REDACTED, SIGNED = "redacted", "signed-release"
 # RecordsRequest.state

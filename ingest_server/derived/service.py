@@ -26,9 +26,11 @@ import base64
 import dataclasses
 import hashlib
 import json
+import logging
 import shutil
 from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -48,6 +50,7 @@ from ingest_server.derived.models import (
     DELETED,
     DRAFT,
     FAILED,
+    FAILED_COPY,
     REDACTED,
     RELEASED,
     RENDERED,
@@ -60,12 +63,13 @@ from ingest_server.derived.models import (
 )
 from ingest_server.redaction import provenance, sign
 from ingest_server.redaction.pipeline import Scan, ScanSettings, redact, scan
-from ingest_server.redaction.render import AudioMask, RenderSettings, Style, TimeRange
+from ingest_server.redaction.render import AudioMask, RenderResult, RenderSettings, Style, TimeRange
 from ingest_server.redaction.tracks import Track, TrackKind, manual_track, padded
 from ingest_server.refusals import Refused, Why
 from ingest_server.types import new_id
 
 COMPONENT = "redaction"
+log = logging.getLogger(__name__)
 THUMB_HEIGHT = 72
 
 
@@ -542,6 +546,9 @@ def run_render(
         tracks=detected,
         detections={},
     )
+    object_key = f"derived/{clip_id}/{derived_id}.mp4"
+    held: _Held | None = None  # set the moment a locked object exists under object_key
+    storing = False
     try:
         with _workspace(ctx, redaction_id) as work:
             original = fetch_verified(
@@ -559,25 +566,8 @@ def run_render(
                 progress=_progress(ctx, redaction_id, progress),
             )
             now = ctx.clock()
-            object_key = f"derived/{clip_id}/{derived_id}.mp4"
-            earlier = object_lock.locked_derived(ctx=ctx, key=object_key)
-            if earlier is None:
-                stored, until = object_lock.put_locked_derived(
-                    ctx=ctx, key=object_key, path=result.path, sha256=result.sha256, now=now
-                )
-            else:  # stored by a killed attempt from the same decisions: it is the copy, not a 2nd one
-                stored, until = earlier
-                if stored.metadata.get("sha256") != result.sha256:
-                    kept = fetch_verified(
-                        ctx=ctx,
-                        key=object_key,
-                        version_id=stored.version_id,
-                        sha256=stored.metadata.get("sha256", ""),
-                        dest=work / "stored.mp4",
-                    )
-                    result = dataclasses.replace(
-                        result, path=kept, sha256=stored.metadata["sha256"], size=stored.size
-                    )
+            storing = True
+            held, result = _store_or_adopt(ctx, object_key, result, now)
             record = provenance.build_record(
                 parent_sha256=sha,
                 parent_id=clip_id,
@@ -594,31 +584,99 @@ def run_render(
                 requested_at=requested_at,
                 made_at=now,
             )
-    except Exception as exc:  # noqa: BLE001
+            text = provenance.to_json(record)
+        _commit_draft(ctx, redaction_id, derived_id, held, result, text, now)
+    except Exception as exc:  # noqa: BLE001 - a failed job is recorded, with its reason, never lost
+        if held is None and storing:  # the PUT may have landed before the failure (say, its read-back)
+            held = _stored_after_failure(ctx, object_key)
+        if held is not None:  # a locked object exists: a row must point at it, or it is unaccounted for
+            _record_failed_copy(ctx, redaction_id, derived_id, held, f"render failed: {exc}")
         _fail(ctx, redaction_id, f"render failed: {exc}")
         raise
-    text = provenance.to_json(record)
+
+
+@dataclass
+class _Held:
+    """The locked object under a redaction's key: what was stored (or found from a killed attempt)."""
+
+    key: str
+    stored: object
+    until: datetime
+    sha256: str
+    size: int
+    adopted: bool  # stored by an earlier attempt, not this one
+
+
+def _store_or_adopt(ctx: ServerContext, key: str, result: RenderResult, now: datetime):
+    """(_Held, the result naming the stored bytes): this render stored locked under `key`, or the
+    copy a killed attempt stored there from the same decisions, adopted rather than stored twice."""
+    earlier = object_lock.locked_derived(ctx=ctx, key=key)
+    if earlier is None:
+        stored, until = object_lock.put_locked_derived(
+            ctx=ctx, key=key, path=result.path, sha256=result.sha256, now=now
+        )
+        return _Held(key, stored, until, result.sha256, result.size, adopted=False), result
+    stored, until = earlier
+    held = _Held(key, stored, until, stored.metadata.get("sha256", ""), stored.size, adopted=True)
+    if held.sha256 == result.sha256:
+        return held, result
+    kept = fetch_verified(  # the stored bytes are the copy: checked before the record names them
+        ctx=ctx,
+        key=key,
+        version_id=stored.version_id,
+        sha256=held.sha256,
+        dest=result.path.with_name("stored.mp4"),
+    )
+    return held, dataclasses.replace(result, path=kept, sha256=held.sha256, size=held.size)
+
+
+def _stored_after_failure(ctx: ServerContext, key: str) -> _Held | None:
+    """What a failed store call left under `key`, if anything (None when the store cannot say)."""
+    try:
+        found = object_lock.locked_derived(ctx=ctx, key=key)
+    except Exception:  # noqa: BLE001 - the store's own failure is the one the job reports
+        log.exception("cannot tell whether %s was stored before the render failed", key)
+        return None
+    if found is None:
+        return None
+    stored, until = found
+    return _Held(key, stored, until, stored.metadata.get("sha256", ""), stored.size, adopted=False)
+
+
+def _row(redaction: Redaction, derived_id: str, held: _Held, text: str, state: str, now: datetime):
+    """The row of a redaction's stored copy, with its provenance record `text`."""
+    return DerivedObject(
+        id=derived_id,
+        parent_clip_id=redaction.clip_id,
+        parent_sha256=redaction.parent_sha256,
+        redaction_id=redaction.id,
+        kind=REDACTED,
+        object_key=held.key,
+        version_id=held.stored.version_id,
+        sha256=held.sha256,
+        size=held.size,
+        retain_until=held.until,
+        requested_by=redaction.requested_by,
+        requested_at=redaction.requested_at,
+        provenance_json=text,
+        provenance_sha256=hashlib.sha256(text.encode()).hexdigest(),
+        state=state,
+        created_at=now,
+    )
+
+
+def _commit_draft(
+    ctx: ServerContext,
+    redaction_id: str,
+    derived_id: str,
+    held: _Held,
+    result: RenderResult,
+    text: str,
+    now: datetime,
+) -> None:
     with ctx.sessions() as session:
         row = get_redaction(session=session, redaction_id=redaction_id)
-        derived = DerivedObject(
-            id=derived_id,
-            parent_clip_id=clip_id,
-            parent_sha256=sha,
-            redaction_id=redaction_id,
-            kind=REDACTED,
-            object_key=object_key,
-            version_id=stored.version_id,
-            sha256=result.sha256,
-            size=result.size,
-            provenance_json=text,
-            provenance_sha256=hashlib.sha256(text.encode()).hexdigest(),
-            state=DRAFT,
-            retain_until=until,
-            created_at=now,
-            requested_by=requested_by,
-            requested_at=requested_at,
-        )
-        session.add(derived)
+        session.add(_row(row, derived_id, held, text, DRAFT, now))
         row.state, row.derived_id, row.frames_done = RENDERED, derived_id, result.frames
         _audit(
             session,
@@ -628,16 +686,74 @@ def run_render(
             "derived_object",
             derived_id,
             None,
-            clip_id=clip_id,
-            parent_sha256=sha,
+            clip_id=row.clip_id,
+            parent_sha256=row.parent_sha256,
             sha256=result.sha256,
             size=result.size,
-            key=object_key,
+            key=held.key,
             frames_masked=result.frames_masked,
             audio=result.audio,
-            adopted_earlier_attempt=earlier is not None,
+            audio_codec=result.audio_codec,
+            audio_samples_masked=result.audio_samples_masked,
+            adopted_earlier_attempt=held.adopted,
         )
         session.commit()
+
+
+def _record_failed_copy(
+    ctx: ServerContext, redaction_id: str, derived_id: str, held: _Held, error: str
+) -> None:
+    """The render failed after its object was stored (or adopted): a `failed` row names the locked
+    object (key, version, sha256, retain-until) so it is accounted for; it can never be approved.
+    If even this row cannot be written, the log names the object."""
+    try:
+        with ctx.sessions() as session:
+            row = get_redaction(session=session, redaction_id=redaction_id)
+            if session.get(DerivedObject, derived_id) is not None:
+                return  # the draft's row was committed after all
+            now = ctx.clock()
+            text = provenance.to_json(
+                provenance.failed_record(
+                    parent_sha256=row.parent_sha256,
+                    parent_id=row.clip_id,
+                    sha256=held.sha256,
+                    size=held.size,
+                    object_key=held.key,
+                    version_id=held.stored.version_id,
+                    error=error,
+                    requested_by=row.requested_by,
+                    requested_at=row.requested_at,
+                    made_at=now,
+                )
+            )
+            session.add(_row(row, derived_id, held, text, FAILED_COPY, now))
+            row.derived_id = derived_id
+            _audit(
+                session,
+                ctx,
+                "derived.stored_render_failed",
+                "system:redaction-job",
+                "derived_object",
+                derived_id,
+                None,
+                outcome="failure",
+                clip_id=row.clip_id,
+                sha256=held.sha256,
+                key=held.key,
+                version_id=held.stored.version_id,
+                locked_until=held.until.isoformat(),
+                error=error[:2000],
+            )
+            session.commit()
+    except Exception:  # noqa: BLE001 - the original failure is what the job reports
+        log.exception(
+            "render of redaction %s failed after storing %s (version %s, sha256 %s) and its row could "
+            "not be written: the locked object has no row",
+            redaction_id,
+            held.key,
+            held.stored.version_id,
+            held.sha256,
+        )
 
 
 def redacted_id(redaction_id: str) -> str:

@@ -23,10 +23,16 @@ REGION_RULE = (
     "keyframe to last_frame; detected boxes grown about their centre by pad, manual boxes as drawn; "
     "clipped to the frame"
 )
-AUDIO_RULE = (
-    "AAC frames overlapping a masked range, and the frame before each run, replaced by encoded silence or "
-    "tone; all other audio packets copied unchanged"
-)
+AUDIO_RULES = {
+    "none": "the clip has no audio",
+    "copied": "no masked range: every audio packet copied unchanged",
+    "lossless": (
+        "decoded; every sample at a time t (seconds from the clip's start) with start <= t < end for a "
+        "masked range set to 0 (mute) or to 0.25*sin(2*pi*tone_hz*t) (tone); all samples encoded "
+        "losslessly (FLAC: 16-bit sources as they were, float decodes rounded to the nearest 24-bit "
+        "value and clipped at full scale), so every sample outside the ranges is the original's"
+    ),
+}
 
 
 def tool_versions() -> dict[str, str]:
@@ -84,9 +90,12 @@ def build_record(
             "container": "mp4",
             "video": "h264 (re-encoded)",
             "audio": derived.audio,
+            "audio_codec": derived.audio_codec,
             "frames": derived.frames,
             "frames_masked": derived.frames_masked,
-            "audio_packets_replaced": derived.audio_packets_replaced,
+            "audio_samples_masked": derived.audio_samples_masked,
+            "audio_samples_clipped": derived.audio_samples_clipped,
+            "audio_gap_samples_filled": derived.audio_gap_samples,
             "streams_dropped": list(derived.dropped_streams),
             "container_metadata": "not copied",
         },
@@ -100,7 +109,7 @@ def build_record(
             ],
             "manual_tracks": [t.as_dict() for t in manual],
         },
-        "audio_masks": {"rule": AUDIO_RULE, "ranges": [r.as_dict() for r in audio_ranges]},
+        "audio_masks": {"rule": AUDIO_RULES[derived.audio], "ranges": [r.as_dict() for r in audio_ranges]},
         "people": {
             "requested_by": requested_by,
             "requested_at": requested_at.isoformat(),
@@ -108,6 +117,32 @@ def build_record(
             "approved_by": list(approved_by),
             "reason": reason,
         },
+        "made_at": made_at.isoformat(),
+    }
+
+
+def failed_record(
+    *,
+    parent_sha256: str,
+    parent_id: str | None,
+    sha256: str,
+    size: int,
+    object_key: str,
+    version_id: str | None,
+    error: str,
+    requested_by: str,
+    requested_at: datetime,
+    made_at: datetime,
+) -> dict:
+    """What is known of a copy whose render failed after it was stored: what it came from, where it
+    is, and why it is not a draft. Never released (the full record was never made)."""
+    return {
+        "schema": SCHEMA,
+        "state": "failed",
+        "error": error,
+        "parent": {"sha256": parent_sha256, "clip_id": parent_id},
+        "derived": {"sha256": sha256, "size": size, "object_key": object_key, "version_id": version_id},
+        "people": {"requested_by": requested_by, "requested_at": requested_at.isoformat()},
         "made_at": made_at.isoformat(),
     }
 

@@ -4,13 +4,15 @@ Promises:
 - The original is opened read-only (`open(path, "rb")` handed to PyAV), never written, renamed or locked.
 - The derived file appears at its destination complete or not at all, and never over an existing file
   (`atomic.new_file`): a process killed at any point leaves nothing behind.
-- Audio survives. Without masked ranges its packets are copied unchanged. With masked ranges (AAC-LC,
-  what body cameras record) the packets of masked frames are replaced by packets of encoded silence or
-  tone, and every other packet is copied unchanged, so the audio outside a mask decodes to exactly the
-  original samples except one AAC frame (1024 samples, 21 ms at 48 kHz) on each side of a masked range:
-  AAC frames overlap by half, so the frame next to a replaced one fades between the two. To keep the
-  masked range itself silent, the frame before each masked run is replaced too. Any other audio codec
-  with masks is refused, by name, rather than re-encoded silently.
+- Audio survives. Without masked ranges its packets are copied unchanged (`_CopiedAudio`). With masked
+  ranges (`_LosslessAudio`) the original's audio is decoded, the samples inside each range are replaced
+  by exact silence or by the tone 0.25·sin(2π·f·t) (t in seconds from the clip's start), and the whole
+  track is encoded losslessly as FLAC in the MP4: decoded, every sample outside a range is the
+  original's decoded sample, and every sample inside is zero or the tone, to the sample. A lossy
+  re-encode or an AAC splice cannot promise that (AAC frames overlap, so ~20-40 ms at each edge of a
+  range would change). FLAC holds integers: 16-bit sources stay bit for bit; float decodes (AAC, Opus,
+  MP3) are rounded to 24 bits (within half a 24-bit step, 2^-24 of full scale, clipped at full scale
+  as any player's output is). Any decodable audio codec can be masked this way.
 """
 
 from __future__ import annotations
@@ -110,9 +112,12 @@ class RenderResult:
     size: int
     frames: int
     frames_masked: int
-    audio: str  # "none", "copied" or "spliced"
-    audio_packets_replaced: int
+    audio: str  # "none", "copied" (packets as they were) or "lossless" (decoded, masked, FLAC)
+    audio_codec: str  # the copy's audio: "", "aac (packets copied)", "flac 24-bit", ...
+    audio_samples_masked: int  # per channel: samples set to silence or the tone
     dropped_streams: tuple[str, ...] = ()  # "index:type:codec" of streams not carried (data, GPS, 2nd audio)
+    audio_samples_clipped: int = 0  # float samples beyond full scale, clipped to it (lossless only)
+    audio_gap_samples: int = 0  # samples of silence put where the original's audio had a gap
 
 
 class RenderError(Exception):
@@ -147,43 +152,6 @@ def overlaps(start: float, end: float, ranges: Sequence[TimeRange]) -> bool:
     return any(start < r.end and r.start < end for r in ranges)
 
 
-class _AacFiller:
-    """Encoded AAC-LC packets of silence or a tone, matching a stream's rate and channel layout."""
-
-    def __init__(self, *, rate: int, layout: str, mode: AudioMask, tone_hz: float) -> None:
-        self._encoder = av.CodecContext.create("aac", "w")
-        self._encoder.sample_rate = rate
-        self._encoder.layout = layout
-        self._encoder.format = "fltp"
-        self._encoder.bit_rate = 128_000
-        self._encoder.open()
-        self._channels = self._encoder.layout.nb_channels
-        self._mode, self._hz, self._rate = mode, tone_hz, rate
-        self._n = 0
-        self._ready: list[bytes] = []
-        for _ in range(4):  # past the encoder's priming frames
-            self._feed()
-        self._ready.clear()
-
-    def _feed(self) -> None:
-        t = (self._n * 1024 + np.arange(1024)) / self._rate
-        wave = 0.25 * np.sin(2 * np.pi * self._hz * t) if self._mode is AudioMask.TONE else np.zeros(1024)
-        frame = av.AudioFrame.from_ndarray(
-            np.repeat(wave[np.newaxis].astype(np.float32), self._channels, 0),
-            format="fltp",
-            layout=self._encoder.layout,
-        )
-        frame.sample_rate = self._rate
-        frame.pts = self._n * 1024
-        self._n += 1
-        self._ready.extend(bytes(p) for p in self._encoder.encode(frame))
-
-    def next(self) -> bytes:
-        while not self._ready:
-            self._feed()
-        return self._ready.pop(0)
-
-
 def render(
     *,
     source: Path,
@@ -197,7 +165,7 @@ def render(
     destination = Path(destination)
     try:
         with open(source, "rb") as original, new_file(destination) as (out_file, written):
-            frames, masked, audio, replaced, dropped = _transcode(
+            frames, masked, audio, dropped = _transcode(
                 original, out_file, regions, audio_ranges, settings, progress
             )
     except DestinationExists as exc:
@@ -205,7 +173,19 @@ def render(
     except av.error.FFmpegError as exc:
         raise RenderError(f"{Path(source).name} cannot be read as video: {exc}") from exc
     sha256, size = written.sha256, written.size
-    return RenderResult(destination, sha256, size, frames, masked, audio, replaced, dropped)
+    return RenderResult(
+        path=destination,
+        sha256=sha256,
+        size=size,
+        frames=frames,
+        frames_masked=masked,
+        audio=audio.mode,
+        audio_codec=audio.codec,
+        audio_samples_masked=audio.masked,
+        dropped_streams=dropped,
+        audio_samples_clipped=audio.clipped,
+        audio_gap_samples=audio.gaps,
+    )
 
 
 def _transcode(original, out_file, regions, audio_ranges, settings, progress):
@@ -222,27 +202,10 @@ def _transcode(original, out_file, regions, audio_ranges, settings, progress):
         out_v.thread_type = "AUTO"
 
         in_a = src.streams.audio[0] if src.streams.audio else None
-        out_a = filler = None
-        audio = "none"
-        if in_a is not None:
-            out_a = dst.add_stream_from_template(in_a)
-            audio = "copied"
-            if audio_ranges:
-                ctx = in_a.codec_context
-                if ctx.name != "aac" or (ctx.profile or "LC") != "LC":
-                    found = f"{ctx.name} {ctx.profile or ''}".strip()
-                    raise RenderError(f"masking audio needs AAC-LC audio; this clip's audio is {found}")
-                filler = _AacFiller(
-                    rate=ctx.sample_rate,
-                    layout=ctx.layout.name,
-                    mode=settings.audio_mask,
-                    tone_hz=settings.tone_hz,
-                )
-                audio = "spliced"
         zero = (src.start_time or 0) / 1_000_000  # the clip's own zero, in seconds
+        sound = _audio_path(in_a, dst, audio_ranges, settings, zero)
 
-        frames = masked = replaced = 0
-        held = None  # the previous audio packet and whether it must be replaced
+        frames = masked = 0
         streams = [in_v] + ([in_a] if in_a is not None else [])
         for packet in src.demux(*streams):
             if packet.stream is in_v:
@@ -251,21 +214,8 @@ def _transcode(original, out_file, regions, audio_ranges, settings, progress):
                     if progress is not None:
                         progress(frames)
                 continue
-            if packet.dts is None:  # the demuxer's end-of-stream marker
-                continue
-            if filler is None:
-                packet.stream = out_a
-                dst.mux(packet)
-                continue
-            start = float(packet.pts * packet.time_base) - zero
-            end = start + float((packet.duration or 1024) * packet.time_base)
-            hit = overlaps(start, end, audio_ranges)
-            if held is not None:
-                previous, previous_hit = held
-                replaced += _mux_audio(previous, previous_hit or hit, filler, out_a, dst)
-            held = (packet, hit)
-        if held is not None:
-            replaced += _mux_audio(held[0], held[1], filler, out_a, dst)
+            sound.packet(packet)
+        facts = sound.finish()
         for out in out_v.encode(None):  # flush the encoder
             dst.mux(out)
         kept = {in_v.index} | ({in_a.index} if in_a is not None else set())
@@ -274,7 +224,7 @@ def _transcode(original, out_file, regions, audio_ranges, settings, progress):
             for st in src.streams
             if st.index not in kept
         )
-    return frames, masked, audio, replaced, dropped
+    return frames, masked, facts, dropped
 
 
 def _video_frame(frame, frames, masked, regions, settings, out_v, dst):
@@ -293,12 +243,130 @@ def _video_frame(frame, frames, masked, regions, settings, out_v, dst):
     return frames + 1, masked
 
 
-def _mux_audio(packet, replace: bool, filler, out_a, dst) -> int:
-    if replace:
-        new = av.Packet(filler.next())
-        new.pts, new.dts, new.duration = packet.pts, packet.dts, packet.duration
-        new.time_base = packet.time_base
-        packet = new
-    packet.stream = out_a
-    dst.mux(packet)
-    return 1 if replace else 0
+# ---- audio: copied, or decoded, masked and encoded losslessly -----------------------------------------
+
+
+@dataclass(frozen=True)
+class _AudioFacts:
+    mode: str = "none"
+    codec: str = ""
+    masked: int = 0
+    clipped: int = 0
+    gaps: int = 0
+
+
+class _NoAudio:
+    def packet(self, packet) -> None:
+        raise AssertionError("no audio stream is demuxed")
+
+    def finish(self) -> _AudioFacts:
+        return _AudioFacts()
+
+
+class _CopiedAudio:
+    """No masks: every packet copied as it was (decodes to exactly the original's samples)."""
+
+    def __init__(self, in_a, dst) -> None:
+        self._out, self._dst = dst.add_stream_from_template(in_a), dst
+        self._codec = f"{in_a.codec_context.name} (packets copied)"
+
+    def packet(self, packet) -> None:
+        if packet.dts is None:  # the demuxer's end-of-stream marker
+            return
+        packet.stream = self._out
+        self._dst.mux(packet)
+
+    def finish(self) -> _AudioFacts:
+        return _AudioFacts(mode="copied", codec=self._codec)
+
+
+_SIXTEEN_BIT = frozenset({"u8", "u8p", "s16", "s16p"})  # sources FLAC holds bit for bit at 16 bits
+TONE_AMPLITUDE = 0.25
+
+
+class _LosslessAudio:
+    """Masks: decode, set the samples inside the ranges, encode FLAC (16 or 24 bits).
+
+    A sample at time t (seconds from the clip's start) is masked when start <= t < end for a range.
+    The copy keeps the decoder's timestamps, so its timeline is the original's; where the original's
+    audio has a gap, silence fills it (counted), and samples that overlap earlier ones are dropped."""
+
+    def __init__(self, in_a, dst, ranges: Sequence[TimeRange], settings: RenderSettings, zero: float):
+        ctx = in_a.codec_context
+        self._bits = 16 if ctx.format.name in _SIXTEEN_BIT else 24
+        self._rate, self._channels = ctx.sample_rate, ctx.layout.nb_channels
+        self._out = dst.add_stream("flac", rate=self._rate)
+        self._out.layout = ctx.layout.name
+        self._out.format = "s16" if self._bits == 16 else "s32"
+        self._in, self._dst, self._ranges, self._zero = in_a, dst, ranges, zero
+        self._tone = settings.tone_hz if settings.audio_mask is AudioMask.TONE else None
+        self._next: int | None = None  # the next sample's pts (1/rate), for gaps and overlaps
+        self._masked = self._clipped = self._gaps = 0
+
+    def packet(self, packet) -> None:
+        for frame in packet.decode():  # the end-of-stream marker flushes the decoder
+            self._frame(frame)
+
+    def _frame(self, frame) -> None:
+        samples = _as_float(frame)  # (channels, n), full scale ±1
+        pts = self._next or 0 if frame.pts is None else round(frame.pts * frame.time_base * self._rate)
+        if self._next is not None and pts != self._next:
+            if pts < self._next:  # overlaps what was written: keep what came first
+                samples, pts = samples[:, self._next - pts :], self._next
+            else:
+                self._gaps += pts - self._next
+                self._encode(np.zeros((self._channels, pts - self._next)), self._next)
+        if samples.shape[1] == 0:
+            return
+        times = (pts / self._rate - self._zero) + np.arange(samples.shape[1]) / self._rate
+        inside = np.zeros(times.size, bool)
+        for r in self._ranges:
+            inside |= (times >= r.start) & (times < r.end)
+        if inside.any():
+            fill = (
+                0.0 if self._tone is None else TONE_AMPLITUDE * np.sin(2 * np.pi * self._tone * times[inside])
+            )
+            samples[:, inside] = fill
+            self._masked += int(inside.sum())
+        self._encode(samples, pts)
+
+    def _encode(self, samples: np.ndarray, pts: int) -> None:
+        full = 2 ** (self._bits - 1)
+        scaled = np.rint(samples * full)
+        self._clipped += int(np.count_nonzero((scaled < -full) | (scaled > full - 1)))
+        ints = np.clip(scaled, -full, full - 1)
+        ints = ints.astype(np.int16) if self._bits == 16 else ints.astype(np.int32) << 8  # s32: left-aligned
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(ints.T).reshape(1, -1), format=self._out.format.name, layout=self._out.layout
+        )
+        frame.sample_rate, frame.pts = self._rate, pts
+        for out in self._out.encode(frame):
+            self._dst.mux(out)
+        self._next = pts + samples.shape[1]
+
+    def finish(self) -> _AudioFacts:
+        for out in self._out.encode(None):
+            self._dst.mux(out)
+        codec = f"flac {self._bits}-bit (lossless, from the decoded {self._in.codec_context.name})"
+        return _AudioFacts("lossless", codec, self._masked, self._clipped, self._gaps)
+
+
+def _as_float(frame) -> np.ndarray:
+    """A decoded audio frame as float64 (channels, samples), full scale ±1, exactly (no rounding)."""
+    data = frame.to_ndarray()
+    channels = len(frame.layout.channels)
+    if not frame.format.is_planar:
+        data = data.reshape(-1, channels).T
+    if data.dtype.kind == "u":  # unsigned 8-bit
+        return (data.astype(np.float64) - 128) / 128
+    if data.dtype.kind == "i":
+        return data / float(2 ** (8 * data.dtype.itemsize - 1))
+    return data.astype(np.float64)
+
+
+def _audio_path(in_a, dst, ranges: Sequence[TimeRange], settings: RenderSettings, zero: float):
+    if in_a is None:
+        return _NoAudio()
+    if not ranges:
+        return _CopiedAudio(in_a, dst)
+    return _LosslessAudio(in_a, dst, ranges, settings, zero)

@@ -1,7 +1,8 @@
 """Every role against every endpoint; every denial lands in the audit log.
 
-The table below must list every route of the upload, clip, audit and people
-routers (checked), so a new endpoint there cannot ship without its row. Routers
+The table below must list every route of the upload, clip, audit, people, derived
+copies and records requests routers (checked), so a new endpoint there cannot
+ship without its row. Routers
 of other domains (reports, retention, holds, portal, ...) carry their own matrix.
 """
 
@@ -14,7 +15,9 @@ from tests.ingest_server.helpers import clip_bytes, manifest_for, metadata, uplo
 ROLES = ("admin", "custodian", "auditor", "trooper", "prosecutor", "device")
 PUBLIC = frozenset(ROLES) | {"anonymous"}
 READERS = {"admin", "custodian", "auditor", "trooper"}
-OWN_TAGS = {"uploads", "clips", "audit", "people and devices", "meta"}
+OWN_TAGS = {"uploads", "clips", "audit", "people and devices", "meta", "derived copies", "records requests"}
+DERIVED_READERS = {"admin", "custodian", "auditor"}
+NO_SUCH = "0" * 32  # a well-formed id of nothing: the guard answers before the lookup (404 if allowed)
 counter = itertools.count()
 
 
@@ -52,11 +55,20 @@ MATRIX = [
     ("GET", "/api/v1/users", None, {"admin"}),
     ("POST", "/api/v1/devices", "device", {"admin"}),
     ("GET", "/api/v1/devices", None, {"admin"}),
+    ("GET", "/api/v1/clips/{clip}/derived", None, DERIVED_READERS),
+    ("GET", "/api/v1/derived/{derived}", None, DERIVED_READERS),
+    ("GET", "/api/v1/derived/{derived}/provenance", None, DERIVED_READERS),
+    ("GET", "/api/v1/records-requests", None, DERIVED_READERS),
+    ("GET", "/api/v1/records-requests/{request}", None, DERIVED_READERS),
 ]
 
 
 def _path_template(path: str) -> str:
-    return path.replace("{clip}", "{clip_id}")
+    return (
+        path.replace("{clip}", "{clip_id}")
+        .replace("{derived}", "{derived_id}")
+        .replace("{request}", "{request_id}")
+    )
 
 
 def test_matrix_lists_every_route(app):
@@ -88,7 +100,7 @@ def test_every_role_against_every_endpoint(client, people):
     clip = reg["clip_id"]
     outcomes = {}
     for (method, path, body, allowed), role in itertools.product(MATRIX, (*ROLES, "anonymous")):
-        url = path.replace("{clip}", clip)
+        url = path.replace("{clip}", clip).replace("{derived}", NO_SUCH).replace("{request}", NO_SUCH)
         headers = {} if role == "anonymous" else people.auth(role)
         response = client.request(method, url, headers=headers, json=_body(body) if body else None)
         outcomes[(method, path, role)] = response.status_code

@@ -14,12 +14,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 from typer.testing import CliRunner
 
 from ingest_server.cli import app as cli_app
 from ingest_server.derived import jobs, service
-from ingest_server.derived.models import RENDERED, RENDERING, REVIEW, DerivedObject, Redaction
+from ingest_server.derived.models import RENDERED, RENDERING, REVIEW, Redaction
 from ingest_server.jobs import service as job_service
 from ingest_server.jobs.models import Job, JobState
 from tests.ingest_server.derived import inline
@@ -83,18 +82,6 @@ def _state(ctx, redaction_id) -> str:
         return session.get(Redaction, redaction_id).state
 
 
-def _derived(ctx, clip_id):
-    """(rows, every version and delete marker under derived/<clip-id>/ in the store)."""
-    with ctx.sessions() as session:
-        rows = list(
-            session.execute(select(DerivedObject).where(DerivedObject.parent_clip_id == clip_id)).scalars()
-        )
-        for row in rows:
-            session.expunge(row)
-    listing = ctx.storage.client.list_object_versions(Bucket=ctx.storage.bucket, Prefix=f"derived/{clip_id}/")
-    return rows, listing.get("Versions", []) + listing.get("DeleteMarkers", [])
-
-
 def test_a_worker_killed_mid_render_leaves_no_derived_copy_and_the_next_one_makes_exactly_one(
     ctx, stored_clip, custodians, tmp_path
 ):
@@ -125,7 +112,7 @@ def test_a_worker_killed_mid_render_leaves_no_derived_copy_and_the_next_one_make
     finally:
         first.kill()
     killed = _job(ctx, redaction_id, jobs.RENDER)
-    rows, versions = _derived(ctx, clip_id)
+    rows, versions = inline.derived_of(ctx, clip_id)
     print(
         f"\nkilled at frame {killed.done_steps}/{killed.total_steps} (seen {mid.done_steps}),"
         f" job {killed.state}, redaction {_state(ctx, redaction_id)},"
@@ -151,7 +138,7 @@ def test_a_worker_killed_mid_render_leaves_no_derived_copy_and_the_next_one_make
     print(f"after restart: {done.state}, attempt {done.attempts}, note {done.error!r}")
     assert done.state == JobState.DONE and done.attempts == 2, log.read_text()[-3000:]
     assert done.error.startswith(f"restarted: worker {killed.worker} is gone")
-    rows, versions = _derived(ctx, clip_id)
+    rows, versions = inline.derived_of(ctx, clip_id)
     assert len(rows) == 1 and len(versions) == 1
     assert versions[0]["Key"] == rows[0].object_key and versions[0]["VersionId"] == rows[0].version_id
     stored = b"".join(ctx.storage.read(rows[0].object_key, rows[0].version_id)[0])
@@ -176,13 +163,7 @@ def test_a_render_killed_between_upload_and_commit_is_adopted_not_stored_twice(
     ctx, stored_clip, custodians, monkeypatch
 ):
     clip_id, _ = stored_clip
-    with ctx.sessions() as session:
-        redaction_id = service.start(
-            ctx=ctx, session=session, clip_id=clip_id, requester=custodians[0], reason="FOIA 89"
-        ).id
-    assert [j.state for j in inline.run_queued(ctx)] == [JobState.DONE]
-    with ctx.sessions() as session:
-        service.request_render(ctx=ctx, session=session, redaction_id=redaction_id, user=custodians[0])
+    inline.scanned_and_rendering(ctx, clip_id, custodians[0], "FOIA 89")
     real = service.provenance.to_json
 
     def killed_after_upload(record):  # runs after the PUT, before the row's commit
@@ -191,7 +172,7 @@ def test_a_render_killed_between_upload_and_commit_is_adopted_not_stored_twice(
     monkeypatch.setattr(service.provenance, "to_json", killed_after_upload)
     with pytest.raises(Killed):
         inline.run_queued(ctx)
-    rows, versions = _derived(ctx, clip_id)
+    rows, versions = inline.derived_of(ctx, clip_id)
     assert rows == [] and len(versions) == 1  # the complete, locked upload of the killed attempt
     monkeypatch.setattr(service.provenance, "to_json", real)
 
@@ -201,7 +182,7 @@ def test_a_render_killed_between_upload_and_commit_is_adopted_not_stored_twice(
     assert len(swept.restarted) == 1
     (done,) = inline.run_queued(ctx)
     assert done.state == JobState.DONE and done.attempts == 2
-    rows, versions = _derived(ctx, clip_id)
+    rows, versions = inline.derived_of(ctx, clip_id)
     print(f"\nafter the restart: rows {len(rows)}, objects under derived/{clip_id}/: {len(versions)}")
     assert len(rows) == 1 and len(versions) == 1 and versions[0]["VersionId"] == rows[0].version_id
     stored = b"".join(ctx.storage.read(rows[0].object_key, rows[0].version_id)[0])

