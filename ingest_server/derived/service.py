@@ -859,7 +859,11 @@ def approve_release(
     text = provenance.to_json(record)
     record_sha = hashlib.sha256(text.encode()).hexdigest()
     signed_id = new_id()
-    key = f"derived/{row.parent_clip_id}/{signed_id}.mp4"
+    key = release_key(row)
+    earlier = _stored_after_failure(ctx, key)
+    if earlier is not None:  # an earlier attempt stored a signed copy and stopped before its row
+        _add_failed_release(session, ctx, row.id, earlier, "an earlier attempt stopped before its row")
+        session.commit()
     with _workspace(ctx, f"release-{row.id}") as work:
         redacted = fetch_verified(
             ctx=ctx,
@@ -882,9 +886,37 @@ def approve_release(
             )
         except sign.SignError as exc:
             raise DerivedError(Why.BROKEN, str(exc)) from exc
-        stored, until = object_lock.put_locked_derived(
-            ctx=ctx, key=key, path=work / "signed.mp4", sha256=written.sha256, now=now
+        try:
+            stored, until = object_lock.put_locked_derived(
+                ctx=ctx, key=key, path=work / "signed.mp4", sha256=written.sha256, now=now
+            )
+        except Exception as exc:
+            left = _stored_after_failure(ctx, key)
+            if left is not None:  # the store kept it though the call failed
+                _add_failed_release(session, ctx, row.id, left, f"release failed: {exc}")
+                session.commit()
+            raise
+    try:
+        return _commit_release(
+            session, ctx, row, user, signed_id, key, stored, until, written, text, now, note, source
         )
+    except Exception as exc:
+        redacted_id = row.id  # read before the rollback expires it (a reload would lock the database)
+        session.rollback()
+        held = _Held(key, stored, until, written.sha256, written.size, adopted=False)
+        _record_failed_release(ctx, redacted_id, held, f"release failed: {exc}")
+        raise
+
+
+def release_key(row: DerivedObject) -> str:
+    """Where a redacted copy's signed release copy is stored: the same key in every attempt, so a
+    copy an interrupted attempt stored is found (and accounted for) by the next one."""
+    return f"derived/{row.parent_clip_id}/{row.id}-release.mp4"
+
+
+def _commit_release(session, ctx, row, user, signed_id, key, stored, until, written, text, now, note, source):
+    """The signed copy's row, the redacted copy marked released, and the audit event, in one commit."""
+    record_sha = hashlib.sha256(text.encode()).hexdigest()
     signed = DerivedObject(
         id=signed_id,
         parent_clip_id=row.parent_clip_id,
@@ -930,6 +962,90 @@ def approve_release(
     )
     session.commit()
     return signed
+
+
+def _record_failed_release(ctx: ServerContext, redacted_id: str, held: _Held, error: str) -> None:
+    """A release stopped after its signed copy was stored (locked): a `failed` signed-release row
+    names that object so it is accounted for; it is never served as the release. If even this row
+    cannot be written, the log names the object."""
+    try:
+        with ctx.sessions() as session:
+            _add_failed_release(session, ctx, redacted_id, held, error)
+            session.commit()
+    except Exception:  # noqa: BLE001 - the original failure is what the caller reports
+        log.exception(
+            "release of %s failed after storing %s (version %s, sha256 %s) and its row could not be "
+            "written: the locked object has no row",
+            redacted_id,
+            held.key,
+            held.stored.version_id,
+            held.sha256,
+        )
+
+
+def _add_failed_release(session: Session, ctx: ServerContext, redacted_id: str, held: _Held, error: str):
+    """The `failed` signed-release row for `held` and its audit event, in `session` (nothing when
+    that version already has its row)."""
+    known = select(DerivedObject).where(
+        DerivedObject.object_key == held.key, DerivedObject.version_id == held.stored.version_id
+    )
+    if session.execute(known).scalars().first() is not None:
+        return  # that version already has its row
+    source_row = get_derived(session=session, derived_id=redacted_id)
+    now = ctx.clock()
+    text = provenance.to_json(
+        provenance.failed_record(
+            parent_sha256=source_row.parent_sha256,
+            parent_id=source_row.parent_clip_id,
+            sha256=held.sha256,
+            size=held.size,
+            object_key=held.key,
+            version_id=held.stored.version_id,
+            error=error,
+            requested_by=source_row.requested_by,
+            requested_at=source_row.requested_at,
+            made_at=now,
+        )
+    )
+    failed_id = new_id()
+    session.add(
+        DerivedObject(
+            id=failed_id,
+            parent_clip_id=source_row.parent_clip_id,
+            parent_sha256=source_row.parent_sha256,
+            source_derived_id=source_row.id,
+            redaction_id=source_row.redaction_id,
+            kind=SIGNED,
+            object_key=held.key,
+            version_id=held.stored.version_id,
+            sha256=held.sha256,
+            size=held.size,
+            provenance_json=text,
+            provenance_sha256=hashlib.sha256(text.encode()).hexdigest(),
+            state=FAILED_COPY,
+            retain_until=held.until,
+            created_at=now,
+            requested_by=source_row.requested_by,
+            requested_at=source_row.requested_at,
+        )
+    )
+    _audit(
+        session,
+        ctx,
+        "derived.stored_release_failed",
+        "system:release",
+        "derived_object",
+        failed_id,
+        None,
+        outcome="failure",
+        clip_id=source_row.parent_clip_id,
+        redacted_id=source_row.id,
+        sha256=held.sha256,
+        key=held.key,
+        version_id=held.stored.version_id,
+        locked_until=held.until.isoformat(),
+        error=error[:2000],
+    )
 
 
 def delete(
