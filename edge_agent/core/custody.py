@@ -59,7 +59,11 @@ CREATE TABLE IF NOT EXISTS custody_events (
 );
 CREATE INDEX IF NOT EXISTS custody_unsent ON custody_events(clip_id) WHERE sent_at IS NULL;
 """
-RELEASE_KINDS = {"delete": Kind.CAMERA_COPY_DELETED, "move": Kind.CAMERA_COPY_MOVED, "keep": Kind.CAMERA_COPY_KEPT}
+RELEASE_KINDS = {
+    "delete": Kind.CAMERA_COPY_DELETED,
+    "move": Kind.CAMERA_COPY_MOVED,
+    "keep": Kind.CAMERA_COPY_KEPT,
+}
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,14 @@ _COLUMNS = "seq, clip_id, kind, at, details_json, payload_json, signature, sent_
 def _event(row: tuple) -> CustodyEvent:
     seq, clip_id, kind, at, details, payload, signature, sent_at = row
     return CustodyEvent(
-        seq, clip_id, kind, at, json.loads(details), json.loads(payload) if payload else None, signature, sent_at
+        seq,
+        clip_id,
+        kind,
+        at,
+        json.loads(details),
+        json.loads(payload) if payload else None,
+        signature,
+        sent_at,
     )
 
 
@@ -176,5 +187,6 @@ class CustodyLog:
         seqs = list(seqs)
         with self._journal.custody_tx() as db:
             db.executemany(
-                "UPDATE custody_events SET sent_at = ? WHERE seq = ? AND sent_at IS NULL", [(at, s) for s in seqs]
+                "UPDATE custody_events SET sent_at = ? WHERE seq = ? AND sent_at IS NULL",
+                [(at, s) for s in seqs],
             )

@@ -30,7 +30,14 @@ def before_copy(volume: DockedVolume, f: SourceFile) -> list[tuple[str, str, dic
     events: list[tuple[str, str, dict]] = [(Kind.DOCKED, volume.docked_at.isoformat(), camera)]
     if volume.clock is not None:
         clock = {k: volume.clock.get(k) for k in CLOCK_FIELDS}
-        events.append((Kind.CLOCK_READ, volume.clock["read_at"], {**clock, "camera_serial": volume.device_serial}))
-    copy = {"relpath": f.relpath, "size": f.size, "mtime_ns": f.mtime_ns, "camera_serial": volume.device_serial}
+        events.append(
+            (Kind.CLOCK_READ, volume.clock["read_at"], {**clock, "camera_serial": volume.device_serial})
+        )
+    copy = {
+        "relpath": f.relpath,
+        "size": f.size,
+        "mtime_ns": f.mtime_ns,
+        "camera_serial": volume.device_serial,
+    }
     events.append((Kind.COPY_STARTED, now_iso(), copy))
     return events

@@ -78,7 +78,9 @@ class UploadService:
             on_receipt=self.releaser.release_if_possible,
             max_refusals=settings.max_attempts,
         )
-        device_key, created = load_or_create_key(key_path(settings.device_key_file, settings.device_token_file))
+        device_key, created = load_or_create_key(
+            key_path(settings.device_key_file, settings.device_token_file)
+        )
         if created:
             log.info("device key created: %s", device_key.fingerprint)
         self.custody = CustodySender(journal, lambda: self.client, device_key, vehicle_id=settings.vehicle_id)

@@ -100,7 +100,9 @@ class ServerClient:
         return self._call("PUT", "/devices/me/key", "device key", json={"public_key_pem": public_key_pem})
 
     def post_custody_events(self, clip_id: str, events: list[dict]) -> dict:
-        return self._call("POST", f"/clips/{clip_id}/custody-events", "custody events", json={"events": events})
+        return self._call(
+            "POST", f"/clips/{clip_id}/custody-events", "custody events", json={"events": events}
+        )
 
     def receipt_key(self) -> dict:
         return self._call("GET", "/receipt-key", "receipt key", auth=False)

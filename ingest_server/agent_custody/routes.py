@@ -1,7 +1,7 @@
 """The device's custody-signing key and its signed custody events (device token only).
 
-    PUT  /api/v1/devices/me/key                  the device's Ed25519 public key (once; 409 for another)
-    POST /api/v1/clips/{clip_id}/custody-events  signed events of a clip this device uploaded
+PUT  /api/v1/devices/me/key                  the device's Ed25519 public key (once; 409 for another)
+POST /api/v1/clips/{clip_id}/custody-events  signed events of a clip this device uploaded
 """
 
 from __future__ import annotations

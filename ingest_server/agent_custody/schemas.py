@@ -10,8 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 class SignedEventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    payload: dict[str, Any] = Field(description="What the car signed: format, seq, kind, at, clip_sha256, ...")
-    signature: str = Field(max_length=200, description="base64 Ed25519 signature over the canonical JSON of payload")
+    payload: dict[str, Any] = Field(
+        description="What the car signed: format, seq, kind, at, clip_sha256, ..."
+    )
+    signature: str = Field(
+        max_length=200, description="base64 Ed25519 signature over the canonical JSON of payload"
+    )
 
 
 class CustodyEventsIn(BaseModel):
@@ -28,7 +32,9 @@ class CustodyEventsOut(BaseModel):
 class DeviceKeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    public_key_pem: str = Field(max_length=1000, description="the device's Ed25519 public key, PEM (SubjectPublicKeyInfo)")
+    public_key_pem: str = Field(
+        max_length=1000, description="the device's Ed25519 public key, PEM (SubjectPublicKeyInfo)"
+    )
 
 
 class DeviceKeyOut(BaseModel):

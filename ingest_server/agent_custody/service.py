@@ -188,7 +188,11 @@ def record(
         )
         session.add(
             AgentCustodyEvent(
-                device_id=device.id, seq=payload["seq"], clip_id=clip_id, payload_sha256=digest, audit_seq=event.seq
+                device_id=device.id,
+                seq=payload["seq"],
+                clip_id=clip_id,
+                payload_sha256=digest,
+                audit_seq=event.seq,
             )
         )
         session.flush()

@@ -81,7 +81,9 @@ def register(*, session: Session, device: Principal, public_key_pem: str, source
         )
         session.commit()
         raise KeyRefused(Why.CONFLICT, reason)
-    key = DeviceKey(device_id=device.id, fingerprint=fingerprint, public_key_pem=public_key_pem.strip() + "\n")
+    key = DeviceKey(
+        device_id=device.id, fingerprint=fingerprint, public_key_pem=public_key_pem.strip() + "\n"
+    )
     session.add(key)
     session.flush()
     audit.append(

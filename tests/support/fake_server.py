@@ -77,7 +77,9 @@ class FakeServer:
         self._maybe_fail("device key")
         with self._lock:
             if self.device_key_pem not in (None, public_key_pem):
-                raise ServerError("device key: HTTP 409: a different key is registered", status=409, retryable=False)
+                raise ServerError(
+                    "device key: HTTP 409: a different key is registered", status=409, retryable=False
+                )
             self.device_key_pem = public_key_pem
         return {"fingerprint": "sha256:fake"}
 

@@ -45,7 +45,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["device_id"], ["devices.id"], name=op.f("fk_agent_custody_events_device_id_devices")
         ),
-        sa.ForeignKeyConstraint(["clip_id"], ["clips.id"], name=op.f("fk_agent_custody_events_clip_id_clips")),
+        sa.ForeignKeyConstraint(
+            ["clip_id"], ["clips.id"], name=op.f("fk_agent_custody_events_clip_id_clips")
+        ),
         sa.PrimaryKeyConstraint("device_id", "seq", name=op.f("pk_agent_custody_events")),
     )
     op.create_index(op.f("ix_agent_custody_events_clip_id"), "agent_custody_events", ["clip_id"])

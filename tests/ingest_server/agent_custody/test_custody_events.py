@@ -50,7 +50,9 @@ def _stored_clip(client, people) -> tuple[str, str]:
 def test_the_device_key_is_kept_once_and_a_different_one_refused_until_reset(client, people, ctx):
     car = people.auth("device")
     first, other = DeviceKey(Ed25519PrivateKey.generate()), DeviceKey(Ed25519PrivateKey.generate())
-    put = lambda key: client.put("/api/v1/devices/me/key", headers=car, json={"public_key_pem": key.public_pem})  # noqa: E731
+    put = lambda key: client.put(
+        "/api/v1/devices/me/key", headers=car, json={"public_key_pem": key.public_pem}
+    )  # noqa: E731
     assert put(first).status_code == 200 and put(first).json()["fingerprint"] == first.fingerprint
     refused = put(other)
     assert refused.status_code == 409 and "already has key" in refused.json()["detail"]
@@ -59,7 +61,10 @@ def test_the_device_key_is_kept_once_and_a_different_one_refused_until_reset(cli
     assert put(other).json()["fingerprint"] == other.fingerprint
     assert put(first).status_code == 409, "a reset key is never accepted again"
     with ctx.sessions() as session:
-        kinds = [e.event_type for e in session.execute(select(AuditEvent).where(AuditEvent.component == "devices")).scalars()]
+        kinds = [
+            e.event_type
+            for e in session.execute(select(AuditEvent).where(AuditEvent.component == "devices")).scalars()
+        ]
     assert kinds == [
         "device.key_registered",
         "device.key_refused",
@@ -81,10 +86,16 @@ def test_signed_events_land_in_the_clip_audit_once_even_when_sent_again(client, 
     assert sent.status_code == 200 and sent.json() == {"recorded": 2, "already": 0}, sent.text
     # the car lost power before journaling the answer: it sends the same again, with a release event
     release = _payload(3, "camera_copy_deleted", sha, key, reason="deleted from camera after receipt")
-    again = client.post(f"/api/v1/clips/{clip_id}/custody-events", headers=car, json=_signed(key, *first, release))
+    again = client.post(
+        f"/api/v1/clips/{clip_id}/custody-events", headers=car, json=_signed(key, *first, release)
+    )
     assert again.json() == {"recorded": 1, "already": 2}
     events = _agent_events(ctx, clip_id)
-    assert [e.event_type for e in events] == ["agent.docked", "agent.copy_finished", "agent.camera_copy_deleted"]
+    assert [e.event_type for e in events] == [
+        "agent.docked",
+        "agent.copy_finished",
+        "agent.camera_copy_deleted",
+    ]
     detail = json.loads(events[1].detail)
     assert detail["payload"] == first[1] and detail["signature"] == key.sign(first[1])
     assert events[1].actor == "device:car-17"
@@ -109,7 +120,9 @@ def test_a_forged_or_misdirected_event_is_refused_naming_it_and_nothing_is_kept(
     body["events"][1]["signature"] = forger.sign(forged)
     refused = client.post(url, headers=car, json=body)
     assert refused.status_code == 422
-    assert "event 2 (copy_finished): its signature is not valid for the device's key" in refused.json()["detail"]
+    assert (
+        "event 2 (copy_finished): its signature is not valid for the device's key" in refused.json()["detail"]
+    )
     edited = _signed(key, good)
     edited["events"][0]["payload"] = dict(good, at="2026-12-01T09:00:00.000+00:00")  # signed before the edit
     assert "event 1 (docked): its signature is not valid" in client.post(url, headers=car, json=edited).text
