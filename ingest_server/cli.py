@@ -1,4 +1,5 @@
-"""`evidence-server`: serve, migrate, create-user, enroll-device, reset-device-key, disable, audit verify, audit checkpoint,
+"""`evidence-server`: serve, migrate, create-user, enroll-device, reset-device-key, disable,
+audit verify, audit checkpoint,
 store check, worker, jobs status, release.
 
 Settings come from EVIDENCE_SERVER_* environment variables (see settings.py).

@@ -179,7 +179,8 @@ class CustodyLog:
         """Store the signed payload once; a sealed event is never signed again."""
         with self._journal.custody_tx() as db:
             db.execute(
-                "UPDATE custody_events SET payload_json = ?, signature = ? WHERE seq = ? AND payload_json IS NULL",
+                "UPDATE custody_events SET payload_json = ?, signature = ? "
+                "WHERE seq = ? AND payload_json IS NULL",
                 (json.dumps(payload, sort_keys=True), signature, seq),
             )
 

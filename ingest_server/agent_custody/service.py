@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ingest_server.agent_custody.models import AgentCustodyEvent
@@ -199,14 +197,3 @@ def record(
         recorded += 1
     session.commit()
     return Recorded(recorded, already)
-
-
-def signed_payload(detail_json: str) -> tuple[dict, str] | None:
-    """(payload, signature) of an agent audit event's detail, None if it holds none."""
-    try:
-        detail = json.loads(detail_json)
-    except ValueError:
-        return None
-    if not isinstance(detail, dict) or not isinstance(detail.get("payload"), dict):
-        return None
-    return detail["payload"], str(detail.get("signature"))

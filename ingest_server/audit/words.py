@@ -52,7 +52,8 @@ AGENT = {
     "SHA-256 {sha256}",
     "agent.registered": "Registered with the server by car {vehicle_id} at {at}",
     "agent.receipt_received": "Server's signed receipt received and checked in car {vehicle_id} at {at}",
-    "agent.upload_refused": "Upload refused by the server at {at}; car {vehicle_id} sends it again ({reason})",
+    "agent.upload_refused": "Upload refused by the server at {at}; car {vehicle_id} sends it again "
+    "({reason})",
     "agent.camera_copy_deleted": "Camera copy deleted by car {vehicle_id} at {at}, after its receipt was "
     "checked ({reason})",
     "agent.camera_copy_moved": "Camera copy moved on the camera by car {vehicle_id} at {at} ({reason})",

@@ -50,9 +50,10 @@ def _stored_clip(client, people) -> tuple[str, str]:
 def test_the_device_key_is_kept_once_and_a_different_one_refused_until_reset(client, people, ctx):
     car = people.auth("device")
     first, other = DeviceKey(Ed25519PrivateKey.generate()), DeviceKey(Ed25519PrivateKey.generate())
-    put = lambda key: client.put(
-        "/api/v1/devices/me/key", headers=car, json={"public_key_pem": key.public_pem}
-    )  # noqa: E731
+
+    def put(key):
+        return client.put("/api/v1/devices/me/key", headers=car, json={"public_key_pem": key.public_pem})
+
     assert put(first).status_code == 200 and put(first).json()["fingerprint"] == first.fingerprint
     refused = put(other)
     assert refused.status_code == 409 and "already has key" in refused.json()["detail"]
