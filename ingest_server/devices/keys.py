@@ -54,6 +54,20 @@ def by_fingerprints(*, session: Session, fingerprints: Iterable[str]) -> list[De
     return list(session.execute(select(DeviceKey).where(DeviceKey.fingerprint.in_(wanted))).scalars())
 
 
+def _audit(session: Session, device: Principal, event_type: str, outcome: str, detail: dict, source) -> None:
+    audit.append(
+        session=session,
+        component="devices",
+        event_type=event_type,
+        actor=device.label,
+        outcome=outcome,
+        object_type="device",
+        object_id=device.id,
+        source=source,
+        detail=detail,
+    )
+
+
 def register(*, session: Session, device: Principal, public_key_pem: str, source: str | None) -> DeviceKey:
     """Record the device's key (or find it again). Commits; a different key is refused, audited."""
     _, fingerprint = parse_public_key(public_key_pem)
@@ -68,17 +82,7 @@ def register(*, session: Session, device: Principal, public_key_pem: str, source
             if held is not None
             else "this key was registered before and reset; a reset key is never accepted again"
         )
-        audit.append(
-            session=session,
-            component="devices",
-            event_type="device.key_refused",
-            actor=device.label,
-            outcome="failure",
-            object_type="device",
-            object_id=device.id,
-            source=source,
-            detail={**detail, "reason": reason},
-        )
+        _audit(session, device, "device.key_refused", "failure", {**detail, "reason": reason}, source)
         session.commit()
         raise KeyRefused(Why.CONFLICT, reason)
     key = DeviceKey(
@@ -86,17 +90,7 @@ def register(*, session: Session, device: Principal, public_key_pem: str, source
     )
     session.add(key)
     session.flush()
-    audit.append(
-        session=session,
-        component="devices",
-        event_type="device.key_registered",
-        actor=device.label,
-        outcome="success",
-        object_type="device",
-        object_id=device.id,
-        source=source,
-        detail=detail,
-    )
+    _audit(session, device, "device.key_registered", "success", detail, source)
     session.commit()
     return key
 

@@ -10,15 +10,13 @@ checkpoint the export signed."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import zipfile
 
 import pytest
 
 from edge_agent.core.clip_state import ClipState
 from tests.e2e.test_clock_offset import _dock_and_receipt
+from tests.support.package_check import run_checker
 
 pytestmark = pytest.mark.slow
 REPORT = {
@@ -50,18 +48,6 @@ def _released_and_sent(agent) -> bool:
     )
 
 
-def _check(bag_dir, cwd) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    return subprocess.run(
-        [sys.executable, "-I", "-S", str(bag_dir / "data" / "custody" / "verify_package.py")],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_docked_clip_to_a_package_that_verifies_itself(tmp_path, server):
     row = _dock_and_receipt(
         tmp_path, server, true_offset=4.5, docked_after=0.0, name="CAMPKG", until=_released_and_sent
@@ -87,7 +73,7 @@ def test_docked_clip_to_a_package_that_verifies_itself(tmp_path, server):
         z.extractall(tmp_path / "court")
     [bag_dir] = list((tmp_path / "court").iterdir())
 
-    done = _check(bag_dir, tmp_path)
+    done = run_checker(bag_dir, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "checked 7 custody event(s) signed by the car against its key" in done.stdout
     assert done.stdout.strip().endswith("receipt and checkpoint in this package checks out.")
@@ -121,7 +107,7 @@ def test_docked_clip_to_a_package_that_verifies_itself(tmp_path, server):
     detail["payload"]["details"]["sha256"] = "0" * 64
     copy["detail"] = json.dumps(detail, sort_keys=True, separators=(",", ":"))
     record_path.write_text(json.dumps(edited))
-    done = _check(bag_dir, tmp_path)
+    done = run_checker(bag_dir, tmp_path)
     assert done.returncode == 1
     assert f"agent event {copy['seq']} (agent.copy_finished): its signature is not valid" in done.stdout
 

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 import zipfile
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -21,6 +18,25 @@ from ingest_server.clips.models import Clip
 from ingest_server.export import bag
 from tests.ingest_server.agent_custody.test_custody_events import _payload, _signed
 from tests.ingest_server.helpers import clip_bytes, upload
+from tests.support.package_check import run_checker
+
+
+def _car_clip(client, people, *, seed: int) -> tuple[str, str, DeviceKey]:
+    """A clip uploaded by car-17, whose key the server holds: (clip id, SHA-256, the car's key)."""
+    data = clip_bytes(40_000, seed=seed)
+    reg, _ = upload(client, people.auth("device"), data)
+    key = DeviceKey(Ed25519PrivateKey.generate())
+    put = client.put(
+        "/api/v1/devices/me/key", headers=people.auth("device"), json={"public_key_pem": key.public_pem}
+    )
+    assert put.status_code == 200, put.text
+    return reg["clip_id"], hashlib.sha256(data).hexdigest(), key
+
+
+def _post(client, people, clip_id: str, key: DeviceKey, *payloads: dict):
+    return client.post(
+        f"/api/v1/clips/{clip_id}/custody-events", headers=people.auth("device"), json=_signed(key, *payloads)
+    )
 
 
 def _package(ctx, clip_id: str, out) -> object:
@@ -42,37 +58,20 @@ def _package(ctx, clip_id: str, out) -> object:
     return bag_dir
 
 
-def _check(bag_dir) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    return subprocess.run(
-        [sys.executable, "-I", "-S", str(bag_dir / "data" / "custody" / "verify_package.py")],
-        cwd=bag_dir.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_the_checker_verifies_the_cars_signatures_and_names_a_forged_one(client, people, ctx, tmp_path):
-    data = clip_bytes(40_000, seed=9)
-    reg, _ = upload(client, people.auth("device"), data)
-    clip_id, sha = reg["clip_id"], hashlib.sha256(data).hexdigest()
-    key = DeviceKey(Ed25519PrivateKey.generate())
-    car = people.auth("device")
-    assert (
-        client.put("/api/v1/devices/me/key", headers=car, json={"public_key_pem": key.public_pem}).status_code
-        == 200
-    )
-    signed = _signed(
+    clip_id, sha, key = _car_clip(client, people, seed=9)
+    posted = _post(
+        client,
+        people,
+        clip_id,
         key,
         _payload(1, "copy_finished", sha, key, sha256=sha),
         _payload(2, "camera_copy_deleted", sha, key, reason="deleted from camera after receipt"),
     )
-    assert client.post(f"/api/v1/clips/{clip_id}/custody-events", headers=car, json=signed).status_code == 200
+    assert posted.status_code == 200, posted.text
 
     honest = _package(ctx, clip_id, tmp_path / "honest")
-    done = _check(honest)
+    done = run_checker(honest)
     assert done.returncode == 0, done.stdout
     assert "checked 2 custody event(s) signed by the car against its key" in done.stdout
     keys_file = json.loads((honest / "data" / "custody" / "device-keys.json").read_text())
@@ -108,7 +107,7 @@ def test_the_checker_verifies_the_cars_signatures_and_names_a_forged_one(client,
         )
         session.commit()
         forged_seq = forged.seq
-    done = _check(_package(ctx, clip_id, tmp_path / "forged"))
+    done = run_checker(_package(ctx, clip_id, tmp_path / "forged"))
     assert done.returncode == 1
     assert (
         f"agent event {forged_seq} (agent.camera_copy_kept): its signature is not valid for the car's key "
@@ -120,14 +119,8 @@ def test_the_checker_verifies_the_cars_signatures_and_names_a_forged_one(client,
 
 
 def test_editing_one_field_of_an_agent_event_is_named(client, people, ctx, tmp_path):
-    data = clip_bytes(30_000, seed=10)
-    reg, _ = upload(client, people.auth("device"), data)
-    clip_id, sha = reg["clip_id"], hashlib.sha256(data).hexdigest()
-    key = DeviceKey(Ed25519PrivateKey.generate())
-    car = people.auth("device")
-    client.put("/api/v1/devices/me/key", headers=car, json={"public_key_pem": key.public_pem})
-    signed = _signed(key, _payload(1, "docked", sha, key))
-    client.post(f"/api/v1/clips/{clip_id}/custody-events", headers=car, json=signed)
+    clip_id, sha, key = _car_clip(client, people, seed=10)
+    _post(client, people, clip_id, key, _payload(1, "docked", sha, key))
     bag_dir = _package(ctx, clip_id, tmp_path / "edit")
     [record_path] = (bag_dir / "data" / "custody").glob("*.custody.json")
     record = json.loads(record_path.read_text())
@@ -136,7 +129,7 @@ def test_editing_one_field_of_an_agent_event_is_named(client, people, ctx, tmp_p
     detail["payload"]["at"] = "2026-12-01T08:00:00.000+00:00"  # the dock "happened" two hours earlier
     event["detail"] = json.dumps(detail, sort_keys=True, separators=(",", ":"))
     record_path.write_text(json.dumps(record))
-    done = _check(bag_dir)
+    done = run_checker(bag_dir)
     assert done.returncode == 1
     assert f"event {event['seq']} (agent.docked): its hash does not match its fields" in done.stdout
     assert (
