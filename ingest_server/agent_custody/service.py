@@ -24,6 +24,7 @@ import hashlib
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ingest_server.agent_custody.models import AgentCustodyEvent
@@ -193,7 +194,11 @@ def record(
                 audit_seq=event.seq,
             )
         )
-        session.flush()
         recorded += 1
+        try:
+            session.flush()
+        except IntegrityError as exc:  # the same events posted twice at once: the other post keeps them
+            session.rollback()
+            raise CustodyRefused(Why.CONFLICT, "these events are being recorded by another request") from exc
     session.commit()
     return Recorded(recorded, already)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
@@ -33,7 +34,7 @@ def parse_public_key(pem: str) -> tuple[Ed25519PublicKey, str]:
     """(the key, its fingerprint "sha256:<hex of the raw 32 bytes>"); KeyRefused when not Ed25519."""
     try:
         key = serialization.load_pem_public_key(pem.encode("ascii"))
-    except (ValueError, UnicodeEncodeError, TypeError) as exc:
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise KeyRefused(Why.INVALID, f"not a PEM public key: {exc}") from exc
     if not isinstance(key, Ed25519PublicKey):
         raise KeyRefused(Why.INVALID, "the device key must be Ed25519")
