@@ -1,6 +1,7 @@
 """`evidence-agent`, the agent's one command line: service, manual offload, status, simulator, UVC.
 
     evidence-agent run [--config FILE]                  the service (dock watcher, offload, UVC)
+    evidence-agent enroll [--config FILE]               create the device key, register it with the server
     evidence-agent offload PATH --spool DIR [--json]    offload one folder now, with progress bars
     evidence-agent status [--spool DIR] [--json]        what the agent is doing and what went wrong
     evidence-agent simulate-camera --profile NAME --out DIR --clips N --seconds S ...
@@ -33,6 +34,7 @@ from edge_agent.core.clip_state import ClipState
 from edge_agent.core.config import AgentSettings, UvcDevice, load_settings
 from edge_agent.core.server_trust import TrustError
 from edge_agent.doctor import run_checks
+from edge_agent.manual.enroll import enroll as enroll_device
 from edge_agent.manual.offload import manual_offload
 from edge_agent.manual.record import record
 from edge_agent.manual.upload import manual_upload
@@ -40,6 +42,7 @@ from edge_agent.service import Agent
 from edge_agent.simulator import simulate
 from edge_agent.status_page import StatusPage
 from edge_agent.status_report import build_status, render
+from edge_agent.upload.server_client import ServerError
 from firmware_profiles import ProfileError
 
 app = typer.Typer(
@@ -83,6 +86,24 @@ def run(
     finally:
         if page is not None:
             page.stop()
+
+
+@app.command()
+def enroll(
+    config: Path | None = typer.Option(None, help="TOML or JSON config file (or EVIDENCE_AGENT_CONFIG)."),
+) -> None:
+    """Create the car's device key (kept if it exists) and register its public key with the server."""
+    settings = _settings(config)
+    try:
+        done = enroll_device(settings)
+    except (TrustError, OSError, ValueError, ServerError) as exc:
+        err.print(f"[red]enrollment failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    print(f"device key {'created' if done.created else 'kept'}: {done.path} ({done.fingerprint})")
+    if done.registered is None:
+        print("no server configured: the key is sent with the first upload")
+    else:
+        print(f"server holds this device's key: {done.registered.get('fingerprint')}")
 
 
 @app.command()

@@ -1,4 +1,5 @@
-"""`evidence-server`: serve, migrate, create-user, enroll-device, disable, audit verify, audit checkpoint,
+"""`evidence-server`: serve, migrate, create-user, enroll-device, reset-device-key, disable,
+audit verify, audit checkpoint,
 store check, worker, jobs status, release.
 
 Settings come from EVIDENCE_SERVER_* environment variables (see settings.py).
@@ -21,6 +22,7 @@ from ingest_server.auth import service as auth_service
 from ingest_server.auth.roles import USER_ROLES
 from ingest_server.cli_common import cli_actor, load_settings, open_context, open_sessions
 from ingest_server.derived.cli import app as release_cli
+from ingest_server.devices import keys as device_keys
 from ingest_server.jobs_cli import jobs_app
 from ingest_server.jobs_cli import worker as run_worker
 from ingest_server.portal.cli import app as portal_cli
@@ -115,6 +117,18 @@ def enroll_device(
     typer.echo(f"receipt key fingerprint (the agent's server_key_fingerprint): {signer.fingerprint}")
     typer.echo(f"device {device.name} enrolled (id {device.id}); token (shown once, keep it secret):")
     typer.echo(token)
+
+
+@app.command("reset-device-key")
+def reset_device_key(name: str) -> None:
+    """Revoke a device's custody-signing key so it may register a new one (audited; the old key is kept)."""
+    with open_sessions(load_settings())() as session:
+        try:
+            key = device_keys.reset(session=session, name=name, actor=cli_actor())
+        except device_keys.KeyRefused as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from exc
+    typer.echo(f"device {name}: key {key.fingerprint} revoked; the device may now register a new key")
 
 
 @app.command("disable")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 def import_all() -> None:
+    from ingest_server.agent_custody import models as _agent_custody  # noqa: F401
     from ingest_server.alignment import models as _alignment  # noqa: F401
     from ingest_server.audit import models as _audit  # noqa: F401
     from ingest_server.auth import models as _auth  # noqa: F401

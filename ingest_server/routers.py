@@ -5,6 +5,7 @@ The portal's HTML pages are not here: `portal/install.py` adds them.
 
 from __future__ import annotations
 
+from ingest_server.agent_custody.routes import router as agent_custody_router
 from ingest_server.alignment.routes import router as alignment_router
 from ingest_server.audit.routes import router as audit_router
 from ingest_server.auth.routes import router as auth_router
@@ -39,4 +40,5 @@ API_ROUTERS = (
     jobs_router,
     alignment_router,
     derived_router,
+    agent_custody_router,
 )

@@ -137,6 +137,12 @@ class AgentSettings(BaseSettings):
         description="File holding the device token (uploader). "
         "Never put the token itself in the configuration.",
     )
+    device_key_file: Path | None = Field(
+        None,
+        title="Device key file",
+        description="The car's Ed25519 private key that signs its custody events (mode 0600; "
+        "created at enrollment). Default: device-key.pem next to the device token file.",
+    )
     bandwidth_limit_bps: int | None = Field(
         None, gt=0, title="Bandwidth limit", description="Upload limit in bytes per second (uploader)."
     )

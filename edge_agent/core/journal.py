@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from edge_agent.core import custody
 from edge_agent.core.clip_state import ClipState
 from edge_agent.core.journal_schema import ALLOWED, COLUMNS, HELD_STATES, SCHEMA, SETTABLE, STATES, ClipRow
 
@@ -55,6 +56,7 @@ class Journal:
         self._db.execute("PRAGMA busy_timeout=30000")
         with self._lock:
             self._db.executescript(SCHEMA)
+            self._db.executescript(custody.SCHEMA)
             have = {r[1] for r in self._db.execute("PRAGMA table_info(clips)")}
             for column in set(COLUMNS) - have:  # a journal written by an older agent
                 kind = "INTEGER NOT NULL DEFAULT 0" if column == "refusals" else "TEXT"
@@ -120,13 +122,17 @@ class Journal:
             raise JournalError(f"unknown journal column(s): {', '.join(sorted(unknown))}")
         cols = ["state", "created_at", "updated_at", *fields]
         with self._tx() as db:
-            db.execute(
+            cur = db.execute(
                 f"INSERT INTO clips ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
                 "ON CONFLICT(source_key) DO NOTHING",
                 [ClipState.SPOOLED, stamp, stamp, *fields.values()],
             )
             got = db.execute("SELECT id FROM clips WHERE source_key = ?", (fields["source_key"],))
-            return got.fetchone()[0]
+            clip_id = got.fetchone()[0]
+            if cur.rowcount == 1:
+                closed = {"sha256": fields.get("sha256"), "size": fields.get("size")}
+                custody.insert(db, clip_id, [(custody.Kind.SEGMENT_CLOSED, stamp, closed)])
+            return clip_id
 
     def transition(self, clip_id: int, from_state: ClipState, to_state: ClipState, **fields) -> None:
         """Move a clip from `from_state` to `to_state`, setting `fields`, in one transaction."""
@@ -135,8 +141,9 @@ class Journal:
         unknown = set(fields) - SETTABLE
         if unknown:
             raise JournalError(f"unknown journal column(s): {', '.join(sorted(unknown))}")
+        stamp = now_iso()
         sets = ["state = ?", "updated_at = ?", *(f"{k} = ?" for k in fields)]
-        vals = [to_state, now_iso(), *(_value(k, v) for k, v in fields.items()), clip_id, from_state]
+        vals = [to_state, stamp, *(_value(k, v) for k, v in fields.items()), clip_id, from_state]
         with self._tx() as db:
             try:
                 cur = db.execute(f"UPDATE clips SET {', '.join(sets)} WHERE id = ? AND state = ?", vals)
@@ -146,6 +153,18 @@ class Journal:
                 row = db.execute("SELECT state FROM clips WHERE id = ?", (clip_id,)).fetchone()
                 where = "does not exist" if row is None else f"is {row[0]}, not {from_state}"
                 raise JournalError(f"clip {clip_id} {where}; {from_state} -> {to_state} refused")
+            events = custody.transition_events(from_state, to_state, fields)
+            custody.insert(db, clip_id, [(kind, stamp, details) for kind, details in events])
+
+    # -- the custody log (core/custody.py) ----------------------------------------------------------
+
+    def custody_tx(self):
+        """The journal's transaction, for `custody.CustodyLog`."""
+        return self._tx()
+
+    @property
+    def custody_log(self) -> custody.CustodyLog:
+        return custody.CustodyLog(self)
 
     def note_failure(self, clip_id: int, error: str) -> int:
         """Count a failed attempt on a clip (its state does not change). Returns the attempt count."""

@@ -32,6 +32,7 @@ from edge_agent.core.journal import Journal
 from edge_agent.core.live_status import RuntimeStatus
 from edge_agent.core.media_probe import describe_spooled
 from edge_agent.core.spool import Spool
+from edge_agent.dock.custody_events import before_copy
 from edge_agent.dock.scan import SourceFile, open_no_follow, opener_expecting, source_key
 from edge_agent.dock.volume import DockedVolume
 from hashing import (
@@ -204,6 +205,7 @@ class Offloader:
         try:
             self._check_space(f.size + sum(s.size for s in sidecars), f.relpath)
             self._resume()
+            self.journal.custody_log.add(clip_id, before_copy(volume, f))
             self.status.copying(f.relpath, 0, f.size)
             last = [0]
 

@@ -29,7 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from edge_agent.core.clip_state import ClipState
-from edge_agent.core.journal import ClipRow, Journal
+from edge_agent.core.custody import Kind
+from edge_agent.core.journal import ClipRow, Journal, now_iso
 from edge_agent.core.profile import VolumeProfile
 from edge_agent.core.receipts import ReceiptError, verify_receipt
 from hashing import fsync_dir, verify_file, verify_range
@@ -109,6 +110,7 @@ def _refuse(journal: Journal, row: ClipRow, reason: str) -> ReleaseOutcome:
     """Keep the camera copy; journal the reason only when it is news for this clip."""
     if row.error != reason:
         journal.transition(row.id, row.state, row.state, error=reason)
+        journal.custody_log.add(row.id, [(Kind.RELEASE_REFUSED, now_iso(), {"reason": reason})])
         journal.record_event("release_refused", f"clip {row.id}: {reason}", row.relpath)
         log.warning("clip %s: %s", row.id, reason)
     return ReleaseOutcome(False, "refused", reason)

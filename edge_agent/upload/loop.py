@@ -4,7 +4,8 @@ One thread with the agent's stop event. Each round: upload every pending clip
 (`uploader.Uploader`), then `after_upload`: release receipted clips whose camera
 is docked (`release.releaser`, which calls `release.camera_copy`, the one place
 that may touch a camera copy) and remove spool copies past their grace period
-(`release.spool_cleanup`). A manual upload runs the same rounds and the same
+(`release.spool_cleanup`), after the clips' signed custody events are sent
+(`custody_sender`). A manual upload runs the same rounds and the same
 `after_upload`. Live figures go to the agent's status (bytes per second,
 bandwidth limit, oldest unreceipted clip).
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from edge_agent.core.clip_state import UPLOAD_PENDING, ClipState
 from edge_agent.core.config import AgentSettings
+from edge_agent.core.device_key import key_path, load_or_create_key
 from edge_agent.core.journal import Journal
 from edge_agent.core.live_status import RuntimeStatus
 from edge_agent.core.receipts import server_key
@@ -28,6 +30,7 @@ from edge_agent.core.supervision import Paused, run_supervised
 from edge_agent.release.releaser import Releaser
 from edge_agent.release.spool_cleanup import clean_spool
 from edge_agent.upload.bandwidth import TokenBucket
+from edge_agent.upload.custody_sender import CustodySender
 from edge_agent.upload.server_client import ServerClient, TokenRefused
 from edge_agent.upload.uploader import Uploader
 
@@ -75,6 +78,12 @@ class UploadService:
             on_receipt=self.releaser.release_if_possible,
             max_refusals=settings.max_attempts,
         )
+        device_key, created = load_or_create_key(
+            key_path(settings.device_key_file, settings.device_token_file)
+        )
+        if created:
+            log.info("device key created: %s", device_key.fingerprint)
+        self.custody = CustodySender(journal, lambda: self.client, device_key, vehicle_id=settings.vehicle_id)
         self._token = read_token(settings.device_token_file)
         self._token_refused: str | None = None  # why uploads are paused, while the token is refused
         self._token_checked = 0.0
@@ -147,6 +156,7 @@ class UploadService:
     def after_upload(self) -> None:
         """Release what can be released now, then remove spool copies past their grace period."""
         self.releaser.release_receipted()
+        self.custody.send()
         self.clean_spool()
 
     def clean_spool(self) -> list[int]:

@@ -96,6 +96,14 @@ class ServerClient:
     def complete(self, clip_id: str, parts: list[dict]) -> dict:
         return self._call("POST", f"/uploads/{clip_id}/complete", "complete", json={"parts": parts})
 
+    def put_device_key(self, public_key_pem: str) -> dict:
+        return self._call("PUT", "/devices/me/key", "device key", json={"public_key_pem": public_key_pem})
+
+    def post_custody_events(self, clip_id: str, events: list[dict]) -> dict:
+        return self._call(
+            "POST", f"/clips/{clip_id}/custody-events", "custody events", json={"events": events}
+        )
+
     def receipt_key(self) -> dict:
         return self._call("GET", "/receipt-key", "receipt key", auth=False)
 

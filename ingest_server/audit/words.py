@@ -10,6 +10,7 @@ hidden by the translation. Pure: no database, no clock.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 # What each kind of event means; {placeholders} are filled from the event's detail and actor.
 SENTENCES = {
@@ -38,6 +39,27 @@ SENTENCES = {
     "fixity.run": "Re-read from the store and re-hashed (fixity check)",
     "fixity.mismatch": "Fixity check FAILED: the stored bytes no longer match the SHA-256",
     "audit.checkpoint": "Audit chain checkpoint signed and written to the evidence store",
+    "agent.custody_refused": "Custody events from {who} refused by the server: {problems}",
+}
+# What the car did, in its own signed events (docs/custody_events.md); {at} is the car's clock.
+AGENT = {
+    "agent.docked": "Camera {camera_serial} docked in car {vehicle_id} at {at}",
+    "agent.clock_read": "Camera clock read in car {vehicle_id} at {at}: "
+    "camera clock offset {offset_seconds} s ±{uncertainty_seconds} s",
+    "agent.copy_started": "Copy off camera {camera_serial} started in car {vehicle_id} at {at} ({relpath})",
+    "agent.copy_finished": "Copied off the camera and hashed in car {vehicle_id} at {at}, SHA-256 {sha256}",
+    "agent.segment_closed": "Recorded by the dashcam of car {vehicle_id}, segment closed and hashed at {at}, "
+    "SHA-256 {sha256}",
+    "agent.registered": "Registered with the server by car {vehicle_id} at {at}",
+    "agent.receipt_received": "Server's signed receipt received and checked in car {vehicle_id} at {at}",
+    "agent.upload_refused": "Upload refused by the server at {at}; car {vehicle_id} sends it again "
+    "({reason})",
+    "agent.camera_copy_deleted": "Camera copy deleted by car {vehicle_id} at {at}, after its receipt was "
+    "checked ({reason})",
+    "agent.camera_copy_moved": "Camera copy moved on the camera by car {vehicle_id} at {at} ({reason})",
+    "agent.camera_copy_kept": "Camera copy kept on the camera by car {vehicle_id} at {at} ({reason})",
+    "agent.release_refused": "Camera copy kept: car {vehicle_id} refused to release it at {at} ({reason})",
+    "agent.quarantined": "Quarantined in car {vehicle_id} at {at}: {reason}",
 }
 # Requests the audit middleware records as api.<route>: what the person did.
 ROUTES = {
@@ -69,6 +91,26 @@ def _field(event, name: str):
     return event[name] if isinstance(event, dict) else getattr(event, name)
 
 
+def _car_time(at) -> str:
+    try:
+        moment = datetime.fromisoformat(str(at))
+    except ValueError:
+        return str(at)
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC (car's clock)"
+
+
+def _agent_sentence(template: str, detail: dict, who: str) -> str:
+    """An event the car signed: its words come from the signed payload, not from the server."""
+    payload = detail.get("payload") if isinstance(detail.get("payload"), dict) else {}
+    details = payload.get("details") if isinstance(payload.get("details"), dict) else {}
+    values = _Blank({k: v for k, v in {**payload, **details}.items() if v not in (None, "", [])})
+    values.setdefault("vehicle_id", who)
+    values["at"] = _car_time(payload.get("at"))
+    if isinstance(values.get("offset_seconds"), int | float):
+        values["offset_seconds"] = f"{values['offset_seconds']:+.3f}"
+    return template.format_map(values) + "; signed by the car"
+
+
 def in_words(event) -> str:
     """One sentence for `event`; the event type itself when it has no sentence yet."""
     event_type = _field(event, "event_type")
@@ -79,6 +121,8 @@ def in_words(event) -> str:
     if not isinstance(detail, dict):
         detail = {}
     who = _who(_field(event, "actor") or "")
+    if event_type in AGENT:
+        return _agent_sentence(AGENT[event_type], detail, who)
     values = _Blank({k: v for k, v in detail.items() if v not in (None, "", [])})
     values.setdefault("who", who)
     if "recipient" not in values and who:

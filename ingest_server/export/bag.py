@@ -62,6 +62,10 @@ the first), so the events form one chain; chain.txt lists every link from this
 package's first event to the checkpoint (events of other objects by hash only).
 A receipt or checkpoint is signed with Ed25519 over the JSON of its fields (keys
 sorted, separators "," and ":", UTF-8).
+An event the car signed (component "agent": docked, clock read, copied and
+hashed, receipt received, camera copy deleted...) holds in its detail the
+car's payload and its Ed25519 signature over the same JSON of that payload;
+the car's public key is in data/custody/device-keys.json, by fingerprint.
 """
 BAGIT_TXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 

@@ -9,6 +9,8 @@
                                        event is about, "-" for events of other objects (hashes only)
     data/custody/checkpoints.json      the signed checkpoint of the chain head written for this export
     data/custody/receipt-key.pem       the server's public key (Ed25519) for receipts and checkpoints
+    data/custody/device-keys.json      the public keys (Ed25519) of the cars whose signed custody events
+                                       are in the package, by fingerprint (agent_custody/, devices/keys.py)
     data/custody/verify_package.py     the checker (standard-library Python), see its docstring
 
 Deleting an event from a clip's record leaves its link in chain.txt owned by that
@@ -30,6 +32,7 @@ from ingest_server.audit.models import AuditEvent
 from ingest_server.audit.service import HASHED_FIELDS
 from ingest_server.clips.models import Clip
 from ingest_server.context import ServerContext
+from ingest_server.devices import keys
 from ingest_server.export import custody
 
 CUSTODY = "custody"
@@ -58,6 +61,33 @@ def _fact(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
+def _key_fingerprints(events: list[AuditEvent]) -> set[str]:
+    """The device keys that signed the agent events among `events`."""
+    found = set()
+    for e in events:
+        if e.component != "agent":
+            continue
+        payload = json.loads(e.detail).get("payload")
+        if isinstance(payload, dict) and isinstance(payload.get("key_fingerprint"), str):
+            found.add(payload["key_fingerprint"])
+    return found
+
+
+def _device_keys(session: Session, fingerprints: set[str]) -> list[dict]:
+    return [
+        {
+            "fingerprint": k.fingerprint,
+            "device_id": k.device_id,
+            "public_key_pem": k.public_key_pem,
+            "registered_at": _fact(k.registered_at),
+            "revoked_at": _fact(k.revoked_at),
+        }
+        for k in sorted(
+            keys.by_fingerprints(session=session, fingerprints=fingerprints), key=lambda k: k.fingerprint
+        )
+    ]
+
+
 def write(
     *, session: Session, ctx: ServerContext, data_dir: Path, clips: list[Clip], names: dict[str, str]
 ) -> dict:
@@ -66,10 +96,11 @@ def write(
     folder.mkdir(parents=True, exist_ok=True)
     checkpoint = anchor.write_checkpoint(ctx=ctx, session=session)
     owner = {clip.id: names[clip.id] for clip in clips}
-    firsts = []
+    firsts, fingerprints = [], set()
     for clip in clips:
         events = custody.trail(session=session, clip_id=clip.id)
         firsts.extend(e.seq for e in events[:1])
+        fingerprints |= _key_fingerprints(events)
         record = {
             "file": names[clip.id],
             "clip": {f: _fact(getattr(clip, f)) for f in CLIP_FACTS},
@@ -92,6 +123,8 @@ def write(
                 out.write(f"{seq} {prev_hash} {hash_} {owner.get(object_id, '-')}\n")
     (folder / "checkpoints.json").write_text(json.dumps([checkpoint], indent=1, sort_keys=True))
     (folder / "receipt-key.pem").write_text(ctx.signer.public_key_pem)
+    device_keys = _device_keys(session, fingerprints)
+    (folder / "device-keys.json").write_text(json.dumps(device_keys, indent=1, sort_keys=True))
     verifier = resources.files("ingest_server.export").joinpath("verify_package.py").read_text()
     (folder / "verify_package.py").write_text(verifier)
     return checkpoint

@@ -17,13 +17,19 @@ Standard-library Python 3.8+ only: no project code, nothing to install. It check
    public key, and that receipt, manifest, index and file agree on the SHA-256;
 4. every signed checkpoint of the audit chain (data/custody/checkpoints.json), and
    that the chain in this package reaches the checkpoint and matches its hash.
+5. every custody event the car signed (component "agent": docked, clock read, copy
+   started and finished, registered, receipt received, camera copy deleted, moved or
+   kept, refusals): its Ed25519 signature, made by the car's own key, over the
+   payload in its detail, against that key in data/custody/device-keys.json (found
+   by its fingerprint, the SHA-256 of the raw key), and that it is about this clip.
 
 Event hash: SHA-256 of the JSON object of the fields seq, occurred_at, component,
 event_type, actor, outcome, object_type, object_id, source, detail, prev_hash, with
 keys sorted, separators "," and ":" and no spaces, non-ASCII escaped (\\uXXXX),
 encoded as ASCII; `detail` is itself a JSON text (a string). The first event's
 prev_hash is 64 zeros. A receipt or checkpoint signature is Ed25519 over the JSON of
-its fields, keys sorted, separators "," and ":", UTF-8.
+its fields, keys sorted, separators "," and ":", UTF-8; an agent event's signature
+is the same over its `payload` (in the event's detail, beside `signature`).
 
 It prints each problem found, then a plain verdict, and exits 0 (verified) or 1.
 """
@@ -167,11 +173,62 @@ def verify_signed(key: bytes, signed: dict, body_field: str) -> bool:
         return False
 
 
+def key_fingerprint(key: bytes) -> str:
+    return "sha256:" + hashlib.sha256(key).hexdigest()
+
+
 class Check:
     def __init__(self, root: str) -> None:
         self.root = root
         self.problems: list[str] = []
         self.facts: list[str] = []
+        self.device_keys: dict[str, bytes] = {}
+        self.agent_signatures = 0
+
+    def load_device_keys(self) -> None:
+        listed = self.read_json("data/custody/device-keys.json")
+        for entry in listed if isinstance(listed, list) else []:
+            fingerprint = entry.get("fingerprint") if isinstance(entry, dict) else None
+            try:
+                key = public_key_from_pem(entry.get("public_key_pem", ""))
+            except (AttributeError, ValueError, TypeError):
+                self.problem(f"data/custody/device-keys.json: key {fingerprint} is not an Ed25519 public key")
+                continue
+            if key_fingerprint(key) != fingerprint:
+                self.problem(
+                    f"data/custody/device-keys.json: key {fingerprint} does not have that fingerprint"
+                )
+                continue
+            self.device_keys[fingerprint] = key
+
+    def agent_event(self, name: str, event: dict, clip: dict) -> None:
+        """A custody event the car signed: its signature, its key, and that it is about this clip."""
+        label = f"{name}: agent event {event.get('seq')} ({event.get('event_type')})"
+        try:
+            detail = json.loads(event.get("detail") or "{}")
+        except ValueError:
+            detail = None
+        payload = detail.get("payload") if isinstance(detail, dict) else None
+        if not isinstance(payload, dict):
+            self.problem(f"{label}: it carries no signed payload")
+            return
+        fingerprint = payload.get("key_fingerprint")
+        key = self.device_keys.get(fingerprint)
+        if key is None:
+            self.problem(f"{label}: the car's key {fingerprint} is not in data/custody/device-keys.json")
+        elif not verify_signed(key, detail, "payload"):
+            self.problem(
+                f"{label}: its signature is not valid for the car's key {fingerprint}: "
+                "the event was forged or edited after the car signed it"
+            )
+        else:
+            self.agent_signatures += 1
+        if event.get("event_type") != f"agent.{payload.get('kind')}":
+            self.problem(f"{label}: the car signed a {payload.get('kind')!r} event, not this one")
+        if payload.get("clip_sha256") != clip.get("sha256"):
+            self.problem(
+                f"{label}: the car signed it for SHA-256 {payload.get('clip_sha256')}, not this clip"
+            )
 
     def path(self, rel: str) -> str:
         return os.path.join(self.root, *rel.split("/"))
@@ -267,6 +324,8 @@ class Check:
                 )
             if event.get("object_id") != clip.get("id"):
                 self.problem(f"{name}: event {seq} is about {event.get('object_id')}, not this clip")
+            if event.get("component") == "agent" and event.get("event_type") != "agent.custody_refused":
+                self.agent_event(name, event, clip)
             link = links.get(seq)
             if link is None:
                 self.problem(f"{name}: event {seq} is not in the audit chain of this package")
@@ -329,6 +388,7 @@ class Check:
                 key = public_key_from_pem(f.read())
         except (OSError, ValueError) as exc:
             self.problem(f"data/custody/receipt-key.pem: {exc}")
+        self.load_device_keys()
         links = self.chain()
         events = clips = 0
         folder = self.path("data/custody")
@@ -340,6 +400,9 @@ class Check:
             self.problem("no clip custody record (data/custody/*.custody.json)")
         self.checkpoints(links, key)
         self.facts.append(f"recomputed {events} custody event(s) of {clips} clip(s), checked their receipts")
+        self.facts.append(
+            f"checked {self.agent_signatures} custody event(s) signed by the car against its key"
+        )
         return not self.problems
 
 

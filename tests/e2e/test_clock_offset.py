@@ -58,7 +58,8 @@ def test_prepare_volume_measures_against_the_writing_moment(tmp_path, true_offse
     assert clock["read_gap_seconds"] >= docked_after - 0.5  # the age of the file is recorded, not counted
 
 
-def _dock_and_receipt(tmp_path, server, *, true_offset: float, docked_after: float, name: str):
+def _dock_and_receipt(tmp_path, server, *, true_offset: float, docked_after: float, name: str, until=None):
+    """Dock a simulated camera, run the agent until the clip's receipt (and `until(agent)`); its row."""
     profiles = load_profiles()
     dock = tmp_path / "dock"
     dock.mkdir()
@@ -84,6 +85,8 @@ def _dock_and_receipt(tmp_path, server, *, true_offset: float, docked_after: flo
         [row] = wait_until(
             lambda: (r := agent.journal.clips()) and all(x.receipt_json for x in r) and r, 120, "a receipt"
         )
+        if until is not None:
+            wait_until(lambda: until(agent), 120, "what the test waits for after the receipt")
     finally:
         agent.stop()
     return row

@@ -10,11 +10,9 @@ import base64
 import hashlib
 import io
 import json
-import os
 import runpy
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -25,21 +23,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ingest_server.receipts import canonical
 from tests.portal.conftest import sign_in
 from tests.portal.test_shares import _share_id, make_share
+from tests.support.package_check import run_checker
 
 VERIFIER = Path(__file__).resolve().parents[2] / "ingest_server" / "export" / "verify_package.py"
 
 
 def _check(bag_dir: Path) -> subprocess.CompletedProcess:
     """The package's own checker, in an isolated Python that cannot see the project."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    return subprocess.run(
-        [sys.executable, "-I", "-S", str(bag_dir / "data" / "custody" / "verify_package.py")],
-        cwd=bag_dir.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_checker(bag_dir)
 
 
 @pytest.fixture

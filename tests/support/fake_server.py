@@ -35,6 +35,9 @@ class FakeServer:
         self.token = "device-token"  # the token the agent presents (ServerClient.use_token)
         self.revoked: set[str] = set()  # tokens the server refuses with 401
         self.refused: dict[str, int] = {}  # sha256 -> HTTP status its register is refused with, for good
+        self.device_key_pem: str | None = None  # the first device key it was given (PUT /devices/me/key)
+        self.custody: dict[int, dict] = {}  # seq -> {"payload", "signature", "clip_id"} (deduplicated)
+        self.custody_posts: list[list[int]] = []  # the seqs of each post, in order
 
     # -- test controls ---------------------------------------------------------------------------
 
@@ -69,6 +72,24 @@ class FakeServer:
 
     def receipt_key(self) -> dict:
         return {"public_key_pem": self.public_pem}
+
+    def put_device_key(self, public_key_pem: str) -> dict:
+        self._maybe_fail("device key")
+        with self._lock:
+            if self.device_key_pem not in (None, public_key_pem):
+                raise ServerError(
+                    "device key: HTTP 409: a different key is registered", status=409, retryable=False
+                )
+            self.device_key_pem = public_key_pem
+        return {"fingerprint": "sha256:fake"}
+
+    def post_custody_events(self, clip_id: str, events: list[dict]) -> dict:
+        self._maybe_fail("custody events")
+        with self._lock:
+            self.custody_posts.append([e["payload"]["seq"] for e in events])
+            for e in events:
+                self.custody.setdefault(e["payload"]["seq"], {**e, "clip_id": clip_id})
+        return {"recorded": len(events)}
 
     def register(self, manifest: dict, metadata: dict) -> dict:
         self._maybe_fail("register")
