@@ -41,8 +41,8 @@ def _fail_released_event(real):
 def _signed_rows_and_versions(ctx, clip_id):
     rows, versions = inline.derived_of(ctx, clip_id)
     signed = [r for r in rows if r.kind == SIGNED]
-    release_versions = [v for v in versions if v["Key"] not in {r.object_key for r in rows if r.kind != SIGNED}]
-    return signed, release_versions
+    redacted_keys = {r.object_key for r in rows if r.kind != SIGNED}
+    return signed, [v for v in versions if v["Key"] not in redacted_keys]
 
 
 def _every_version_has_a_row(signed, versions):
