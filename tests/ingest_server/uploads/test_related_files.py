@@ -8,71 +8,29 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
-import httpx
-
 from ingest_server.receipts import verify_receipt
 from ingest_server.related.models import RelatedFile
 from tests.ingest_server.helpers import clip_bytes, manifest_for, metadata, put_parts
-
-XML = b'<clip><unit serial="X81234"/><track><pt lat="41.76" lon="-72.68" time="2026-11-24T10:00:00Z"/></track></clip>'
-JSON = b'{"officer": "B1234", "event": true}'
-
-
-def _declared(files: dict[str, bytes]) -> list[dict]:
-    return [
-        {
-            "name": name,
-            "size": len(body),
-            "sha256": hashlib.sha256(body).hexdigest(),
-            "kind": name.rsplit(".", 1)[1].lower(),
-        }
-        for name, body in files.items()
-    ]
-
-
-FILES = {"MEDIA/B1234_20261124-100000.XML": XML, "MEDIA/B1234_20261124-100000.JSON": JSON}
-TRACK = {
-    "sidecar": "MEDIA/B1234_20261124-100000.XML",
-    "points": [
-        {"time": "2026-11-24T10:00:00+00:00", "lat": 41.7600, "lon": -72.6800},
-        {"time": "2026-11-24T10:01:00+00:00", "lat": 41.7612, "lon": -72.6790},
-    ],
-}
-
-
-def _register(client, headers, data, files=FILES, track=TRACK):
-    body = {
-        "manifest": manifest_for(data).as_dict(),
-        "metadata": metadata(),
-        "related": _declared(files),
-        "gps_track": track,
-    }
-    return client.post("/api/v1/uploads/register", headers=headers, json=body)
-
-
-def _put_related(reg: dict, files: dict[str, bytes]) -> None:
-    for item in reg["related"]:
-        if item["present"]:
-            continue
-        response = httpx.put(
-            item["url"],
-            content=files[item["name"]],
-            headers={"x-amz-checksum-sha256": item["checksum_sha256"]},
-        )
-        assert response.status_code == 200, response.text
-
-
-def _complete(client, headers, reg, etags):
-    return client.post(f"/api/v1/uploads/{reg['clip_id']}/complete", headers=headers, json={"parts": etags})
-
-
-def _upload_with_related(client, headers, data, files=FILES):
-    reg = _register(client, headers, data, files).json()
-    etags = put_parts(reg, data)
-    _put_related(reg, files)
-    done = _complete(client, headers, reg, etags)
-    assert done.status_code == 200, done.text
-    return reg, done.json()
+from tests.ingest_server.related_helpers import (
+    FILES,
+    TRACK,
+    XML,
+)
+from tests.ingest_server.related_helpers import (
+    complete as _complete,
+)
+from tests.ingest_server.related_helpers import (
+    declared as _declared,
+)
+from tests.ingest_server.related_helpers import (
+    put_related as _put_related,
+)
+from tests.ingest_server.related_helpers import (
+    register_with_related as _register,
+)
+from tests.ingest_server.related_helpers import (
+    upload_with_related as _upload_with_related,
+)
 
 
 def test_sidecars_are_stored_locked_and_in_the_receipt(client, people, ctx):
@@ -208,7 +166,7 @@ def test_sidecars_follow_the_clips_hold_and_retention(client, people, ctx):
     )["Retention"]["RetainUntilDate"]
     after = [s3.get_object_retention(**w)["Retention"]["RetainUntilDate"] for w in related]
     assert after == [clip_until, clip_until] and all(
-        a > b + timedelta(days=365) for a, b in zip(after, before)
+        a > b + timedelta(days=365) for a, b in zip(after, before, strict=True)
     )
 
 
