@@ -8,6 +8,7 @@ Pure: a `ClipRow` in, JSON-ready data out.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import PurePosixPath
 
 from edge_agent.core.journal import ClipRow
@@ -32,9 +33,18 @@ def declared(row: ClipRow) -> list[dict]:
     ]
 
 
+def _dated(point) -> bool:
+    """A point the server can take: its time has a time zone (the server refuses naive times)."""
+    try:
+        return datetime.fromisoformat(point[0]).tzinfo is not None
+    except (TypeError, ValueError, IndexError):
+        return False
+
+
 def gps_track(row: ClipRow) -> dict | None:
-    """The register call's `gps_track`: the points the profile read (thinned to the limit)."""
-    points = row.metadata.get("gps") or []
+    """The register call's `gps_track`: the points the profile read with a time zone, thinned to
+    the limit. A track is a reading of the sidecar, never a reason to hold the clip back."""
+    points = [p for p in row.metadata.get("gps") or [] if _dated(p)]
     if not points:
         return None
     step = max(1, -(-len(points) // MAX_TRACK_POINTS))
