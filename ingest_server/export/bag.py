@@ -33,6 +33,7 @@ from ingest_server.audit import service as audit
 from ingest_server.clips.models import STORED, Clip
 from ingest_server.context import ServerContext
 from ingest_server.export import custody, custody_pdf, proofs, sidecars
+from ingest_server.export.copying import copy_hashed
 from ingest_server.export.naming import safe_part, unique_names
 from ingest_server.storage import Storage
 
@@ -83,16 +84,10 @@ class Package:
 
 
 def _copy_original(storage: Storage, clip: Clip, target: Path) -> None:
-    digest, size = hashlib.sha256(), 0
-    chunks, _ = storage.read(clip.object_key, clip.version_id)
-    with open(target, "wb") as out:
-        for chunk in chunks:
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
-    if digest.hexdigest() != clip.sha256 or size != clip.size:
+    sha256, size = copy_hashed(storage, clip.object_key, clip.version_id, target)
+    if sha256 != clip.sha256 or size != clip.size:
         raise ExportError(
-            f"clip {clip.id}: the store returned {size} bytes with SHA-256 {digest.hexdigest()}, "
+            f"clip {clip.id}: the store returned {size} bytes with SHA-256 {sha256}, "
             f"the index holds {clip.size} bytes with SHA-256 {clip.sha256}; export refused"
         )
 

@@ -10,13 +10,13 @@ verify_package.py checks each file against it and against the signed receipt.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path, PurePosixPath
 
 from sqlalchemy.orm import Session
 
 from ingest_server.clips.models import Clip
+from ingest_server.export.copying import copy_hashed
 from ingest_server.related import service as related_files
 from ingest_server.related.models import RelatedFile
 from ingest_server.storage import Storage
@@ -58,16 +58,10 @@ def copy_all(*, session: Session, storage: Storage, clip: Clip, clip_file: str, 
     for row in rows:
         target = data_dir / paths[row.id]
         target.parent.mkdir(parents=True, exist_ok=True)
-        digest, size = hashlib.sha256(), 0
-        chunks, _ = storage.read(row.object_key, row.version_id)
-        with open(target, "wb") as out:
-            for chunk in chunks:
-                digest.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
-        if digest.hexdigest() != row.sha256 or size != row.size:
+        sha256, size = copy_hashed(storage, row.object_key, row.version_id, target)
+        if sha256 != row.sha256 or size != row.size:
             raise SidecarExportError(
                 f"clip {clip.id} related file {row.name}: the store returned {size} bytes with SHA-256 "
-                f"{digest.hexdigest()}, the index holds {row.size} bytes with SHA-256 {row.sha256}"
+                f"{sha256}, the index holds {row.size} bytes with SHA-256 {row.sha256}"
             )
     return listed(session=session, clip=clip, clip_file=clip_file)

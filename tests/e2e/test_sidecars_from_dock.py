@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -21,6 +18,7 @@ from edge_agent.service import Agent
 from edge_agent.simulator import simulate_camera
 from firmware_profiles import get_profile, load_profiles
 from tests.portal.test_browser import ARGS, SHOTS, chromium  # noqa: F401 (the fixture)
+from tests.portal.test_package_proves_itself import _check
 from tests.support.polling import wait_until
 
 pytestmark = pytest.mark.slow
@@ -112,14 +110,7 @@ def test_sidecars_are_locked_in_the_store_indexed_in_the_bag_and_gone_from_the_s
     manifest = {path.strip(): digest for digest, path in (line.split(" ", 1) for line in lines)}
     in_bag = sorted(d for p, d in manifest.items() if p.startswith("data/sidecars/"))
     assert in_bag == sorted(c["sha256"] for row in rows for c in row.metadata["sidecar_copies"])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    done = subprocess.run(
-        [sys.executable, "-I", "-S", str(bag_dir / "data" / "custody" / "verify_package.py")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _check(bag_dir)  # in a fresh `python -I -S`, no project code
     assert done.returncode == 0, done.stdout + done.stderr
     assert "checked 2 sidecar file(s)" in done.stdout
 

@@ -7,10 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 import zipfile
 
 import bagit
@@ -20,19 +17,8 @@ from ingest_server.audit.models import AuditEvent
 from tests.ingest_server.helpers import clip_bytes
 from tests.ingest_server.related_helpers import FILES, upload_with_related
 from tests.portal.conftest import sign_in
+from tests.portal.test_package_proves_itself import _check
 from tests.portal.test_shares import _share_id, make_share
-
-
-def _checker(bag_dir):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    return subprocess.run(
-        [sys.executable, "-I", "-S", str(bag_dir / "data" / "custody" / "verify_package.py")],
-        cwd=bag_dir.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_clip_page_lists_sidecars_draws_the_track_and_audits_downloads(client, people, ctx):
@@ -80,7 +66,7 @@ def test_sidecars_are_in_the_bag_and_checked_by_the_package(client, people, ctx,
         assert hashlib.sha256((bag_dir / rel).read_bytes()).hexdigest() == digest
     [report] = list((bag_dir / "data" / "chain-of-custody").glob("*.html"))
     assert all(hashlib.sha256(b).hexdigest() in report.read_text() for b in FILES.values())
-    done = _checker(bag_dir)
+    done = _check(bag_dir)
     assert done.returncode == 0, done.stdout
     assert "checked 2 sidecar file(s)" in done.stdout
 
@@ -88,7 +74,7 @@ def test_sidecars_are_in_the_bag_and_checked_by_the_package(client, people, ctx,
     rel = sorted(sidecars)[0]
     (bag_dir / rel).write_bytes(b"<clip/>")
     bagit.Bag(str(bag_dir)).save(manifests=True)
-    done = _checker(bag_dir)
+    done = _check(bag_dir)
     assert done.returncode == 1 and "NOT VERIFIED" in done.stdout
     assert "sidecar MEDIA/" in done.stdout and rel in done.stdout, done.stdout
     assert receipt["receipt"]["related"]
