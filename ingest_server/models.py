@@ -17,6 +17,7 @@ def import_all() -> None:
     from ingest_server.linking import models as _linking  # noqa: F401
     from ingest_server.portal import models as _portal  # noqa: F401
     from ingest_server.ratelimit import models as _ratelimit  # noqa: F401
+    from ingest_server.related import models as _related  # noqa: F401
     from ingest_server.reports import models as _reports  # noqa: F401
     from ingest_server.retention_apply import models as _retention_apply  # noqa: F401
     from ingest_server.shares import models as _shares  # noqa: F401

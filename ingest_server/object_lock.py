@@ -6,6 +6,9 @@
   forward to the decision's floor, never backward (`retention.store_retain_until`
   against what the database says the store has).
 - `set_clip_legal_hold`: retention recomputation sets or clears the legal hold.
+- `lock_related`: at completion, each related file (sidecar) of the clip locked until the
+  clip's retain-until; `extend_clip_lock` and `set_clip_legal_hold` take the clip's related
+  files (`related=`) and give them the same retain-until and hold as the original.
 - `put_locked_certificate`: a deletion certificate, itself locked for years.
 - `put_locked_derived`: a derived copy (redacted or signed), checksum-bound and locked;
   `locked_derived`: the copy already at a derived key, with its retain-until.
@@ -19,7 +22,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from botocore.exceptions import ClientError
 
@@ -50,9 +55,32 @@ def lock_new_clip(*, ctx: ServerContext, clip: Clip, now: datetime) -> datetime:
 
 def _held_until(ctx: ServerContext, clip: Clip) -> datetime | None:
     """The original's retain-until if it is already locked, else None."""
-    kwargs = {"VersionId": clip.version_id} if clip.version_id else {}
-    head = ctx.storage.client.head_object(Bucket=ctx.storage.bucket, Key=clip.object_key, **kwargs)
+    return _version_held_until(ctx, clip.object_key, clip.version_id)
+
+
+def _version_held_until(ctx: ServerContext, key: str, version_id: str | None) -> datetime | None:
+    kwargs = {"VersionId": version_id} if version_id else {}
+    head = ctx.storage.client.head_object(Bucket=ctx.storage.bucket, Key=key, **kwargs)
     return head.get("ObjectLockRetainUntilDate") if head.get("ObjectLockMode") else None
+
+
+class LockedObject(Protocol):
+    """A stored object that follows its clip's lock (a related file's row)."""
+
+    object_key: str
+    version_id: str | None
+
+
+def lock_related(*, ctx: ServerContext, item: LockedObject, until: datetime) -> datetime:
+    """Lock one verified related file until its clip's retain-until; returns the retain-until it keeps.
+
+    Idempotent across a crash: a version already locked (by a completion that did not
+    commit) keeps its lock; only the version the index names is ever locked."""
+    held = _version_held_until(ctx, item.object_key, item.version_id)
+    if held is not None and held >= until:
+        return held
+    ctx.storage.lock(item.object_key, item.version_id, ctx.settings.object_lock_mode, until)
+    return until
 
 
 def _already_stored(ctx: ServerContext, key: str, body: bytes) -> bool:
@@ -69,20 +97,35 @@ def _already_stored(ctx: ServerContext, key: str, body: bytes) -> bool:
 
 
 def extend_clip_lock(
-    *, ctx: ServerContext, clip: Clip, in_store: datetime | None, desired: datetime
+    *,
+    ctx: ServerContext,
+    clip: Clip,
+    in_store: datetime | None,
+    desired: datetime,
+    related: Sequence[LockedObject] = (),
 ) -> datetime:
-    """The retain-until the store keeps after this call: `desired`, unless the store already keeps longer."""
+    """The retain-until the store keeps after this call: `desired`, unless the store already keeps longer.
+    The clip's related files get the same retain-until (they were locked with it at completion)."""
     target = store_retain_until(in_store, desired)
     if in_store is None or target > in_store:
-        ctx.storage.lock(clip.object_key, clip.version_id, ctx.settings.object_lock_mode, target)
+        mode = ctx.settings.object_lock_mode
+        for item in (clip, *related):
+            ctx.storage.lock(item.object_key, item.version_id, mode, target)
     return target
 
 
-def set_clip_legal_hold(*, ctx: ServerContext, clip: Clip, on: bool) -> None:
-    kwargs = {"VersionId": clip.version_id} if clip.version_id else {}
-    ctx.storage.client.put_object_legal_hold(
-        Bucket=ctx.storage.bucket, Key=clip.object_key, LegalHold={"Status": "ON" if on else "OFF"}, **kwargs
-    )
+def set_clip_legal_hold(
+    *, ctx: ServerContext, clip: Clip, on: bool, related: Sequence[LockedObject] = ()
+) -> None:
+    """Set or clear the legal hold on the original and on each of its related files."""
+    for item in (clip, *related):
+        kwargs = {"VersionId": item.version_id} if item.version_id else {}
+        ctx.storage.client.put_object_legal_hold(
+            Bucket=ctx.storage.bucket,
+            Key=item.object_key,
+            LegalHold={"Status": "ON" if on else "OFF"},
+            **kwargs,
+        )
 
 
 def put_locked_certificate(*, ctx: ServerContext, key: str, body: bytes, until: datetime) -> str | None:

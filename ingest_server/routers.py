@@ -16,6 +16,7 @@ from ingest_server.fixity.routes import router as fixity_router
 from ingest_server.holds.routes import router as holds_router
 from ingest_server.jobs.routes import router as jobs_router
 from ingest_server.linking.routes import router as links_router
+from ingest_server.related.routes import router as related_router
 from ingest_server.reporting.routes import router as reporting_router
 from ingest_server.reports.routes import router as reports_router
 from ingest_server.retention_apply.routes import router as retention_router
@@ -26,6 +27,7 @@ from ingest_server.uploads.routes import router as uploads_router
 API_ROUTERS = (
     uploads_router,
     clips_router,
+    related_router,
     custody_router,
     audit_router,
     auth_router,

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     max_clip_bytes: int = Field(256 * 1024**3, ge=1, description="Largest clip accepted at register.")
     min_part_size: int = Field(5 * 1024 * 1024, ge=1, description="Smallest non-final part (S3: 5 MiB).")
     max_thumbnail_bytes: int = Field(256 * 1024, ge=0)
+    max_related_bytes: int = Field(
+        512 * 1024**2,
+        ge=1,
+        le=5 * 1024**3,
+        description="Largest related file (sidecar) accepted at register; each is one PUT (S3: <= 5 GiB).",
+    )
     allowed_containers: list[str] = Field(
         default_factory=lambda: ["iso-bmff", "mpeg-ts", "matroska", "avi"],
         description="Video containers accepted as originals, as the server sniffs them from the bytes "

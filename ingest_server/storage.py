@@ -114,6 +114,15 @@ class Storage:
             },
         )
 
+    def presign_put(self, key: str, checksum_b64: str, expires: int) -> str:
+        """A presigned single PUT bound to the object's SHA-256 (for small related files)."""
+        return self.client.generate_presigned_url(
+            "put_object",
+            ExpiresIn=expires,
+            HttpMethod="PUT",
+            Params={"Bucket": self.bucket, "Key": key, "ChecksumSHA256": checksum_b64},
+        )
+
     def uploaded_parts(self, key: str, upload_id: str) -> dict[int, tuple[int, str | None]] | None:
         """Part number -> (size, SHA-256 checksum if the store lists it); None if the upload is gone."""
         parts: dict[int, tuple[int, str | None]] = {}

@@ -88,10 +88,15 @@ class ServerClient:
             raise _error_from(resp, what)
         return resp.json()
 
-    def register(self, manifest: dict, metadata: dict) -> dict:
-        return self._call(
-            "POST", "/uploads/register", "register", json={"manifest": manifest, "metadata": metadata}
-        )
+    def register(
+        self, manifest: dict, metadata: dict, related: list[dict] | None = None, gps_track: dict | None = None
+    ) -> dict:
+        body: dict = {"manifest": manifest, "metadata": metadata}
+        if related:
+            body["related"] = related
+        if gps_track:
+            body["gps_track"] = gps_track
+        return self._call("POST", "/uploads/register", "register", json=body)
 
     def complete(self, clip_id: str, parts: list[dict]) -> dict:
         return self._call("POST", f"/uploads/{clip_id}/complete", "complete", json={"parts": parts})

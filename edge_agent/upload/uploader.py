@@ -8,6 +8,8 @@ the list of parts present, and sends only what is missing (parts whose ETag the
 ledger holds are not sent again). A receipt counts only after its signature and
 its sha256/size are checked. Part bytes are read from the spool copy, never the
 camera. Clips go `clip_concurrency` at a time; parts `part_concurrency` at a time.
+The clip's sidecars go with it (upload/sidecars.py): declared at register, PUT before
+complete, covered by the same receipt.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from edge_agent.core import sidecar_copies
 from edge_agent.core.clip_state import UPLOAD_PENDING, ClipState
 from edge_agent.core.journal import ClipRow, Journal, JournalError
 from edge_agent.core.receipts import ReceiptError, verify_receipt
+from edge_agent.upload import sidecars
 from edge_agent.upload.bandwidth import TokenBucket, Unlimited
 from edge_agent.upload.clip_metadata import register_metadata
 from edge_agent.upload.part_ledger import PartLedger
@@ -159,7 +163,11 @@ class Uploader:
     def advance(self, row: ClipRow) -> bool:
         """Move one clip as far as it goes. True when it ends RECEIPTED."""
         metadata = register_metadata(row, vehicle_id=self.vehicle_id)
-        reg = self._retry(lambda: self.client.register(row.manifest, metadata), f"register clip {row.id}")
+        related, track = sidecar_copies.declared(row), sidecar_copies.gps_track(row)
+        reg = self._retry(
+            lambda: self.client.register(row.manifest, metadata, related=related, gps_track=track),
+            f"register clip {row.id}",
+        )
         if row.state == ClipState.SPOOLED:
             self.journal.transition(
                 row.id,
@@ -177,6 +185,7 @@ class Uploader:
         if reg.get("state") == "stored" and reg.get("receipt"):
             return self._accept(row, reg["receipt"])
         etags = self._send_parts(row, reg)
+        sidecars.send_missing(row, reg, self.client.put_part, self._retry)
         if row.state == ClipState.REGISTERED:
             self.journal.transition(row.id, ClipState.REGISTERED, ClipState.UPLOADED)
         parts = [{"part_number": n, "etag": etags[n]} for n in sorted(etags)]
@@ -185,7 +194,10 @@ class Uploader:
                 lambda: self.client.complete(row.server_clip_id, parts), f"complete clip {row.id}"
             )
         except ChecksumRefused as exc:
-            self._refused(row, exc)
+            if exc.body.get("related"):
+                self._sidecars_refused(self.journal.get(row.id), exc)
+            else:
+                self._refused(row, exc)
             return False
         return self._accept(self.journal.get(row.id), receipt)
 
@@ -234,6 +246,21 @@ class Uploader:
         if self.on_receipt:
             self.on_receipt(self.journal.get(row.id))
         return True
+
+    def _sidecars_refused(self, row: ClipRow, exc: ChecksumRefused) -> None:
+        """The store lacked a sidecar or held other bytes (removed by the server). Spool copies
+        still right: the next round registers again and sends what is missing; else quarantine."""
+        damaged = sidecars.damaged_copies(row)
+        if not damaged:
+            self.journal.record_event(
+                "upload_refused", f"clip {row.id}: {exc}; sidecar copies verified, resending", row.spool_path
+            )
+            return
+        reason = (
+            f"sidecar spool copies no longer match their hashes ({'; '.join(damaged)}); server said: {exc}"
+        )
+        self.journal.transition(row.id, row.state, ClipState.QUARANTINED, quarantine_reason=reason)
+        self.journal.record_event("quarantined", f"clip {row.id}: {reason}", row.spool_path)
 
     def _refused(self, row: ClipRow, exc: ChecksumRefused) -> None:
         """The store's bytes did not match. Is our spool copy still right? Then send it again."""

@@ -19,6 +19,9 @@ SENTENCES = {
     "clip.stored": "Stored in the evidence store under Object Lock ({lock_mode} until {retain_until}), "
     "SHA-256 checked, receipt signed (key {key_id})",
     "clip.rejected": "Upload refused: {reason}",
+    "clip.related_declared": "Sidecar files declared for upload by {who}",
+    "clip.related_rejected": "Sidecar upload refused: the store lacked a file or held other bytes",
+    "clip.related_downloaded": "Sidecar file {name} downloaded by {who} (SHA-256 {sha256})",
     "clip.shared": "Shared with {recipient} (share {share_id}) by {who}",
     "clip.exported": "Copied into court package {package} as {file} by {who}",
     "clip.deleted": "Original deleted at the end of its retention by {who}",

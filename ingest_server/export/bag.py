@@ -3,6 +3,7 @@
     <bag>/bagit.txt, bag-info.txt (report, share, recipient, exporter, time)
     <bag>/manifest-sha256.txt, tagmanifest-sha256.txt
     <bag>/data/<officer>_<date>_<time>Z_<camera>.<ext>      the originals, bytes unchanged
+    <bag>/data/sidecars/<that name>/<sidecar>              each original's related files (export/sidecars.py)
     <bag>/data/chain-of-custody/<same name>.csv, .html, .pdf  every audit event of that clip (PDF: A4)
     <bag>/data/README.txt                                  how to check it
     <bag>/data/custody/                                    the proofs and their checker (export/proofs.py)
@@ -31,7 +32,8 @@ from ingest_server.alignment import service as alignment
 from ingest_server.audit import service as audit
 from ingest_server.clips.models import STORED, Clip
 from ingest_server.context import ServerContext
-from ingest_server.export import custody, custody_pdf, proofs
+from ingest_server.export import custody, custody_pdf, proofs, sidecars
+from ingest_server.export.copying import copy_hashed
 from ingest_server.export.naming import safe_part, unique_names
 from ingest_server.storage import Storage
 
@@ -39,6 +41,9 @@ CUSTODY_DIR = "chain-of-custody"
 README = """This package is a BagIt bag (RFC 8493).
 
 Originals: the files in data/ are the recordings exactly as they left the cameras.
+Sidecars: data/sidecars/<file>/ holds the files the camera wrote beside each
+recording (XML, JSON, CSV, GPS tracks), exactly as they left the camera; their
+SHA-256s are in manifest-sha256.txt, in the signed receipt and in the custody record.
 Check one:   sha256sum "data/<file>"   (or: certutil -hashfile "data\\<file>" SHA256)
 and compare with its line in manifest-sha256.txt and with the SHA-256 in its
 chain-of-custody report (data/chain-of-custody/<file>.html).
@@ -83,16 +88,10 @@ class Package:
 
 
 def _copy_original(storage: Storage, clip: Clip, target: Path) -> None:
-    digest, size = hashlib.sha256(), 0
-    chunks, _ = storage.read(clip.object_key, clip.version_id)
-    with open(target, "wb") as out:
-        for chunk in chunks:
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
-    if digest.hexdigest() != clip.sha256 or size != clip.size:
+    sha256, size = copy_hashed(storage, clip.object_key, clip.version_id, target)
+    if sha256 != clip.sha256 or size != clip.size:
         raise ExportError(
-            f"clip {clip.id}: the store returned {size} bytes with SHA-256 {digest.hexdigest()}, "
+            f"clip {clip.id}: the store returned {size} bytes with SHA-256 {sha256}, "
             f"the index holds {clip.size} bytes with SHA-256 {clip.sha256}; export refused"
         )
 
@@ -152,8 +151,12 @@ def build(
     try:
         bag_dir = work / bag_name
         (bag_dir / CUSTODY_DIR).mkdir(parents=True)
+        related = {}
         for clip in clips:
             _copy_original(storage, clip, bag_dir / names[clip.id])
+            related[clip.id] = sidecars.copy_all(
+                session=session, storage=storage, clip=clip, clip_file=names[clip.id], data_dir=bag_dir
+            )
         for clip in clips:
             audit.append(
                 session=session,
@@ -190,6 +193,7 @@ def build(
                     exporter=exporter,
                     alignments=aligned[clip.id],
                     names=names,
+                    related=related[clip.id],
                 )
             )
             Path(f"{stem}.pdf").write_bytes(
@@ -221,6 +225,8 @@ def build(
         digest = _zip(bag_dir, bag_name, out)
     except bagit.BagError as exc:
         raise ExportError(f"the bag does not validate: {exc}") from exc
+    except sidecars.SidecarExportError as exc:
+        raise ExportError(f"{exc}; export refused") from exc
     finally:
         shutil.rmtree(work, ignore_errors=True)
     audit.append(

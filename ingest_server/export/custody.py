@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -92,9 +93,12 @@ def to_html(
     exporter: str,
     alignments: list[tuple] = (),
     names: dict[str, str] | None = None,
+    related: Sequence[dict] = (),
 ) -> bytes:
-    """`alignments`: (ClipAlignment, sentence) pairs accepted for this clip; `names`: clip id -> file name."""
+    """`alignments`: (ClipAlignment, sentence) pairs accepted for this clip; `names`: clip id -> file name;
+    `related`: the clip's sidecars in the package (export/sidecars.py:listed)."""
     page = _env.get_template("custody.html").render(
+        related=related,
         alignments=alignments,
         names=names or {},
         clip=clip,

@@ -3,7 +3,8 @@
 `write(...)` adds to the bag's data/ folder (so the BagIt manifest covers them):
 
     data/custody/<file>.custody.json   per clip: the index facts, the manifest as registered, the signed
-                                       receipt, and every audit event of the clip with every hashed field
+                                       receipt, every audit event of the clip with every hashed field, and
+                                       its related files (sidecars: name, path, size, sha256)
     data/custody/chain.txt             the audit chain from the clip's first event to the checkpoint:
                                        "seq prev_hash hash owner" per event, owner = the package file the
                                        event is about, "-" for events of other objects (hashes only)
@@ -33,7 +34,7 @@ from ingest_server.audit.service import HASHED_FIELDS
 from ingest_server.clips.models import Clip
 from ingest_server.context import ServerContext
 from ingest_server.devices import keys
-from ingest_server.export import custody
+from ingest_server.export import custody, sidecars
 
 CUSTODY = "custody"
 CLIP_FACTS = (
@@ -107,6 +108,7 @@ def write(
             "manifest": json.loads(clip.manifest_json),
             "receipt": json.loads(clip.receipt_json) if clip.receipt_json else None,
             "events": [_event(e) for e in events],
+            "related": sidecars.listed(session=session, clip=clip, clip_file=names[clip.id]),
         }
         (folder / f"{names[clip.id]}.custody.json").write_text(json.dumps(record, indent=1, sort_keys=True))
     last = checkpoint["checkpoint"]["seq"]

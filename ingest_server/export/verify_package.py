@@ -15,6 +15,8 @@ Standard-library Python 3.8+ only: no project code, nothing to install. It check
 3. every signed receipt (Ed25519, verified here in pure Python after RFC 8032
    section 6, since the standard library has no Ed25519) against the server's
    public key, and that receipt, manifest, index and file agree on the SHA-256;
+   and each sidecar (data/sidecars/...): file, custody record and receipt agree on
+   its SHA-256 and size, and every sidecar the receipt names is in the package;
 4. every signed checkpoint of the audit chain (data/custody/checkpoints.json), and
    that the chain in this package reaches the checkpoint and matches its hash.
 5. every custody event the car signed (component "agent": docked, clock read, copy
@@ -184,6 +186,7 @@ class Check:
         self.facts: list[str] = []
         self.device_keys: dict[str, bytes] = {}
         self.agent_signatures = 0
+        self.sidecar_count = 0
 
     def load_device_keys(self) -> None:
         listed = self.read_json("data/custody/device-keys.json")
@@ -348,6 +351,7 @@ class Check:
             stated["the stored event"] = json.loads(stored[-1]["detail"]).get("sha256")
         if len(set(stated.values())) != 1:
             self.problem(f"{name}: SHA-256 disagrees: " + ", ".join(f"{k} {v}" for k, v in stated.items()))
+        self.sidecars(name, data)
         receipt = data.get("receipt")
         if receipt is None:
             self.problem(f"{name}: no signed receipt")
@@ -356,6 +360,38 @@ class Check:
         elif not verify_signed(key, receipt, "receipt"):
             self.problem(f"{name}: the receipt's signature is not valid for the server's key")
         return len(data.get("events", []))
+
+    def sidecars(self, name: str, data: dict) -> None:
+        """Each related file (sidecar) of the clip: the file, the custody record and the signed
+        receipt must agree on its SHA-256 and size, and none the receipt names may be missing."""
+        listed = data.get("related") or []
+        receipted = {
+            r.get("name"): r for r in ((data.get("receipt") or {}).get("receipt") or {}).get("related") or []
+        }
+        for item in listed:
+            rel = f"data/{item.get('path')}"
+            actual = sha256_file(self.path(rel)) if os.path.isfile(self.path(rel)) else None
+            signed = receipted.get(item.get("name"), {})
+            stated = {
+                "the file": actual,
+                "the custody record": item.get("sha256"),
+                "the receipt": signed.get("sha256"),
+            }
+            if len(set(stated.values())) != 1:
+                self.problem(
+                    f"{name}: sidecar {item.get('name')} ({rel}): SHA-256 disagrees: "
+                    + ", ".join(f"{k} {v}" for k, v in stated.items())
+                )
+            elif signed.get("size") != item.get("size") or os.path.getsize(self.path(rel)) != item.get(
+                "size"
+            ):
+                self.problem(f"{name}: sidecar {item.get('name')} ({rel}): size disagrees with the receipt")
+        missing = sorted(set(receipted) - {item.get("name") for item in listed})
+        if missing:
+            self.problem(
+                f"{name}: sidecar(s) in the signed receipt but not in this package: {', '.join(missing)}"
+            )
+        self.sidecar_count += len(listed)
 
     def checkpoints(self, links: dict[int, dict], key: bytes | None) -> None:
         if not os.path.exists(self.path("data/custody/checkpoints.json")):
@@ -402,6 +438,9 @@ class Check:
         self.facts.append(f"recomputed {events} custody event(s) of {clips} clip(s), checked their receipts")
         self.facts.append(
             f"checked {self.agent_signatures} custody event(s) signed by the car against its key"
+        )
+        self.facts.append(
+            f"checked {self.sidecar_count} sidecar file(s) against their custody records and receipts"
         )
         return not self.problems
 

@@ -16,6 +16,7 @@ from ingest_server.portal.approval_pages import router as approval_pages_router
 from ingest_server.portal.hold_pages import router as hold_pages_router
 from ingest_server.portal.pages import router as pages_router
 from ingest_server.portal.redaction_pages import router as redaction_pages_router
+from ingest_server.portal.related_pages import router as related_pages_router
 from ingest_server.portal.report_pages import router as report_pages_router
 from ingest_server.portal.review_pages import router as review_router
 from ingest_server.portal.share_pages import router as share_pages_router
@@ -26,6 +27,7 @@ def install(app: FastAPI) -> None:
     """Add the console, the review pages and their static files to `app`."""
     for router in (
         pages_router,
+        related_pages_router,
         report_pages_router,
         alignment_pages_router,
         approval_pages_router,

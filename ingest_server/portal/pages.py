@@ -23,6 +23,7 @@ from ingest_server.export import custody_pdf
 from ingest_server.export.naming import readable_name
 from ingest_server.portal import links, signin, streaming
 from ingest_server.portal.deps import ConsoleUser, allow, check_csrf
+from ingest_server.portal.related_pages import related_view
 from ingest_server.portal.web import COOKIE, PAGE_HEADERS, PortalError, render
 from ingest_server.ratelimit import service as ratelimit
 from ingest_server.schemas_common import FIRST_YEAR, LAST_YEAR
@@ -235,6 +236,7 @@ def clip_page(
         derived=derived.of_clip(session=session, clip_id=clip.id),
         redactions=derived.redactions_of(session=session, clip_id=clip.id),
         can_redact=may(user.role, Permission.REDACTION_MANAGE),
+        **related_view(session=session, clip_id=clip.id),
     )
 
 

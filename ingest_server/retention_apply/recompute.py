@@ -8,6 +8,7 @@ database (clip, its active links' reports, its holds) and asks `retention.decide
   the store has: moto cannot read a retention back, so the database is the
   source of truth);
 - sets or clears the Object Lock legal hold (object_lock.py:set_clip_legal_hold);
+both for the original and for each of its related files (sidecars), which follow it;
 then records the decision in `clip_retention`, mirrors the locked date in
 `clips.retain_until`, audits what changed, and commits.
 """
@@ -28,6 +29,7 @@ from ingest_server.clips.models import STORED, Clip
 from ingest_server.context import ServerContext
 from ingest_server.holds.service import for_clips
 from ingest_server.linking.queries import linked_reports
+from ingest_server.related import service as related_files
 from ingest_server.reports.service import ig_released_by
 from ingest_server.retention_apply import policy_store
 from ingest_server.retention_apply.models import ClipRetention
@@ -104,12 +106,13 @@ def apply(
         if row is not None and row.deleted_at is not None:
             continue
         in_store = row.store_retain_until if row is not None else clip.retain_until
+        related = related_files.of_clip(session=session, clip_id=clip_id)  # follow the clip's lock
         target = object_lock.extend_clip_lock(
-            ctx=ctx, clip=clip, in_store=in_store, desired=decision.retain_at_least_until
+            ctx=ctx, clip=clip, in_store=in_store, desired=decision.retain_at_least_until, related=related
         )
         store_hold = row.store_legal_hold if row is not None else False
         if decision.legal_hold != store_hold:
-            object_lock.set_clip_legal_hold(ctx=ctx, clip=clip, on=decision.legal_hold)
+            object_lock.set_clip_legal_hold(ctx=ctx, clip=clip, on=decision.legal_hold, related=related)
         before = None if row is None else (row.retain_until, row.retain_at_least_until, row.legal_hold)
         if row is None:
             row = ClipRetention(clip_id=clip_id)

@@ -7,7 +7,8 @@ clip whose recorded retention has passed and returns `retention.sweep_plan`.
 planned clip decides again at that moment; if it is still deletable:
 1. the certificate (clip id, sha256, size, categories, policy version, approvals,
    reasons, time) is written to the store under Object Lock;
-2. the original's stored version is deleted;
+2. the original's stored version is deleted, and those of its related files (sidecars),
+   which the certificate lists;
 3. the certificate row, the clip marked deleted, and the audit event commit together.
 A crash between steps repeats them on the next sweep (the certificate key is
 fixed per clip; a version already gone is not an error).
@@ -31,6 +32,7 @@ from ingest_server.audit.source import audit_source
 from ingest_server.clips.models import DELETED, STORED, Clip
 from ingest_server.context import ServerContext
 from ingest_server.linking import service as linking
+from ingest_server.related import service as related_files
 from ingest_server.retention_apply import policy_store, recompute
 from ingest_server.retention_apply.models import APPLIED, ChangeRequest, ClipRetention
 from ingest_server.sweeper import lease
@@ -146,6 +148,7 @@ def _delete_one(ctx: ServerContext, session: Session, clip_id: str, actor: str) 
     if decision is None or not decision.deletable or decision.legal_hold:
         return f"{clip_id}: no longer deletable at {now.isoformat()}"
     clip = session.get(Clip, clip_id)
+    related = related_files.of_clip(session=session, clip_id=clip.id)  # deleted with the clip only
     cert_id, cert_key = uuid.uuid4().hex, f"certificates/{clip.id}.json"
     body = {
         "certificate_id": cert_id,
@@ -159,18 +162,30 @@ def _delete_one(ctx: ServerContext, session: Session, clip_id: str, actor: str) 
         "retain_until": decision.retain_until.isoformat(),
         "reasons": list(decision.reasons),
         "approvals": _approvals(session, clip.id),
+        "related": [
+            {
+                "name": r.name,
+                "sha256": r.sha256,
+                "size": r.size,
+                "object_key": r.object_key,
+                "version_id": r.version_id,
+            }
+            for r in related
+        ],
         "deleted_at": now.isoformat(),
         "deleted_by": actor,
     }
     text = json.dumps(body, sort_keys=True, indent=2)
     until = add_years(now, CERTIFICATE_LOCK_YEARS)
     cert_version = object_lock.put_locked_certificate(ctx=ctx, key=cert_key, body=text.encode(), until=until)
-    try:
-        ctx.storage.delete_version(clip.object_key, clip.version_id)
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code not in ("NoSuchVersion", "NoSuchKey", "404"):
-            raise
+    for item in (clip, *related):
+        try:
+            ctx.storage.delete_version(item.object_key, item.version_id)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code not in ("NoSuchVersion", "NoSuchKey", "404"):
+                raise
+    related_files.mark_deleted(session=session, clip_id=clip.id)
     session.add(
         DeletionCertificate(
             id=cert_id,

@@ -7,7 +7,8 @@ full re-read and re-hash). On a mismatch the completed object version is removed
 (it is not evidence), the clip is marked rejected, and the refusal names the
 expected and actual values. On a match: Object Lock retention, the manifest
 stored beside the original, the index updated, an audit event, a signed receipt.
-Completing a stored clip again returns the same receipt.
+Completing a stored clip again returns the same receipt. The clip's related files
+(sidecars) are verified, locked and listed in the receipt with it (uploads/related.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ingest_server.clips.models import REJECTED, STORED, UPLOADING, VERIFYING, C
 from ingest_server.context import ServerContext
 from ingest_server.media_types import HEAD_BYTES, refusal, sniff
 from ingest_server.refusals import Why
+from ingest_server.uploads import related
 from ingest_server.uploads.after_store import after_clip_stored
 from ingest_server.uploads.errors import UploadRefused
 from ingest_server.uploads.events import clip_event
@@ -157,6 +159,7 @@ def _refuse_container(
 def _store(ctx: ServerContext, session: Session, clip: Clip, device: Principal, source: str | None) -> dict:
     now = ctx.clock()
     until = object_lock.lock_new_clip(ctx=ctx, clip=clip, now=now)
+    related_files = related.lock_and_list(ctx=ctx, session=session, clip=clip, until=until, now=now)
     receipt = {
         "clip_id": clip.id,
         "sha256": clip.sha256,
@@ -166,6 +169,8 @@ def _store(ctx: ServerContext, session: Session, clip: Clip, device: Principal, 
         "stored_at": now.isoformat().replace("+00:00", "Z"),
         "device_id": clip.device_id,
     }
+    if related_files:  # the receipt covers the sidecars too
+        receipt["related"] = related_files
     signed = ctx.signer.sign(receipt)
     clip.state, clip.stored_at, clip.retain_until, clip.upload_id = STORED, now, until, None
     clip.receipt_json = json.dumps(signed, sort_keys=True)
@@ -219,6 +224,7 @@ def _complete(
     expected, actual = _compare(ctx, clip)
     if expected != actual:
         raise _reject(ctx, session, clip, expected, actual, device, source)
+    related.verify(ctx=ctx, session=session, clip=clip, device=device, source=source)
     head = _head(ctx, clip) if clip.size else b""
     why = refusal(head, set(ctx.settings.allowed_containers))
     if why:

@@ -13,7 +13,7 @@ from ingest_server.deps import ContextDep, DevicePrincipal, SessionDep, source_a
 from ingest_server.errors import HTTP_STATUS, ErrorOut
 from ingest_server.schemas_common import CLIP_ID_PATTERN
 from ingest_server.uploads import complete as complete_service
-from ingest_server.uploads import register as register_service
+from ingest_server.uploads import related as related_service
 from ingest_server.uploads.errors import UploadRefused
 from ingest_server.uploads.schemas import CompleteIn, KeyOut, MismatchOut, Receipt, RegisterIn, RegisterOut
 
@@ -40,12 +40,14 @@ def register(
     except ManifestError as exc:
         return JSONResponse({"detail": f"manifest refused: {exc}"}, status_code=422)
     try:
-        return register_service.register(
+        return related_service.register_with_related(
             ctx=ctx,
             session=session,
             device=device,
             manifest=manifest,
             metadata=body.metadata,
+            related=body.related,
+            gps_track=body.gps_track,
             source=source_address(request),
         )
     except UploadRefused as exc:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ingest_server.related.schemas import MAX_RELATED, GpsTrackIn, RelatedFileIn, RelatedOut
 from ingest_server.schemas_common import Count, Finite, ShortText, When, text
 
 Hex64 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
@@ -56,9 +57,14 @@ class MetadataIn(BaseModel):
 class RegisterIn(BaseModel):
     manifest: ManifestIn
     metadata: MetadataIn
+    related: list[RelatedFileIn] = Field(default_factory=list, max_length=MAX_RELATED)
+    gps_track: GpsTrackIn | None = None
 
 
 class ReceiptBody(BaseModel):
+    """The signed facts. A clip with related files also has `related`: a list of
+    `RelatedReceipt` (related/schemas.py), one per sidecar stored and locked with it."""
+
     clip_id: str
     sha256: str
     size: int
@@ -66,6 +72,11 @@ class ReceiptBody(BaseModel):
     version_id: str | None
     stored_at: str = Field(description="ISO 8601 UTC")
     device_id: str
+
+    # `related` (a list of RelatedReceipt: the sidecars stored and locked with the clip) is present
+    # only in receipts of clips that have related files: a field with a default would add a key to
+    # older signed receipts and break their signatures, so it is passed through as an extra.
+    model_config = ConfigDict(extra="allow")
 
 
 class Receipt(BaseModel):
@@ -89,6 +100,7 @@ class RegisterOut(BaseModel):
     state: str = Field(description="'uploading', or 'stored' (then `receipt` is set and `parts` is empty)")
     parts: list[PartOut]
     receipt: Receipt | None = None
+    related: list[RelatedOut] = Field(default_factory=list)
 
 
 class PartDone(BaseModel):

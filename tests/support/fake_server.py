@@ -3,8 +3,9 @@
 It keeps the contract the agent relies on (docs/ingest_server.md "Upload contract"):
 register is idempotent on (device, sha256) and lists the parts already held; each
 part is checked against its SHA-256; completion answers with an Ed25519-signed
-receipt naming the clip's sha256 and size; a stored clip registered again returns
-its receipt. `fail` lets a test make the next calls of one operation raise a
+receipt naming the clip's sha256 and size (and its related files, sidecars, which must
+all have been PUT first); a stored clip registered again returns its receipt. `fail`
+lets a test make the next calls of one operation raise a
 `ServerError` (a status and whether it is retryable), as a real server would.
 The end-to-end tests hold the agent to the real server; these tests are about
 the agent's reaction to what a server says.
@@ -91,17 +92,23 @@ class FakeServer:
                 self.custody.setdefault(e["payload"]["seq"], {**e, "clip_id": clip_id})
         return {"recorded": len(events)}
 
-    def register(self, manifest: dict, metadata: dict) -> dict:
+    def register(
+        self, manifest: dict, metadata: dict, related: list[dict] | None = None, gps_track: dict | None = None
+    ) -> dict:
         self._maybe_fail("register")
         sha = manifest["sha256"]
         if sha in self.refused:
             status = self.refused[sha]
             raise ServerError(f"register: HTTP {status}: manifest refused", status=status, retryable=False)
         with self._lock:
-            clip = self.clips.setdefault(sha, {"manifest": manifest, "metadata": metadata, "parts": {}})
+            clip = self.clips.setdefault(
+                sha, {"manifest": manifest, "metadata": metadata, "parts": {}, "related": {}, "files": {}}
+            )
             clip_id = f"srv-{sha[:12]}"
             if clip.get("receipt"):
                 return {"clip_id": clip_id, "upload_id": "u1", "state": "stored", "receipt": clip["receipt"]}
+            clip["related"] = {r["name"]: r for r in related or []}
+            clip["gps_track"] = gps_track
             parts = [
                 {
                     "part_number": n,
@@ -111,7 +118,16 @@ class FakeServer:
                 }
                 for n, digest in enumerate(manifest["parts"], start=1)
             ]
-        return {"clip_id": clip_id, "upload_id": "u1", "state": "uploading", "parts": parts}
+            files = [
+                {
+                    "name": name,
+                    "url": f"fake-related://{sha}/{n}",
+                    "checksum_sha256": base64.b64encode(bytes.fromhex(r["sha256"])).decode(),
+                    "present": hashlib.sha256(clip["files"].get(name, b"")).hexdigest() == r["sha256"],
+                }
+                for n, (name, r) in enumerate(sorted(clip["related"].items()))
+            ]
+        return {"clip_id": clip_id, "upload_id": "u1", "state": "uploading", "parts": parts, "related": files}
 
     def put_part(self, url: str, body: bytes, checksum_b64: str, throttle=None) -> str:
         self._maybe_fail("put_part")
@@ -119,6 +135,12 @@ class FakeServer:
             throttle(len(body))
         if base64.b64encode(hashlib.sha256(body).digest()).decode() != checksum_b64:
             raise ServerError("part upload: HTTP 400: BadDigest", status=400, retryable=False)
+        if url.startswith("fake-related://"):
+            sha, number = url.removeprefix("fake-related://").split("/")
+            with self._lock:
+                name = sorted(self.clips[sha]["related"])[int(number)]
+                self.clips[sha]["files"][name] = body
+            return f'"etag-{sha[:8]}-r{number}"'
         sha, number = url.removeprefix("fake://").split("/")
         with self._lock:
             self.clips[sha]["parts"][int(number)] = body
@@ -132,6 +154,20 @@ class FakeServer:
             data = b"".join(clip["parts"][n] for n in sorted(clip["parts"]))
             if hashlib.sha256(data).hexdigest() != sha:
                 raise ChecksumRefused("complete: HTTP 409: bytes differ", status=409, retryable=False)
+            missing = [
+                {"name": name, "problem": "not in the store"}
+                for name, r in sorted(clip["related"].items())
+                if hashlib.sha256(clip["files"].get(name, b"")).hexdigest() != r["sha256"]
+            ]
+            if missing:
+                for item in missing:
+                    clip["files"].pop(item["name"], None)
+                raise ChecksumRefused(
+                    "complete: HTTP 409: related files differ",
+                    status=409,
+                    retryable=False,
+                    body={"related": missing},
+                )
             if not clip.get("receipt"):
                 body = {
                     "clip_id": clip_id,
@@ -142,6 +178,11 @@ class FakeServer:
                     "stored_at": "2026-12-01T00:00:00+00:00",
                     "device_id": "fake-device",
                 }
+                if clip["related"]:
+                    body["related"] = [
+                        {"name": n, "sha256": r["sha256"], "size": r["size"], "object_key": f"related/{n}"}
+                        for n, r in sorted(clip["related"].items())
+                    ]
                 signature = self._key.sign(json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
                 clip["receipt"] = {
                     "receipt": body,
