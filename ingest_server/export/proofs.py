@@ -3,7 +3,8 @@
 `write(...)` adds to the bag's data/ folder (so the BagIt manifest covers them):
 
     data/custody/<file>.custody.json   per clip: the index facts, the manifest as registered, the signed
-                                       receipt, and every audit event of the clip with every hashed field
+                                       receipt, every sighting (each source of the bytes), and every
+                                       audit event of the clip with every hashed field
     data/custody/chain.txt             the audit chain from the clip's first event to the checkpoint:
                                        "seq prev_hash hash owner" per event, owner = the package file the
                                        event is about, "-" for events of other objects (hashes only)
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session
 from ingest_server.anchor import service as anchor
 from ingest_server.audit.models import AuditEvent
 from ingest_server.audit.service import HASHED_FIELDS
+from ingest_server.clips import sightings
 from ingest_server.clips.models import Clip
 from ingest_server.context import ServerContext
 from ingest_server.export import custody
@@ -75,6 +77,7 @@ def write(
             "clip": {f: _fact(getattr(clip, f)) for f in CLIP_FACTS},
             "manifest": json.loads(clip.manifest_json),
             "receipt": json.loads(clip.receipt_json) if clip.receipt_json else None,
+            "sightings": [{f: _fact(getattr(s, f)) for f in sightings.FACTS} for s in clip.sightings],
             "events": [_event(e) for e in events],
         }
         (folder / f"{names[clip.id]}.custody.json").write_text(json.dumps(record, indent=1, sort_keys=True))
