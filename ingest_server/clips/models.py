@@ -210,7 +210,9 @@ def _refuse_changes_to_stored_evidence(session: Session, flush_context, instance
             raise ImmutableClipError(f"sighting {obj.id} of clip {obj.clip_id} is a record: it cannot change")
     for obj in session.deleted:
         if isinstance(obj, ClipSighting):
-            raise ImmutableClipError(f"sighting {obj.id} of clip {obj.clip_id} is a record: it cannot be deleted")
+            raise ImmutableClipError(
+                f"sighting {obj.id} of clip {obj.clip_id} is a record: it cannot be deleted"
+            )
         if isinstance(obj, Clip) and _state_in_database(session, obj) in PROTECTED_STATES:
             raise ImmutableClipError(f"clip {obj.id} is stored evidence: the row cannot be deleted")
 

@@ -154,7 +154,6 @@ def officers_of(clip: Clip) -> set[str]:
     return {o for o in (clip.officer_id, *(s.officer_id for s in clip.sightings)) if o}
 
 
-
 def in_words(sighting: ClipSighting) -> str:
     """One sighting as a line of a report: where, whose, when (as that source said)."""
 
@@ -164,7 +163,8 @@ def in_words(sighting: ClipSighting) -> str:
     where = sighting.source_relpath or sighting.original_name
     offset = sighting.clock_offset_seconds
     parts = [
-        f"camera {sighting.camera_serial or 'unknown'}" + (f" ({sighting.profile})" if sighting.profile else ""),
+        f"camera {sighting.camera_serial or 'unknown'}"
+        + (f" ({sighting.profile})" if sighting.profile else ""),
         f"as {where}",
         f"officer {sighting.officer_id or 'unknown'}",
         f"vehicle {sighting.vehicle_id or 'none'}",

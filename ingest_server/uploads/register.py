@@ -29,8 +29,8 @@ from ingest_server.clips.models import STORED, UPLOADING, VERIFYING, Clip
 from ingest_server.context import ServerContext
 from ingest_server.refusals import Why
 from ingest_server.types import new_id
-from ingest_server.uploads.errors import UploadRefused
 from ingest_server.uploads import sightings
+from ingest_server.uploads.errors import UploadRefused
 from ingest_server.uploads.events import clip_event
 from ingest_server.uploads.schemas import MetadataIn
 

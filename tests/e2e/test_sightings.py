@@ -21,6 +21,8 @@ from edge_agent.simulator import simulate_camera
 from firmware_profiles import get_profile, load_profiles
 from tests.support.polling import wait_until
 
+SERIALS = ("SIM6AFF78", "OTHERCAM9")
+
 
 def test_two_cameras_and_a_hard_link_of_the_same_bytes_keep_every_sighting(tmp_path, server):
     profiles = load_profiles()
@@ -28,10 +30,10 @@ def test_two_cameras_and_a_hard_link_of_the_same_bytes_keep_every_sighting(tmp_p
     dock, staging = tmp_path / "dock", tmp_path / "staging"
     dock.mkdir()
     first = simulate_camera(
-        profile, staging / "CAMA", clips=1, seconds=1.0, seed=11, officer_id="B1234", device_serial="SIM6AFF78"
+        profile, staging / "CAMA", clips=1, seconds=1.0, seed=11, officer_id="B1234", device_serial=SERIALS[0]
     )
     other = simulate_camera(
-        profile, staging / "CAMB", clips=1, seconds=1.0, seed=12, officer_id="B9999", device_serial="OTHERCAM9"
+        profile, staging / "CAMB", clips=1, seconds=1.0, seed=12, officer_id="B9999", device_serial=SERIALS[1]
     )
     clip_a = first.root / first.clips[0].relpath
     clip_b = other.root / other.clips[0].relpath
@@ -48,7 +50,9 @@ def test_two_cameras_and_a_hard_link_of_the_same_bytes_keep_every_sighting(tmp_p
         (staging / "CAMA").rename(dock / "CAMA")
         (staging / "CAMB").rename(dock / "CAMB")
         rows = wait_until(
-            lambda: (r := agent.journal.clips()) and len(r) == 3 and all(x.state == "RELEASED" for x in r) and r,
+            lambda: (
+                (r := agent.journal.clips()) and len(r) == 3 and {x.state for x in r} == {"RELEASED"} and r
+            ),
             120,
             "three released rows",
         )
@@ -68,6 +72,6 @@ def test_two_cameras_and_a_hard_link_of_the_same_bytes_keep_every_sighting(tmp_p
         named = {s["original_name"].rsplit("/", 1)[-1]: s for s in clip["sightings"]}
         assert set(named) == {"HARDLINK.mp4", clip_a.name, clip_b.name}
         assert named["HARDLINK.mp4"]["officer_id"] is None and named["HARDLINK.mp4"]["camera_start"] is None
-        assert (named[clip_a.name]["camera_serial"], named[clip_a.name]["officer_id"]) == ("SIM6AFF78", "B1234")
-        assert (named[clip_b.name]["camera_serial"], named[clip_b.name]["officer_id"]) == ("OTHERCAM9", "B9999")
+        said = {name: (s["camera_serial"], s["officer_id"]) for name, s in named.items()}
+        assert said[clip_a.name] == ("SIM6AFF78", "B1234") and said[clip_b.name] == ("OTHERCAM9", "B9999")
         assert all(s["source_relpath"] for s in clip["sightings"])

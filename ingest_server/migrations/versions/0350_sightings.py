@@ -102,7 +102,9 @@ def _backfill(sightings: sa.Table) -> None:
                     "id": uuid.uuid4().hex,
                     "clip_id": r.id,
                     "device_id": r.device_id,
-                    "sighting_key": _facts_key(r.camera_serial, r.original_name, r.officer_id, r.camera_start),
+                    "sighting_key": _facts_key(
+                        r.camera_serial, r.original_name, r.officer_id, r.camera_start
+                    ),
                     "original_name": r.original_name,
                     "registered_at": r.registered_at,
                     **{c: getattr(r, c) for c in _FACTS},

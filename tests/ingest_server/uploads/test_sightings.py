@@ -88,8 +88,8 @@ def test_a_hard_link_registered_first_gains_the_officer_and_times_of_the_real_na
 
     real = {"original_name": "CLIP0001.MP4", "officer_id": "B1234", "camera_serial": "SIM6AFF78"}
     times = {"camera_start": "2026-11-24T10:00:04+00:00", "camera_end": "2026-11-24T10:05:04+00:00"}
-    assert register(client, device, data, **real, **times, clock_offset_seconds=4.0, corrected_start=None,
-                    corrected_end=None).status_code == 200
+    raw_only = {"clock_offset_seconds": 4.0, "corrected_start": None, "corrected_end": None}
+    assert register(client, device, data, **real, **times, **raw_only).status_code == 200
 
     clip = client.get(f"/api/v1/clips/{reg['clip_id']}", headers=trooper)
     assert clip.status_code == 200  # B1234's own clip now
