@@ -54,20 +54,16 @@ MUTABLE_WHEN_STORED = frozenset({"category", "retain_until"})
 STATE_CHANGES_WHEN_STORED = frozenset({(STORED, DELETED)})
 PROTECTED_STATES = frozenset({STORED, DELETED})
 # display facts a stored clip may still gain once, from a later sighting, while they are empty
-FILLED_FROM_SIGHTINGS = frozenset(
-    {
-        "officer_id",
-        "camera_serial",
-        "vehicle_id",
-        "profile",
-        "camera_start",
-        "camera_end",
-        "corrected_start",
-        "corrected_end",
-        "clock_offset_seconds",
-        "clock_offset_uncertainty_seconds",
-    }
+SIGHTING_IDENTITY = ("officer_id", "camera_serial", "vehicle_id", "profile")
+SIGHTING_TIMES = (
+    "camera_start",
+    "camera_end",
+    "corrected_start",
+    "corrected_end",
+    "clock_offset_seconds",
+    "clock_offset_uncertainty_seconds",
 )
+FILLED_FROM_SIGHTINGS = frozenset((*SIGHTING_IDENTITY, *SIGHTING_TIMES))
 
 
 class ImmutableClipError(Exception):
@@ -139,9 +135,9 @@ class ClipSighting(Base):
     __tablename__ = "clip_sightings"
     __table_args__ = (
         UniqueConstraint("clip_id", "sighting_key", name="uq_clip_sightings_clip_key"),
-        Index("ix_clip_sightings_officer_clip", "officer_id", "clip_id"),
+        Index("ix_clip_sightings_officer_start", "officer_id", "corrected_start"),
         Index("ix_clip_sightings_serial_clip", "camera_serial", "clip_id"),
-        Index("ix_clip_sightings_vehicle_clip", "vehicle_id", "clip_id"),
+        Index("ix_clip_sightings_vehicle_start", "vehicle_id", "corrected_start"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

@@ -10,11 +10,14 @@ named by `sighting_key`: the agent's own key of the source file when it sends on
 the facts that tell two sources apart (serial, name, officer, start). The same
 source registered again adds nothing.
 
-The clip's own display fields are those its first registration gave; a later
-sighting fills only those still empty (officer, camera serial, vehicle, profile;
-the times and the clock offset field by field), so a clip first seen through a
-hard link without a sidecar gains the officer and start time of its real name.
-A field already set never changes (clips/models.py allows exactly this fill).
+The clip's own display fields are those its first registration gave; once it is
+stored, its sightings fill only those still empty (officer, camera serial,
+vehicle, profile; the times and the clock offset field by field: `fill`, run when
+the clip is stored and when a stored clip gains a sighting), so a clip first seen
+through a hard link without a sidecar gains the officer and start time of its
+real name. A field already set never changes (clips/models.py allows exactly
+this fill). Recording a sighting never touches the clip row, so it cannot collide
+with a completion running on the same clip.
 Search, the trooper's own-clips rule and report linking look at every sighting.
 """
 
@@ -25,23 +28,15 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ingest_server.audit import service as audit
-from ingest_server.clips.models import Clip, ClipSighting
+from ingest_server.clips.models import SIGHTING_IDENTITY, SIGHTING_TIMES, STORED, Clip, ClipSighting
 
-# filled on the clip when empty, each on its own
-IDENTITY = ("officer_id", "camera_serial", "vehicle_id", "profile")
-TIMES = (
-    "camera_start",
-    "camera_end",
-    "corrected_start",
-    "corrected_end",
-    "clock_offset_seconds",
-    "clock_offset_uncertainty_seconds",
-)
+# filled on the clip when empty, each on its own (clips/models.py:FILLED_FROM_SIGHTINGS)
+IDENTITY, TIMES = SIGHTING_IDENTITY, SIGHTING_TIMES
 SEARCHABLE = ("officer_id", "camera_serial", "vehicle_id")
 # what a court package records of each sighting (export/proofs.py)
 FACTS = ("id", "original_name", "source_relpath", *IDENTITY, *TIMES, "registered_at")
@@ -81,35 +76,23 @@ def sighting_key(facts: SightingFacts) -> str:
     return hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode("utf-8")).hexdigest()
 
 
-def _fill(clip: Clip, sighting: ClipSighting) -> list[str]:
-    """Fill the clip's empty display fields from the sighting; the names of those filled."""
-    filled = []
-    for name in (*IDENTITY, *TIMES):
-        if getattr(clip, name) is None and getattr(sighting, name) is not None:
-            setattr(clip, name, getattr(sighting, name))
-            filled.append(name)
-    return filled
-
-
 def record(
     *, session: Session, clip: Clip, device_id: str, facts: SightingFacts, actor: str, source: str | None
 ) -> ClipSighting | None:
-    """Add this source's sighting of `clip` (audited, clip fields filled); None if the source
-    was seen before. In the caller's transaction."""
+    """Add this source's sighting of `clip` (audited); None if the source was seen before.
+    In the caller's transaction. The clip row is not touched (a completion may be running)."""
     key = sighting_key(facts)
     known = select(ClipSighting.id).where(ClipSighting.clip_id == clip.id, ClipSighting.sighting_key == key)
     if session.execute(known).first() is not None:
         return None
-    sighting = ClipSighting(device_id=device_id, sighting_key=key, **asdict(facts))
+    sighting = ClipSighting(clip_id=clip.id, device_id=device_id, sighting_key=key, **asdict(facts))
     try:
         with session.begin_nested():
-            clip.sightings.append(sighting)
-            session.flush()
+            session.add(sighting)
     except IntegrityError:  # the same source registered at the same moment: that one stands
-        session.expire(clip, ["sightings"])
         return None
-    filled = _fill(clip, sighting)
-    count = len(clip.sightings)
+    session.expire(clip, ["sightings"])  # the collection only; the clip row is not written
+    count = session.execute(select(func.count()).where(ClipSighting.clip_id == clip.id)).scalar_one()
     audit.append(
         session=session,
         component="uploads",
@@ -130,10 +113,36 @@ def record(
             "camera_start": facts.camera_start.isoformat() if facts.camera_start else None,
             "corrected_start": facts.corrected_start.isoformat() if facts.corrected_start else None,
             "clock_offset_seconds": facts.clock_offset_seconds,
-            "filled_on_clip": filled,
         },
     )
     return sighting
+
+
+def fill(*, session: Session, clip: Clip, actor: str, source: str | None) -> dict[str, str]:
+    """Fill a stored clip's empty display fields from its sightings, first first; audited as
+    `clip.filled_from_sightings`. Returns {field: the sighting it came from}. Only once the
+    clip is stored: before, its completion may be updating the row."""
+    if clip.state != STORED:
+        return {}
+    filled: dict[str, str] = {}
+    for sighting in of_clip(session=session, clip_id=clip.id):
+        for name in (*IDENTITY, *TIMES):
+            if getattr(clip, name) is None and getattr(sighting, name) is not None:
+                setattr(clip, name, getattr(sighting, name))
+                filled[name] = sighting.id
+    if filled:
+        audit.append(
+            session=session,
+            component="uploads",
+            event_type="clip.filled_from_sightings",
+            actor=actor,
+            outcome="success",
+            object_type="clip",
+            object_id=clip.id,
+            source=source,
+            detail={"filled": filled},
+        )
+    return filled
 
 
 def of_clip(*, session: Session, clip_id: str) -> list[ClipSighting]:

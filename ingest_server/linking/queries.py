@@ -75,19 +75,31 @@ def candidate_clips(*, session: Session, report: Report, buffers: Buffers, max_c
     win = report_window(report)
     low, high = win.widened(buffers)
     found: dict[str, Clip] = {}
+    timed = and_(Clip.corrected_start <= high, Clip.corrected_start >= low - max_clip)
+    untimed = and_(
+        Clip.corrected_start.is_(None), Clip.camera_start <= high, Clip.camera_start >= low - max_clip
+    )
     for column, values in ((Clip.officer_id, win.officers), (Clip.vehicle_id, win.vehicles)):
         for value in sorted(values):
-            timed = and_(Clip.corrected_start <= high, Clip.corrected_start >= low - max_clip)
-            untimed = and_(
-                Clip.corrected_start.is_(None), Clip.camera_start <= high, Clip.camera_start >= low - max_clip
-            )
             query = select(Clip).where(column == value, Clip.state == STORED, or_(timed, untimed))
             for clip in session.execute(query).scalars():
                 found[clip.id] = clip
+    s_timed = and_(ClipSighting.corrected_start <= high, ClipSighting.corrected_start >= low - max_clip)
+    s_raw = and_(
+        ClipSighting.corrected_start.is_(None),
+        ClipSighting.camera_start <= high,
+        ClipSighting.camera_start >= low - max_clip,
+    )
+    s_untimed = and_(  # a sighting without times (a hard link) has the clip's
+        ClipSighting.corrected_start.is_(None), ClipSighting.camera_start.is_(None), or_(timed, untimed)
+    )
     for column, values in ((ClipSighting.officer_id, win.officers), (ClipSighting.vehicle_id, win.vehicles)):
-        for value in sorted(values):  # a sighting under another officer or vehicle (any time: few)
-            seen = select(ClipSighting.clip_id).where(column == value)
-            query = select(Clip).where(Clip.id.in_(seen), Clip.state == STORED)
+        for value in sorted(values):  # a sighting under this officer or vehicle, by its own times
+            query = (
+                select(Clip)
+                .join(ClipSighting, ClipSighting.clip_id == Clip.id)
+                .where(column == value, Clip.state == STORED, or_(s_timed, s_raw, s_untimed))
+            )
             for clip in session.execute(query).scalars():
                 found[clip.id] = clip
     return list(found.values())

@@ -4,8 +4,10 @@
 - `add`: in the register transaction of a new clip, its first sighting.
 - `note`: a register of bytes the device already has a clip for records this
   source's sighting at once (commits), whatever the clip's state, before any
-  early answer; a stored clip that gained a sighting is linked to reports again
-  (its new officer or times may put it on one) and its retention recomputed.
+  early answer; a stored clip that gained a sighting gets its empty fields filled
+  from it and is linked to reports again (its new officer or times may put it on
+  one), its retention recomputed (uploads/after_store.py). The clip row itself is
+  never written here while the clip is not stored: its completion may be running.
 """
 
 from __future__ import annotations

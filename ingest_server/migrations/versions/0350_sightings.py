@@ -75,9 +75,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("clip_id", "sighting_key", name="uq_clip_sightings_clip_key"),
     )
     op.create_index(op.f("ix_clip_sightings_clip_id"), "clip_sightings", ["clip_id"])
-    op.create_index("ix_clip_sightings_officer_clip", "clip_sightings", ["officer_id", "clip_id"])
+    op.create_index("ix_clip_sightings_officer_start", "clip_sightings", ["officer_id", "corrected_start"])
     op.create_index("ix_clip_sightings_serial_clip", "clip_sightings", ["camera_serial", "clip_id"])
-    op.create_index("ix_clip_sightings_vehicle_clip", "clip_sightings", ["vehicle_id", "clip_id"])
+    op.create_index("ix_clip_sightings_vehicle_start", "clip_sightings", ["vehicle_id", "corrected_start"])
     _backfill(sightings)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from ingest_server.audit.models import AuditEvent
 from ingest_server.clips.models import ImmutableClipError
-from tests.ingest_server.helpers import clip_bytes, register, upload
+from tests.ingest_server.helpers import clip_bytes, put_parts, register, upload
 from tests.ingest_server.records_helpers import report_body
 from tests.support.clock import START
 
@@ -99,13 +99,18 @@ def test_a_hard_link_registered_first_gains_the_officer_and_times_of_the_real_na
     assert body["corrected_start"].startswith("2026-11-24T10:00:00")  # raw minus the 4 s offset
     assert [s["original_name"] for s in body["sightings"]] == ["HARDLINK.mp4", "CLIP0001.MP4"]
     assert body["sightings"][0]["officer_id"] is None  # each sighting as its source said
-    assert _sighted(ctx, reg["clip_id"])[1]["filled_on_clip"] == [
-        "officer_id",
-        "camera_start",
-        "camera_end",
-        "corrected_start",
-        "corrected_end",
-    ]
+    with ctx.sessions() as session:
+        [filled] = session.scalars(
+            select(AuditEvent.detail).where(AuditEvent.event_type == "clip.filled_from_sightings")
+        ).all()
+    second = body["sightings"][1]["id"]
+    assert json.loads(filled)["filled"] == {
+        "officer_id": second,
+        "camera_start": second,
+        "camera_end": second,
+        "corrected_start": second,
+        "corrected_end": second,
+    }
     found = client.get("/api/v1/clips", headers=trooper).json()
     assert [c["id"] for c in found["items"]] == [reg["clip_id"]]
 
@@ -129,7 +134,7 @@ def test_a_sighting_never_changes_and_is_never_deleted(client, people, ctx):
 
 
 @pytest.mark.time_travel
-def test_a_report_naming_the_second_cameras_officer_links_the_clip(client, people, ctx, clock):
+def test_reports_naming_the_second_cameras_officer_link_the_clip(client, people, ctx, clock):
     custodian, device = people.auth("custodian"), people.auth("device2")  # car-18: vehicle V18
     made = client.post(
         "/api/v1/reports",
@@ -151,3 +156,32 @@ def test_a_report_naming_the_second_cameras_officer_links_the_clip(client, peopl
     reports = client.get(f"/api/v1/clips/{reg['clip_id']}/reports", headers=custodian).json()
     assert [r["report_number"] for r in reports] == ["UOF-2010-0316"]
     assert reports[0]["reason"].startswith("officer B9999 is on report UOF-2010-0316")
+    later = client.post(  # a report made after both sightings finds the clip through the second
+        "/api/v1/reports",
+        headers=custodian,
+        json=report_body("UOF-2010-0317", START, START + timedelta(minutes=3), officers=["B9999"]),
+    )
+    assert later.status_code == 201
+    reports = client.get(f"/api/v1/clips/{reg['clip_id']}/reports", headers=custodian).json()
+    assert sorted(r["report_number"] for r in reports) == ["UOF-2010-0316", "UOF-2010-0317"]
+
+
+def test_a_sighting_during_the_upload_leaves_the_clip_row_to_the_completion(client, people, ctx):
+    # The e2e run showed it: a fill while the first row's completion ran made that completion
+    # fail with a concurrent-change 409, and the agent then PUT parts into the finished upload.
+    from ingest_server.clips.models import Clip
+
+    device, data = people.auth("device"), clip_bytes(3500, seed=7)
+    first = register(client, device, data, original_name="HARDLINK.mp4", officer_id=None, **UNTIMED).json()
+    with ctx.sessions() as session:
+        before = session.get(Clip, first["clip_id"]).row_version
+    assert register(client, device, data, **FIRST).status_code == 200
+    with ctx.sessions() as session:
+        clip = session.get(Clip, first["clip_id"])
+        assert (clip.row_version, clip.officer_id) == (before, None)  # untouched while uploading
+    etags = put_parts(first, data)
+    done = client.post(f"/api/v1/uploads/{first['clip_id']}/complete", headers=device, json={"parts": etags})
+    assert done.status_code == 200
+    body = client.get(f"/api/v1/clips/{first['clip_id']}", headers=people.auth("custodian")).json()
+    assert (body["officer_id"], body["camera_serial"]) == ("B1234", "X81234")  # filled; the set one stays
+    assert body["corrected_start"] is not None and len(body["sightings"]) == 2
