@@ -1,6 +1,5 @@
 """`evidence-server`: serve, migrate, create-user, enroll-device, reset-device-key, disable,
-audit verify, audit checkpoint,
-store check, worker, jobs status, release.
+audit verify, audit checkpoint, store check, worker, jobs status, release, uploads abort-abandoned.
 
 Settings come from EVIDENCE_SERVER_* environment variables (see settings.py).
 Tokens are printed once and stored only as their SHA-256. Commands that change
@@ -33,6 +32,7 @@ from ingest_server.store.cli import app as store_cli
 from ingest_server.store.cli import startup_gate
 from ingest_server.sweeper.cli import register as register_retention_commands
 from ingest_server.sweeper.cli import reports_app
+from ingest_server.uploads_cli import uploads_app
 
 app = typer.Typer(help="Evidence ingest server.", no_args_is_help=True, add_completion=False)
 audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
@@ -44,6 +44,7 @@ reports_app.command("publish")(publish_portal)  # reports publish: the public po
 app.add_typer(store_cli, name="store")  # check
 app.command("worker")(run_worker)  # background jobs (jobs_cli.py)
 app.add_typer(jobs_app, name="jobs")  # jobs status
+app.add_typer(uploads_app, name="uploads")  # abort-abandoned (uploads_cli.py)
 
 
 @app.command("migrate")

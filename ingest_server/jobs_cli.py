@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from ingest_server.cli_common import load_settings, open_context, open_sessions
-from ingest_server.job_kinds import HANDLERS
+from ingest_server.job_kinds import HANDLERS, PERIODIC
 from ingest_server.jobs import service as jobs
 from ingest_server.jobs import worker as job_worker
 from ingest_server.jobs.models import Job
@@ -27,7 +27,10 @@ def worker(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ctx = open_context()
     typer.echo(f"worker: kinds {', '.join(sorted(HANDLERS))}; lease {ctx.settings.jobs_lease_seconds:g} s")
-    job_worker.run_worker(ctx=ctx, handlers=HANDLERS, workers=workers)
+    for kind, every in sorted(PERIODIC.items()):
+        seconds = every(ctx.settings)
+        typer.echo(f"worker: {kind} every {seconds:g} s" if seconds > 0 else f"worker: {kind} never (0)")
+    job_worker.run_worker(ctx=ctx, handlers=HANDLERS, workers=workers, periodic=PERIODIC)
 
 
 def line(job: Job) -> str:

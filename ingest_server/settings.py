@@ -65,6 +65,17 @@ class Settings(BaseSettings):
         60.0, ge=1.0, le=3600.0, description="A running job whose worker is silent this long is restarted."
     )
     jobs_max_attempts: int = Field(3, ge=1, le=100, description="Starts of one job before it is failed.")
+    abandoned_uploads_every_seconds: float = Field(
+        3600.0,
+        ge=0.0,
+        le=7 * 86400.0,
+        description="How often the job worker aborts abandoned multipart uploads (0: never).",
+    )
+    abandoned_uploads_grace_seconds: float = Field(
+        86400.0,
+        ge=0.0,
+        description="A multipart upload no clip is uploading to is abandoned once this old.",
+    )
     records_request_due_hours: int = Field(
         96, ge=1, le=24 * 365, description="A public records request is due this long after receipt."
     )

@@ -4,7 +4,9 @@ Pure: a `ClipRow` (and the vehicle id) in, a dict out. Times: the camera's raw
 start is kept as the camera said it; corrected times subtract the clock offset
 measured at dock time (offset = camera clock - agent clock, so true time =
 camera time - offset). A UVC segment is timed by the agent's own clock, so its
-raw and corrected times are the same.
+raw and corrected times are the same. Each row sends its own journal source key
+and relative path: the server records each source of the same bytes as its own
+sighting (docs/ingest_server.md, "Sightings").
 """
 
 from __future__ import annotations
@@ -57,6 +59,10 @@ def register_metadata(row: ClipRow, *, vehicle_id: str | None = None, thumbnail:
         "vehicle_id": vehicle_id,
         "profile": row.profile,
         "original_name": meta.get("original_name") or row.relpath,
+        # this source of the bytes: a second journal row with the same sha256 (a hard link,
+        # another camera) is its own sighting on the server, a retry of this row is not
+        "source_key": row.source_key,
+        "source_relpath": row.relpath,
         "camera_start": _iso(start),
         "camera_end": _iso(end),
         "corrected_start": _iso(start - offset) if start else None,

@@ -12,7 +12,13 @@ The allowed writes, and who makes them:
 - `retain_until`: the mirror of the store's Object Lock date, which only grows
   (retention_apply/recompute.py:apply);
 - `state` stored -> deleted: the sweeper, after the deletion certificate is
-  locked in the store (sweeper/service.py:_delete_one).
+  locked in the store (sweeper/service.py:_delete_one);
+- a column of `FILLED_FROM_SIGHTINGS` that is still empty: a later sighting of
+  the same bytes that knows it (clips/sightings.py:record), audited there.
+
+A `ClipSighting` is one place the bytes were found (camera, name, officer,
+times); a clip has one per distinct source. Sightings are records: the same
+listener refuses any change to one, or its deletion.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ingest_server.db import Base
 from ingest_server.types import UTCDateTime, new_id, utcnow
@@ -47,6 +53,17 @@ DEFAULT_CATEGORY = "unclassified"
 MUTABLE_WHEN_STORED = frozenset({"category", "retain_until"})
 STATE_CHANGES_WHEN_STORED = frozenset({(STORED, DELETED)})
 PROTECTED_STATES = frozenset({STORED, DELETED})
+# display facts a stored clip may still gain once, from a later sighting, while they are empty
+SIGHTING_IDENTITY = ("officer_id", "camera_serial", "vehicle_id", "profile")
+SIGHTING_TIMES = (
+    "camera_start",
+    "camera_end",
+    "corrected_start",
+    "corrected_end",
+    "clock_offset_seconds",
+    "clock_offset_uncertainty_seconds",
+)
+FILLED_FROM_SIGHTINGS = frozenset((*SIGHTING_IDENTITY, *SIGHTING_TIMES))
 
 
 class ImmutableClipError(Exception):
@@ -106,6 +123,44 @@ class Clip(Base):
 
     __mapper_args__ = {"version_id_col": row_version}
 
+    sightings: Mapped[list[ClipSighting]] = relationship(
+        back_populates="clip", order_by=lambda: (ClipSighting.registered_at, ClipSighting.id)
+    )
+
+
+class ClipSighting(Base):
+    """One sighting of a clip's bytes: which camera, under which name, whose, when (as that
+    source said). `sighting_key` names the source, so a retried register adds nothing."""
+
+    __tablename__ = "clip_sightings"
+    __table_args__ = (
+        UniqueConstraint("clip_id", "sighting_key", name="uq_clip_sightings_clip_key"),
+        Index("ix_clip_sightings_officer_start", "officer_id", "corrected_start"),
+        Index("ix_clip_sightings_serial_clip", "camera_serial", "clip_id"),
+        Index("ix_clip_sightings_vehicle_start", "vehicle_id", "corrected_start"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    clip_id: Mapped[str] = mapped_column(ForeignKey("clips.id"), index=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    sighting_key: Mapped[str] = mapped_column(String(64))
+    source_key: Mapped[str | None] = mapped_column(Text)  # the agent's own key of the source file
+    source_relpath: Mapped[str | None] = mapped_column(String(1024))
+    original_name: Mapped[str] = mapped_column(String(1024))
+    camera_serial: Mapped[str | None] = mapped_column(String(128))
+    officer_id: Mapped[str | None] = mapped_column(String(64))
+    vehicle_id: Mapped[str | None] = mapped_column(String(64))
+    profile: Mapped[str | None] = mapped_column(String(100))
+    camera_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    camera_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    corrected_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    corrected_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    clock_offset_seconds: Mapped[float | None] = mapped_column(Float)
+    clock_offset_uncertainty_seconds: Mapped[float | None] = mapped_column(Float)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    clip: Mapped[Clip] = relationship(back_populates="sightings")
+
 
 def _state_in_database(session: Session, clip: Clip) -> str | None:
     """The state the database holds for `clip` (None for a clip not yet inserted)."""
@@ -132,6 +187,8 @@ def refused_changes(*, session: Session, clip: Clip) -> list[str]:
             continue  # the same value written again
         if attr.key == "state" and (was, clip.state) in STATE_CHANGES_WHEN_STORED:
             continue
+        if attr.key in FILLED_FROM_SIGHTINGS and list(history.deleted) == [None]:
+            continue  # an empty display fact filled once (clips/sightings.py)
         refused.append(attr.key)
     return refused
 
@@ -145,15 +202,22 @@ def _refuse_changes_to_stored_evidence(session: Session, flush_context, instance
                 raise ImmutableClipError(
                     f"clip {obj.id} is stored evidence: {', '.join(refused)} cannot change"
                 )
+        if isinstance(obj, ClipSighting) and session.is_modified(obj, include_collections=False):
+            raise ImmutableClipError(f"sighting {obj.id} of clip {obj.clip_id} is a record: it cannot change")
     for obj in session.deleted:
+        if isinstance(obj, ClipSighting):
+            raise ImmutableClipError(
+                f"sighting {obj.id} of clip {obj.clip_id} is a record: it cannot be deleted"
+            )
         if isinstance(obj, Clip) and _state_in_database(session, obj) in PROTECTED_STATES:
             raise ImmutableClipError(f"clip {obj.id} is stored evidence: the row cannot be deleted")
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _refuse_bulk_writes_to_clips(state) -> None:
-    if (state.is_update or state.is_delete) and getattr(state.statement.table, "name", None) == "clips":
+    table = getattr(state.statement.table, "name", None) if state.is_update or state.is_delete else None
+    if table in ("clips", "clip_sightings"):
         raise ImmutableClipError(
-            "bulk UPDATE/DELETE of clips is refused: change clips through the session, "
+            f"bulk UPDATE/DELETE of {table} is refused: change clips through the session, "
             "where the stored-evidence rule is checked"
         )

@@ -52,6 +52,7 @@ def search_clips(
     principal: SearchPrincipal,
     officer_id: Filter = None,
     vehicle_id: Filter = None,
+    camera_serial: Filter = None,
     device_id: Filter = None,
     category: Filter = None,
     sha256: Annotated[str | None, Query(pattern=SHA256_PATTERN)] = None,
@@ -68,6 +69,7 @@ def search_clips(
     where = service.ClipFilter(
         officer_id=officer_id,
         vehicle_id=vehicle_id,
+        camera_serial=camera_serial,
         device_id=device_id,
         category=category,
         sha256=sha256,

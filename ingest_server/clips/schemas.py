@@ -7,6 +7,27 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class SightingPublic(BaseModel):
+    """One place the clip's bytes were found, as that source described them."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    original_name: str = Field(description="the file's name on that camera")
+    source_relpath: str | None
+    camera_serial: str | None
+    officer_id: str | None
+    vehicle_id: str | None
+    profile: str | None
+    camera_start: datetime | None
+    camera_end: datetime | None
+    corrected_start: datetime | None
+    corrected_end: datetime | None
+    clock_offset_seconds: float | None
+    clock_offset_uncertainty_seconds: float | None
+    registered_at: datetime
+
+
 class ClipPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -43,6 +64,10 @@ class ClipPublic(BaseModel):
     registered_at: datetime
     stored_at: datetime | None
     rejection: str | None
+    sightings: list[SightingPublic] = Field(
+        default_factory=list,
+        description="every source the bytes were registered from (another name, another camera), first first",
+    )
 
 
 class ClipPage(BaseModel):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ingest_server.audit import service as audit
 from ingest_server.audit.models import AuditEvent
 from ingest_server.audit.words import in_words
-from ingest_server.clips import labels
+from ingest_server.clips import labels, sightings
 from ingest_server.clips.models import Clip
 
 COLUMNS = (
@@ -112,5 +112,6 @@ def to_html(
         flags=labels.short_flags(clip),
         recorded_by=labels.recorded_by(clip),
         offset=offset_text(clip),
+        sighting_words=sightings.in_words,
     )
     return page.encode("utf-8")

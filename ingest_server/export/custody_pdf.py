@@ -19,7 +19,7 @@ from fpdf import FPDF
 
 from ingest_server.audit.models import AuditEvent
 from ingest_server.audit.words import in_words
-from ingest_server.clips import labels
+from ingest_server.clips import labels, sightings
 from ingest_server.clips.models import Clip
 from ingest_server.export import custody
 from ingest_server.export.custody import describe, offset_text
@@ -103,6 +103,10 @@ def to_pdf(
         "signed checkpoint.",
         size=8,
     )
+    pdf.ln(2)
+    pdf.text_line(f"Sightings ({len(clip.sightings)})", size=11, style="B")
+    for number, sighting in enumerate(clip.sightings, start=1):
+        pdf.text_line(f"{number}. {sightings.in_words(sighting)}", size=8)
     pdf.ln(2)
     pdf.text_line(f"Events ({len(events)})", size=11, style="B")
     for e in events:

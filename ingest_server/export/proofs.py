@@ -3,8 +3,9 @@
 `write(...)` adds to the bag's data/ folder (so the BagIt manifest covers them):
 
     data/custody/<file>.custody.json   per clip: the index facts, the manifest as registered, the signed
-                                       receipt, every audit event of the clip with every hashed field, and
-                                       its related files (sidecars: name, path, size, sha256)
+                                       receipt, every sighting (each source of the bytes), every audit event
+                                       of the clip with every hashed field, and its related files
+                                       (sidecars: name, path, size, sha256)
     data/custody/chain.txt             the audit chain from the clip's first event to the checkpoint:
                                        "seq prev_hash hash owner" per event, owner = the package file the
                                        event is about, "-" for events of other objects (hashes only)
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 from ingest_server.anchor import service as anchor
 from ingest_server.audit.models import AuditEvent
 from ingest_server.audit.service import HASHED_FIELDS
+from ingest_server.clips import sightings
 from ingest_server.clips.models import Clip
 from ingest_server.context import ServerContext
 from ingest_server.devices import keys
@@ -107,6 +109,7 @@ def write(
             "clip": {f: _fact(getattr(clip, f)) for f in CLIP_FACTS},
             "manifest": json.loads(clip.manifest_json),
             "receipt": json.loads(clip.receipt_json) if clip.receipt_json else None,
+            "sightings": [{f: _fact(getattr(s, f)) for f in sightings.FACTS} for s in clip.sightings],
             "events": [_event(e) for e in events],
             "related": sidecars.listed(session=session, clip=clip, clip_file=names[clip.id]),
         }

@@ -89,6 +89,14 @@ def request(
     return job
 
 
+def due(*, session: Session, kind: str, every: timedelta, now: datetime) -> bool:
+    """A periodic kind is due when none was ever requested, or the last one longer than `every`
+    ago and none is queued or running."""
+    last = session.execute(select(Job).where(Job.kind == kind).order_by(Job.requested_at.desc()).limit(1))
+    job = last.scalar_one_or_none()
+    return job is None or (job.state not in ACTIVE and now - job.requested_at >= every)
+
+
 def get(*, session: Session, job_id: str) -> Job | None:
     return session.get(Job, job_id)
 

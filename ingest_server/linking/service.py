@@ -7,7 +7,11 @@ matcher, and record each new link with its reason, audited.
   + corrected_start, migration 0100).
 - `link_clip(session=, clip=, ...)`: when a clip is stored, link it to every
   report naming its officer or vehicle whose window it overlaps (called from
-  uploads/after_store.py, which then recomputes the clip's retention).
+  uploads/after_store.py, which then recomputes the clip's retention; again
+  when a stored clip gains a sighting, uploads/sightings.py).
+
+Every officer and vehicle a clip was found under counts: its own and each
+sighting's, each with its own times (linking/queries.py:windows_of).
 - `link_manual` / `unlink`: a custodian's decision, with a reason.
 
 Every change of a report's set of clips requests the report's alignment job
@@ -41,6 +45,7 @@ from ingest_server.linking.queries import (  # noqa: F401 (active_links, linked_
     report_window,
     reports_for_clip,
     window_of,
+    windows_of,
 )
 from ingest_server.refusals import Refused, Why
 from ingest_server.reports.models import Report
@@ -79,6 +84,15 @@ def _clips_changed(session: Session, report: Report, actor: str, now) -> None:
     jobs.request(session=session, kind=job_kinds.ALIGN_REPORT, subject=report.id, actor=actor, now=now)
 
 
+def _reason(report_win, clip: Clip, buffers) -> str | None:
+    """The first of the clip's windows (its own, then each sighting's) that matches, in words."""
+    for window in windows_of(clip):
+        reason = match(report_win, window, buffers)
+        if reason:
+            return reason
+    return None
+
+
 def link_report(
     *, session: Session, report: Report, actor: str, now: datetime, config: LinkingSettings | None = None
 ) -> list[ClipLink]:
@@ -94,8 +108,7 @@ def link_report(
     for clip in sorted(clips, key=lambda c: c.id):
         if (clip.id, report.id) in known:
             continue
-        window = window_of(clip)
-        reason = match(win, window, buffers) if window else None
+        reason = _reason(win, clip, buffers)
         if reason:
             links.append(_add(session, clip.id, report, reason, AUTO, actor, now))
     session.flush()
@@ -106,8 +119,7 @@ def link_clip(
     *, session: Session, clip: Clip, actor: str, now: datetime, config: LinkingSettings | None = None
 ) -> list[ClipLink]:
     buffers = (config or LinkingSettings()).buffers()
-    window = window_of(clip)
-    if window is None or clip.state != STORED:
+    if clip.state != STORED:
         return []
     known = existing_pairs(session=session, clip_ids=[clip.id])
     links = []
@@ -116,7 +128,7 @@ def link_clip(
     ):
         if (clip.id, report.id) in known:
             continue
-        reason = match(report_window(report), window, buffers)
+        reason = _reason(report_window(report), clip, buffers)
         if reason:
             links.append(_add(session, clip.id, report, reason, AUTO, actor, now))
     session.flush()

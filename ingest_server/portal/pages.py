@@ -150,6 +150,7 @@ def search(
     user: ConsoleUser,
     officer: Text = "",
     vehicle: Text = "",
+    serial: Text = "",
     category: Text = "",
     sha256: Text = "",
     day_from: Text = "",
@@ -168,6 +169,7 @@ def search(
     where = clips.ClipFilter(
         officer_id=officer.strip() or None,
         vehicle_id=vehicle.strip() or None,
+        camera_serial=serial.strip() or None,
         category=category.strip() or None,
         sha256=sha256.strip().lower() or None,
         recorded_from=start,
@@ -180,6 +182,7 @@ def search(
     query = {
         "officer": officer,
         "vehicle": vehicle,
+        "serial": serial,
         "category": category,
         "sha256": sha256,
         "day_from": day_from,

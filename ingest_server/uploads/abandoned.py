@@ -6,8 +6,13 @@ clip will ever complete; its parts cost storage for ever. `abandoned` is the pur
 rule: an upload in the store is abandoned when it is older than `grace` and no clip
 in state "uploading" names it as its current upload. `abort_abandoned` lists the
 store's open uploads, aborts those, and writes one audit event per abort
-(component "uploads", event "upload.aborted_abandoned", with key, upload id and age).
+(component "uploads", event "upload.aborted_abandoned", with key, upload id and age);
+with `dry_run` it only says which it would abort.
 A clip's bytes are never touched: only parts of uploads that nothing will complete.
+
+Who calls it: `evidence-server uploads abort-abandoned` (uploads_cli.py), and the
+job worker every `abandoned_uploads_every_seconds` (the job `sweep_job`, kind
+`uploads.abort_abandoned`, scheduled by jobs/worker.py from job_kinds.py:PERIODIC).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from sqlalchemy import select
 from ingest_server.audit import service as audit
 from ingest_server.clips.models import UPLOADING, Clip
 from ingest_server.context import ServerContext
+from ingest_server.jobs.runner import JobRun
 
 
 @dataclass(frozen=True)
@@ -47,15 +53,19 @@ def _open_uploads(ctx: ServerContext) -> list[OpenUpload]:
         kwargs = {"KeyMarker": page["NextKeyMarker"], "UploadIdMarker": page["NextUploadIdMarker"]}
 
 
-def abort_abandoned(*, ctx: ServerContext, grace: timedelta, actor: str = "system") -> list[OpenUpload]:
-    """Abort every abandoned multipart upload; returns those aborted (each audited)."""
+def abort_abandoned(
+    *, ctx: ServerContext, grace: timedelta, actor: str = "system", dry_run: bool = False
+) -> list[OpenUpload]:
+    """Abort every abandoned multipart upload; returns those aborted (each audited), or with
+    `dry_run` those it would abort (nothing aborted, nothing audited)."""
     now = ctx.clock()
     with ctx.sessions() as session:
         live = {
             u for u in session.scalars(select(Clip.upload_id).where(Clip.state == UPLOADING)) if u is not None
         }
         gone = abandoned(_open_uploads(ctx), live=live, now=now, grace=grace)
-        for u in gone:
+        session.rollback()  # no database lock held across the store calls
+        for u in [] if dry_run else gone:
             ctx.storage.abort(u.key, u.upload_id)
             audit.append(
                 session=session,
@@ -74,3 +84,11 @@ def abort_abandoned(*, ctx: ServerContext, grace: timedelta, actor: str = "syste
             )
         session.commit()
     return gone
+
+
+def sweep_job(run: JobRun) -> dict:
+    """The periodic job: abort what is abandoned past the configured grace."""
+    grace = timedelta(seconds=run.ctx.settings.abandoned_uploads_grace_seconds)
+    gone = abort_abandoned(ctx=run.ctx, grace=grace, actor="system:abandoned-uploads")
+    run.progress(len(gone), len(gone), "aborted")
+    return {"aborted": [{"key": u.key, "upload_id": u.upload_id} for u in gone]}

@@ -1,5 +1,6 @@
-"""What happens after a clip is stored: link it to the reports it belongs to,
-then decide and apply its retention (the store's Object Lock is told).
+"""What happens after a clip is stored: fill its empty display fields from its
+sightings (clips/sightings.py), link it to the reports it belongs to, then decide
+and apply its retention (the store's Object Lock is told).
 
 `uploads/complete.py:complete` calls `after_clip_stored` once the clip is
 indexed and receipted; the sweeper's catch-up does the same work for any clip
@@ -14,7 +15,8 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from ingest_server.audit.source import audit_source_of
+from ingest_server.audit.source import audit_source, audit_source_of
+from ingest_server.clips import sightings
 from ingest_server.clips.models import Clip
 from ingest_server.context import ServerContext
 from ingest_server.linking import service as linking
@@ -28,8 +30,10 @@ log = logging.getLogger(__name__)
 def on_clip_stored(
     *, ctx: ServerContext, session: Session, clip: Clip, actor: str = SYSTEM_ACTOR
 ) -> list[ClipLink]:
-    """Link a newly stored clip to its reports and apply its retention (store told). Commits."""
+    """Fill its empty fields from its sightings, link a newly stored clip to its reports and
+    apply its retention (store told). Commits."""
     now = ctx.clock()
+    sightings.fill(session=session, clip=clip, actor=actor, source=audit_source())
     links = linking.link_clip(session=session, clip=clip, actor=actor, now=now)
     recompute.apply(ctx=ctx, session=session, clip_ids=[clip.id], actor=actor, now=now)
     return links

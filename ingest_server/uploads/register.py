@@ -1,6 +1,7 @@
 """Register: a device declares a clip (manifest + metadata) and gets presigned part URLs.
 
-Idempotent on (device, sha256): the same clip comes back, with the parts the store
+Idempotent on (device, sha256): the same clip comes back (each distinct source
+recorded as its own sighting: uploads/sightings.py), with the parts the store
 already holds marked present so the agent resumes; a stored clip comes back with
 its receipt; a rejected one (or one whose upload vanished) gets a fresh upload.
 Whatever this starts in the store is aborted if registering fails afterwards.
@@ -28,6 +29,7 @@ from ingest_server.clips.models import STORED, UPLOADING, VERIFYING, Clip
 from ingest_server.context import ServerContext
 from ingest_server.refusals import Why
 from ingest_server.types import new_id
+from ingest_server.uploads import sightings
 from ingest_server.uploads.errors import UploadRefused
 from ingest_server.uploads.events import clip_event
 from ingest_server.uploads.schemas import MetadataIn
@@ -156,6 +158,8 @@ def register(
     clip = session.execute(
         select(Clip).where(Clip.device_id == device.id, Clip.sha256 == manifest.sha256)
     ).scalar_one_or_none()
+    if clip is not None:  # the same bytes again: this source's sighting is never dropped
+        sightings.note(ctx=ctx, session=session, clip=clip, device=device, metadata=metadata, source=source)
     session.commit()  # no database lock held across store calls
     if clip is not None and clip.state == STORED:
         return _response(clip, [])
@@ -215,6 +219,8 @@ def register(
                 "original_name": metadata.original_name,
             },
         )
+        if fresh:
+            sightings.add(session=session, clip=clip, device=device, metadata=metadata, source=source)
         session.commit()
         cleanup.pop_all()
     return _response(clip, parts)

@@ -32,6 +32,12 @@ class MetadataIn(BaseModel):
     vehicle_id: text(64) | None = None
     profile: text(100) | None = None
     original_name: text(1024, 1)
+    source_key: text(4096, 1) | None = Field(
+        None,
+        description="the agent's own key of the source file (camera serial, relative path, size, mtime): "
+        "a register with a key seen before for this clip adds no sighting (docs/ingest_server.md)",
+    )
+    source_relpath: text(1024, 1) | None = Field(None, description="the file's path on the camera volume")
     camera_start: When | None = None
     camera_end: When | None = None
     corrected_start: When | None = None

@@ -149,6 +149,22 @@ def test_register_metadata_keeps_raw_and_corrected_times(tmp_path, profiles):
     assert base64.b64decode(meta["thumbnail_jpeg_b64"])[:2] == b"\xff\xd8"  # a JPEG
 
 
+def test_a_hard_link_is_its_own_source_with_its_own_register_metadata(tmp_path, profiles):
+    # Issue 16 Found 3: two rows with the same bytes each tell the server their own source.
+    from edge_agent.upload.clip_metadata import register_metadata
+
+    sim = simulate(profiles, tmp_path / "cam", clips=1, seed=7, device_serial="SN7")
+    clip = sim.root / sim.clips[0].relpath
+    os.link(clip, clip.with_name("HARDLINK" + clip.suffix))
+    journal, spool, volume, outcomes = _offload(tmp_path, profiles, sim.root)
+    rows = journal.clips()
+    assert len(rows) == 2 and len({r.sha256 for r in rows}) == 1
+    metas = [register_metadata(r, vehicle_id="CAR-12") for r in rows]
+    assert [m["source_relpath"] for m in metas] == [r.relpath for r in rows]
+    assert [m["source_key"] for m in metas] == [r.source_key for r in rows]
+    assert len({m["source_key"] for m in metas}) == 2
+
+
 def test_a_full_spool_is_journaled_once_per_pause_not_at_every_rescan(tmp_path, profiles):
     # Issue 16 Found 1: a new spool_full event at every rescan (its text carries the free-byte count)
     # filled the spool again.
