@@ -87,7 +87,8 @@ def build_tracks(
 ) -> list[Track]:
     """Link per-frame detections ({frame: [(box, score)]}, detection frames only) into tracks.
 
-    Greedy association, best overlap first (centre distance as the fallback); a track survives
+    Greedy association, best overlap first (centre distance as the fallback: `max_distance` box sides
+    per 5 frames, so a face at a given speed is linked whatever the step); a track survives
     `max_missed` detection frames without a match before it ends.
     """
     open_tracks: list[dict] = []
@@ -100,11 +101,12 @@ def build_tracks(
         boxes = list(detections[frame])
         pairs = []
         for ti, track in enumerate(open_tracks):
-            last = track["keys"][-1][1]
+            seen, last = track["keys"][-1]
+            reach_distance = max_distance * max(1.0, (frame - seen) / 5)
             for di, (box, _score) in enumerate(boxes):
                 overlap = iou(last, box)
                 distance = _near(last, box)
-                if overlap >= min_iou or distance <= max_distance:
+                if overlap >= min_iou or distance <= reach_distance:
                     pairs.append((overlap, -distance, ti, di))
         taken_t: set[int] = set()
         taken_d: set[int] = set()

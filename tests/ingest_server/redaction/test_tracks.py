@@ -59,6 +59,12 @@ def test_a_fast_face_whose_boxes_no_longer_overlap_is_still_one_track():
     assert len(build_tracks(detections, step=5, frame_count=15)) == 1
 
 
+def test_the_same_speed_is_linked_at_a_longer_step():
+    # 7 px a frame: 70 px between detections at step 10, more than 0.75 of the 50 px box
+    detections = {f: [(box(100 + 7 * f, 100), 0.9)] for f in range(0, 40, 10)}
+    assert len(build_tracks(detections, step=10, frame_count=40)) == 1
+
+
 def test_one_missed_detection_does_not_split_a_track_but_a_long_absence_does():
     seen = (box(100, 100), 0.9)
     one_miss = {0: [seen], 5: [], 10: [seen]}
