@@ -178,3 +178,42 @@ def recall(footage: Footage, regions_for, *, min_coverage: float = 0.9) -> float
             total += 1
             hit += coverage(box, regions, footage.width, footage.height) >= min_coverage
     return hit / total
+
+
+def moving_patch(
+    path: Path, *, width=640, height=360, fps=30, frames=90, side=48, start=(40, 150), speed=8.0, gone=None
+) -> Footage:
+    """An H.264 clip (no audio) of a textured square moving right at `speed` px a frame from `start`
+    (bobbing ±30 px) over a drifting background until it leaves the frame; from frame `gone` on (if
+    given) it is not drawn at all. `truth[i]` is its box on frame i (empty when not in the frame)."""
+    rng = np.random.default_rng(11)
+    patch = cv2.resize(rng.integers(0, 256, (6, 6, 3), dtype=np.uint8), (side, side), cv2.INTER_NEAREST)
+    texture = cv2.resize(
+        rng.integers(60, 180, (height // 8 + 8, width // 8 + 8, 3), dtype=np.uint8),
+        (width + 64, height + 64),
+        interpolation=cv2.INTER_CUBIC,
+    )
+    truth: list[list[tuple[float, float, float, float]]] = []
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=fps)
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        video.options = {"crf": "18", "preset": "veryfast"}
+        for i in range(frames):
+            ox, oy = int(32 + 24 * np.sin(i / 20)), int(32 + 16 * np.cos(i / 27))
+            img = texture[oy : oy + height, ox : ox + width].copy()
+            x = int(start[0] + speed * i)
+            y = int(start[1] + 30 * np.sin(i / 15))
+            box = (float(x), float(y), float(x + side), float(y + side))
+            if x < width and (gone is None or i < gone):
+                visible = img[y : y + side, x : min(width, x + side)]
+                visible[:] = patch[:, : visible.shape[1]]
+                truth.append([box])
+            else:
+                truth.append([])
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, fps)
+            for packet in video.encode(frame):
+                out.mux(packet)
+        for packet in video.encode(None):
+            out.mux(packet)
+    return Footage(path=path, width=width, height=height, fps=fps, frames=frames, truth=truth)
