@@ -22,7 +22,7 @@ from .tracks import Track, build_tracks, regions_at
 
 @dataclass(frozen=True)
 class ScanSettings:
-    """The release settings (measured in docs/redaction.md): 960 px across, every 5th frame.
+    """The release settings (measured in docs/redaction.md): 960 px across, every 10th frame.
 
     At 640 px a face 28 px wide in 720p footage (14 px at the model) is missed; at 960 it is found."""
 
