@@ -270,7 +270,7 @@ def run_scan(
         if row.state != SCANNING:
             return  # done already (a job run twice does nothing twice)
         clip = _stored_clip(session, row.clip_id)
-        row.frames_total = int(round((clip.duration_seconds or 0) * (clip.fps or 0))) or None
+        row.frames_total = None  # the scan reports the stream's own: registered metadata may be wrong
         session.commit()
         key, version, sha = clip.object_key, clip.version_id, clip.sha256
     try:
@@ -319,17 +319,19 @@ def run_scan(
 
 def _progress(ctx: ServerContext, redaction_id: str, also=None):
     """Frames done onto the redaction row every 30 frames (the console shows it), and to `also`
-    (frames, total) for a job runner's own progress."""
+    (frames, total) for a job runner's own progress. The total is the one reported with the frames
+    (the scan's, from the decoded stream), else the row's (the render's: the scan's decoded count);
+    never less than the frames done."""
 
-    def report(frames: int) -> None:
+    def report(frames: int, reported: int | None = None) -> None:
         if frames % 30:
             return
         total = None
         with ctx.sessions() as session:
             row = session.get(Redaction, redaction_id)
             if row is not None:
-                row.frames_done = frames
-                total = row.frames_total
+                total = max(reported or row.frames_total or 0, frames)
+                row.frames_done, row.frames_total = frames, total
                 session.commit()
         if also is not None:
             also(frames, total)

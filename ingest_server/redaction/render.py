@@ -23,18 +23,10 @@ from enum import StrEnum
 from pathlib import Path
 
 import av
-import cv2
 import numpy as np
 
 from .atomic import DestinationExists, new_file
-
-Region = tuple[int, int, int, int]
-
-
-class Style(StrEnum):
-    BLUR = "blur"
-    PIXELATE = "pixelate"
-    FILL = "fill"
+from .masking import Region, Style, mask_frame
 
 
 class AudioMask(StrEnum):
@@ -124,30 +116,6 @@ class RenderError(Exception):
     """A clip this renderer refuses, with the reason in words."""
 
 
-def mask(img: np.ndarray, region: Region, settings: RenderSettings) -> None:
-    """Mask one region of an RGB image in place. Blur and pixelate both go through a coarse grid of
-    `block` cells, so no detail finer than a cell survives (a plain Gaussian can be partly undone)."""
-    x1, y1, x2, y2 = region
-    roi = img[y1:y2, x1:x2]
-    h, w = roi.shape[:2]
-    if h == 0 or w == 0:
-        return
-    if settings.style is Style.FILL:
-        roi[:] = settings.fill_rgb
-        return
-    cells = max(1, settings.block)
-    scale = cells / max(w, h)
-    small = cv2.resize(
-        roi, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
-    )
-    if settings.style is Style.PIXELATE:
-        roi[:] = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
-    else:
-        roi[:] = cv2.GaussianBlur(
-            cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR), (0, 0), max(w, h) / cells
-        )
-
-
 def overlaps(start: float, end: float, ranges: Sequence[TimeRange]) -> bool:
     return any(start < r.end and r.start < end for r in ranges)
 
@@ -230,12 +198,7 @@ def _transcode(original, out_file, regions, audio_ranges, settings, progress):
 def _video_frame(frame, frames, masked, regions, settings, out_v, dst):
     boxes = regions(frames)
     if boxes:
-        img = frame.to_ndarray(format="rgb24")
-        for region in boxes:
-            mask(img, region, settings)
-        new = av.VideoFrame.from_ndarray(img, format="rgb24")
-        new.pts, new.time_base = frame.pts, frame.time_base
-        frame = new
+        frame = mask_frame(frame, boxes, settings)
         masked += 1
     frame.pict_type = av.video.frame.PictureType.NONE
     for out in out_v.encode(frame):

@@ -4,7 +4,8 @@ All pure: no video, no model. A custodian decides per track, never per frame, so
 review: `build_tracks` links detections on the detection frames (every `step`-th frame) by overlap, and a
 track covers every frame from one step before its first detection to one step after its last (a face seen
 at frame 10 with step 5 may already be there at frame 6: redaction errs on the side of masking).
-Between two detections the box is interpolated linearly; beyond the first or last it is held.
+Between two detections the box is interpolated linearly; beyond the first or last it moves on at the
+speed between the two nearest detections (a keyframe is added at each end), or is held if there is one.
 
 A manual track is the same thing made from the custodian's keyframes: the box is interpolated between
 keyframes and held from the first keyframe back to `first` and from the last forward to `last`. There is
@@ -86,7 +87,8 @@ def build_tracks(
 ) -> list[Track]:
     """Link per-frame detections ({frame: [(box, score)]}, detection frames only) into tracks.
 
-    Greedy association, best overlap first (centre distance as the fallback); a track survives
+    Greedy association, best overlap first (centre distance as the fallback: `max_distance` box sides
+    per 5 frames, so a face at a given speed is linked whatever the step); a track survives
     `max_missed` detection frames without a match before it ends.
     """
     open_tracks: list[dict] = []
@@ -99,11 +101,12 @@ def build_tracks(
         boxes = list(detections[frame])
         pairs = []
         for ti, track in enumerate(open_tracks):
-            last = track["keys"][-1][1]
+            seen, last = track["keys"][-1]
+            reach_distance = max_distance * max(1.0, (frame - seen) / 5)
             for di, (box, _score) in enumerate(boxes):
                 overlap = iou(last, box)
                 distance = _near(last, box)
-                if overlap >= min_iou or distance <= max_distance:
+                if overlap >= min_iou or distance <= reach_distance:
                     pairs.append((overlap, -distance, ti, di))
         taken_t: set[int] = set()
         taken_d: set[int] = set()
@@ -121,17 +124,32 @@ def build_tracks(
     done.extend(open_tracks)
     done.sort(key=lambda t: (t["keys"][0][0], t["keys"][0][1][0]))
     reach = max(step - 1, 0)
-    return [
-        Track(
-            id=f"t{n + 1}",
-            kind=TrackKind.DETECTED,
-            keyframes=tuple((f, tuple(float(v) for v in b)) for f, b in t["keys"]),
-            first=max(0, t["keys"][0][0] - reach),
-            last=min(frame_count - 1, t["keys"][-1][0] + reach),
-            score=float(t["score"]),
+    tracks = []
+    for n, t in enumerate(done):
+        keys = [(f, tuple(float(v) for v in b)) for f, b in t["keys"]]
+        first = max(0, keys[0][0] - reach)
+        last = min(frame_count - 1, keys[-1][0] + reach)
+        if len(keys) > 1:  # the face goes on moving beyond its first and last detections
+            keys = [(first, _extrapolate(keys[1], keys[0], first)), *keys] if first < keys[0][0] else keys
+            keys = [*keys, (last, _extrapolate(keys[-2], keys[-1], last))] if last > keys[-1][0] else keys
+        tracks.append(
+            Track(
+                id=f"t{n + 1}",
+                kind=TrackKind.DETECTED,
+                keyframes=tuple(keys),  # type: ignore[arg-type]
+                first=first,
+                last=last,
+                score=float(t["score"]),
+            )
         )
-        for n, t in enumerate(done)
-    ]
+    return tracks
+
+
+def _extrapolate(a: tuple[int, Box], b: tuple[int, Box], frame: int) -> Box:
+    """The box at `frame` moving on from `a` through `b` at their speed (frames may lie either side)."""
+    (fa, ba), (fb, bb) = a, b
+    t = (frame - fb) / (fb - fa)
+    return tuple(y + (y - x) * t for x, y in zip(ba, bb, strict=True))  # type: ignore[return-value]
 
 
 def manual_track(

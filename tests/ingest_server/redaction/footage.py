@@ -81,25 +81,17 @@ def make(
         FACE_IN_PORTRAIT[2] - CROP[0],
         FACE_IN_PORTRAIT[3] - CROP[1],
     )
-    rng = np.random.default_rng(7)
-    texture = cv2.resize(
-        rng.integers(40, 200, (height // 8 + 8, width // 8 + 8, 3), dtype=np.uint8),
-        (width + 64, height + 64),
-        interpolation=cv2.INTER_CUBIC,
-    )
+    texture = _background(np.random.default_rng(7), width, height, (40, 200))
     truth: list[list[tuple[float, float, float, float]]] = []
     with av.open(str(path), "w") as out:
-        video = out.add_stream("libx264", rate=fps)
-        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
-        video.options = {"crf": "18", "preset": "veryfast"}
+        video = _h264(out, fps, width, height)
         if audio:
             sound = out.add_stream(audio, rate=RATE)
             sound.layout = "mono"
             if audio == "aac":
                 sound.bit_rate = 128_000
         for i in range(frames):
-            ox, oy = int(32 + 24 * np.sin(i / 20)), int(32 + 16 * np.cos(i / 27))
-            img = texture[oy : oy + height, ox : ox + width].copy()
+            img = _view(texture, i, width, height)
             boxes = []
             for face in faces:
                 if not face.first <= i <= face.last:
@@ -142,6 +134,28 @@ def make(
             for packet in sound.encode(None):
                 out.mux(packet)
     return Footage(path=path, width=width, height=height, fps=fps, frames=frames, truth=truth)
+
+
+def _background(rng, width: int, height: int, levels: tuple[int, int]) -> np.ndarray:
+    """A smooth random texture 64 px larger than the frame each way, for `_view` to drift over."""
+    return cv2.resize(
+        rng.integers(*levels, (height // 8 + 8, width // 8 + 8, 3), dtype=np.uint8),
+        (width + 64, height + 64),
+        interpolation=cv2.INTER_CUBIC,
+    )
+
+
+def _view(texture: np.ndarray, i: int, width: int, height: int) -> np.ndarray:
+    """Frame i's view of the background: it drifts like a hand-held camera."""
+    ox, oy = int(32 + 24 * np.sin(i / 20)), int(32 + 16 * np.cos(i / 27))
+    return texture[oy : oy + height, ox : ox + width].copy()
+
+
+def _h264(out, fps: int, width: int, height: int):
+    video = out.add_stream("libx264", rate=fps)
+    video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+    video.options = {"crf": "18", "preset": "veryfast"}
+    return video
 
 
 def decoded_audio(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -204,3 +218,35 @@ def check_with_ffmpeg(path: Path) -> np.ndarray:
     )
     assert done.returncode == 0 and not done.stderr, done.stderr.decode(errors="replace")
     return np.frombuffer(done.stdout, "<i4")
+
+
+def moving_patch(
+    path: Path, *, width=640, height=360, fps=30, frames=90, side=48, start=(40, 150), speed=8.0, gone=None
+) -> Footage:
+    """An H.264 clip (no audio) of a textured square moving right at `speed` px a frame from `start`
+    (bobbing ±30 px) over a drifting background until it leaves the frame; from frame `gone` on (if
+    given) it is not drawn at all. `truth[i]` is its box on frame i (empty when not in the frame)."""
+    rng = np.random.default_rng(11)
+    patch = cv2.resize(rng.integers(0, 256, (6, 6, 3), dtype=np.uint8), (side, side), cv2.INTER_NEAREST)
+    texture = _background(rng, width, height, (60, 180))
+    truth: list[list[tuple[float, float, float, float]]] = []
+    with av.open(str(path), "w") as out:
+        video = _h264(out, fps, width, height)
+        for i in range(frames):
+            img = _view(texture, i, width, height)
+            x = int(start[0] + speed * i)
+            y = int(start[1] + 30 * np.sin(i / 15))
+            box = (float(x), float(y), float(x + side), float(y + side))
+            if x < width and (gone is None or i < gone):
+                visible = img[y : y + side, x : min(width, x + side)]
+                visible[:] = patch[:, : visible.shape[1]]
+                truth.append([box])
+            else:
+                truth.append([])
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, fps)
+            for packet in video.encode(frame):
+                out.mux(packet)
+        for packet in video.encode(None):
+            out.mux(packet)
+    return Footage(path=path, width=width, height=height, fps=fps, frames=frames, truth=truth)

@@ -66,7 +66,7 @@ def test_the_record_names_parent_derived_model_parameters_regions_audio_and_peop
     assert rec["parameters"]["render"]["style"] == "pixelate"
     [detected] = rec["regions"]["detected_tracks"]
     assert detected["decision"] == "rejected" and detected["first_frame"] == 0 and detected["last_frame"] == 5
-    assert [k["frame"] for k in detected["keyframes"]] == [0, 3]
+    assert [k["frame"] for k in detected["keyframes"]] == [0, 3, 5]  # 5: followed on to the span's end
     assert rec["regions"]["manual_tracks"][0]["keyframes"] == [
         {"frame": 2, "box": [100.0, 100.0, 140.0, 150.0]}
     ]

@@ -14,7 +14,7 @@ import av
 import numpy as np
 import pytest
 
-from ingest_server.redaction.pipeline import ScanSettings, redact, scan
+from ingest_server.redaction.pipeline import ScanSettings, expected_frames, redact, scan
 from ingest_server.redaction.render import RenderError, RenderSettings, Style, TimeRange, render
 from ingest_server.redaction.tracks import manual_track, regions_at
 from tests.ingest_server.redaction import footage
@@ -241,10 +241,23 @@ def test_a_manual_box_may_not_take_a_detected_tracks_id(clip, scanned, tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_scan_reports_progress_for_every_frame(clip, detector):
+def test_scan_reports_progress_for_every_frame_of_the_streams_own_total(clip, detector):
     seen = []
-    scan(source=clip.path, detector=detector, settings=ScanSettings(step=30), progress=seen.append)
-    assert seen == list(range(1, clip.frames + 1))
+    scan(
+        source=clip.path,
+        detector=detector,
+        settings=ScanSettings(step=30),
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert seen == [(n, clip.frames) for n in range(1, clip.frames + 1)]
+
+
+@pytest.mark.parametrize("container", ["mp4", "mkv", "ts"])
+def test_the_frame_total_is_the_streams_own_in_any_container(tmp_path, container):
+    # MP4 states its count (the sample table); Matroska and MPEG-TS only a duration (× the rate)
+    made = footage.make(tmp_path / f"clip.{container}", fps=15, seconds=2.0, audio=None)
+    with av.open(str(made.path)) as src:
+        assert expected_frames(src, src.streams.video[0]) == made.frames == 30
 
 
 def _fine_detail(img, box, sigma):

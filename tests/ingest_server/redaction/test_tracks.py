@@ -27,6 +27,16 @@ def test_a_track_reaches_one_step_beyond_its_first_and_last_detection():
     assert track.box_at(0) is None and track.box_at(15) is None
 
 
+def test_beyond_its_first_and_last_detection_a_moving_face_is_followed_at_its_speed():
+    # 2 px a frame to the right: at step 10 a held box would be 18 px behind by the track's last frame
+    detections = {10: [(box(100, 100), 0.9)], 20: [(box(120, 100), 0.9)], 30: []}
+    [track] = build_tracks(detections, step=10, frame_count=60)
+    assert (track.first, track.last) == (1, 29)
+    assert track.box_at(1) == pytest.approx(box(82, 100))
+    assert track.box_at(29) == pytest.approx(box(138, 100))
+    assert track.box_at(15) == pytest.approx(box(110, 100))
+
+
 def test_the_span_is_clipped_to_the_clip():
     [track] = build_tracks({0: [(box(0, 0), 0.9)], 3: [(box(0, 0), 0.9)]}, step=3, frame_count=5)
     assert (track.first, track.last) == (0, 4)
@@ -38,14 +48,21 @@ def test_two_faces_stay_two_tracks_and_each_keeps_its_own_path():
     tracks = build_tracks(detections, step=3, frame_count=30)
     assert len(tracks) == 2
     by_start = sorted(tracks, key=lambda t: t.keyframes[0][1][0])
-    assert [b for _, b in by_start[0].keyframes] == [left(f) for f in range(0, 30, 3)]
-    assert [b for _, b in by_start[1].keyframes] == [right(f) for f in range(0, 30, 3)]
+    # each detection, then the path followed on to the clip's last frame (29)
+    assert [b for _, b in by_start[0].keyframes] == [left(f) for f in (*range(0, 30, 3), 29)]
+    assert [b for _, b in by_start[1].keyframes] == [right(f) for f in (*range(0, 30, 3), 29)]
 
 
 def test_a_fast_face_whose_boxes_no_longer_overlap_is_still_one_track():
     detections = {0: [(box(100, 100), 0.9)], 5: [(box(135, 100), 0.9)], 10: [(box(170, 100), 0.9)]}
     assert iou(box(100, 100), box(135, 100)) < 0.1
     assert len(build_tracks(detections, step=5, frame_count=15)) == 1
+
+
+def test_the_same_speed_is_linked_at_a_longer_step():
+    # 7 px a frame: 70 px between detections at step 10, more than 0.75 of the 50 px box
+    detections = {f: [(box(100 + 7 * f, 100), 0.9)] for f in range(0, 40, 10)}
+    assert len(build_tracks(detections, step=10, frame_count=40)) == 1
 
 
 def test_one_missed_detection_does_not_split_a_track_but_a_long_absence_does():
@@ -99,4 +116,6 @@ def test_a_malformed_manual_box_is_refused_with_its_reason(keys, first, last, me
 def test_a_long_track_interpolates_every_frame_between_its_own_two_keyframes():
     keys = {f: [(box(f, 100), 0.9)] for f in range(0, 9000, 5)}  # 5 minutes of detections at 30 fps
     [track] = build_tracks(keys, step=5, frame_count=9000)
-    assert [track.box_at(f)[0] for f in (0, 3, 4997, 8995, 8999)] == pytest.approx([0, 3, 4997, 8995, 8995])
+    assert [track.box_at(f)[0] for f in (0, 3, 4997, 8995, 8999)] == pytest.approx(
+        [0, 3, 4997, 8995, 8999]
+    )  # and on past the last
