@@ -1,10 +1,12 @@
-"""Shared fixtures: the loopback SeaweedFS store per test session and a bucket per test."""
+"""Shared fixtures: the loopback SeaweedFS store per test session, a bucket per test, and
+SQLite databases migrated once per session (tests/support/sqlite_template.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.support.s3server import fresh_bucket, s3_client, test_store
+from tests.support.sqlite_template import MigratedSqlite
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +30,10 @@ def s3(s3_endpoint):
 @pytest.fixture
 def bucket(s3):
     return fresh_bucket(s3)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> MigratedSqlite:
+    """`migrated_sqlite(url)`: a new SQLite file at `url` at the head revision (a copy of one
+    database migrated with `migrate.upgrade` at session start)."""
+    return MigratedSqlite(tmp_path_factory.mktemp("sqlite-template"))

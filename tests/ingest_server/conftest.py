@@ -129,11 +129,9 @@ def _reset_pg(url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path):
+def db_url(request, tmp_path, migrated_sqlite):
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'evidence.sqlite3'}"
-        migrate.upgrade(url)
-        return url
+        return migrated_sqlite(f"sqlite:///{tmp_path / 'evidence.sqlite3'}")
     url = request.getfixturevalue("pg_url")
     _reset_pg(url)
     return url

@@ -1,7 +1,7 @@
-"""Fixtures for the console and review portal: a migrated SQLite database, a
-bucket of its own on the loopback moto server, an app with an injected clock,
-people (with console passwords), and stored clips uploaded through the real
-register/complete API.
+"""Fixtures for the console and review portal: a migrated SQLite database (a copy of the
+session's, tests/support/sqlite_template.py), a bucket of its own on the loopback store, an
+app with an injected clock, people (with console passwords, each hashed once per session:
+tests/support/passwords.py), and stored clips uploaded through the real register/complete API.
 """
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest_server import migrate
 from ingest_server.app import build_context, create_app
 from ingest_server.auth import service as auth_service
-from ingest_server.portal import signin
 from ingest_server.settings import Settings
 from tests.ingest_server import helpers
 from tests.support.clock import Clock
+from tests.support.passwords import set_password
 
 PASSWORD = "correct horse battery staple"
 
@@ -28,7 +27,7 @@ def clock():
 
 
 @pytest.fixture
-def ctx(tmp_path, s3_endpoint, clock):
+def ctx(tmp_path, s3_endpoint, clock, migrated_sqlite):
     assert s3_endpoint.startswith("http://127.0.0.1:")
     settings = Settings(
         data_dir=tmp_path / "data",
@@ -38,7 +37,7 @@ def ctx(tmp_path, s3_endpoint, clock):
         s3_access_key_id="testing",
         s3_secret_access_key="testing",
     )
-    migrate.upgrade(settings.db_url)
+    migrated_sqlite(settings.db_url)
     context = build_context(settings, clock=clock)
     yield context
     context.engine.dispose()
@@ -66,7 +65,7 @@ def people(ctx, clock):
                 session=session, username=f"{role}1", role=role, officer_id=officer, actor="test"
             )
             if role != "prosecutor":
-                signin.set_password(
+                set_password(
                     session=session, username=f"{role}1", password=PASSWORD, actor="test", now=clock()
                 )
         _, tokens["device"] = auth_service.enroll_device(

@@ -9,7 +9,6 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from ingest_server import migrate
 from ingest_server.app import build_context
 from ingest_server.audit.models import AuditEvent
 from ingest_server.settings import Settings
@@ -22,8 +21,7 @@ BOTH = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 def both_databases_ctx(request, tmp_path, s3_endpoint, clock):  # noqa: F811
     """A server context on SQLite or (request.param) the session's PostgreSQL database."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'evidence.sqlite3'}"
-        migrate.upgrade(url)
+        url = request.getfixturevalue("migrated_sqlite")(f"sqlite:///{tmp_path / 'evidence.sqlite3'}")
     else:
         url = request.getfixturevalue("pg_url")
         _reset_pg(url)

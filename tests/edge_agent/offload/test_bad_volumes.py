@@ -108,7 +108,12 @@ def test_odd_names_survive_offload(tmp_path):
 
 
 @pytest.mark.slow
-def test_ten_thousand_small_files(tmp_path):
+def test_ten_thousand_small_files(tmp_path, monkeypatch):
+    # About the count, not durability: that every step is on disk before the journal says so is
+    # proven by SIGKILL (tests/edge_agent/test_crash.py). Here the 20,000 file fsyncs and the
+    # journal's synchronous commits were most of the run (181 s of a loaded suite), so this test
+    # alone skips them.
+    monkeypatch.setattr(os, "fsync", lambda fd: None)
     vol = tmp_path / "vol"
     for d in range(10):
         folder = vol / "DCIM" / f"{100 + d}MEDIA"
@@ -118,6 +123,7 @@ def test_ten_thousand_small_files(tmp_path):
     scan = scan_volume(vol)
     assert len(scan.files) == 10_000 and not scan.skipped
     journal, spool, status, off = _setup(tmp_path)
+    journal._db.execute("PRAGMA synchronous=OFF")
     outcomes = off.offload(_volume(vol), scan.files)
     assert len(outcomes) == 10_000
     assert journal.counts()["SPOOLED"] == 10_000
