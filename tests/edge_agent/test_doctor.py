@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from edge_agent.core.config import AgentSettings
 from edge_agent.doctor import check_token, is_encrypted, run_checks
+from tests.support import debian
 from tests.support.agent import REPO, run_cli
 
 UNIT = REPO / "packaging" / "systemd" / "evidence-agent.service"
@@ -95,9 +95,7 @@ def test_the_unit_is_sandboxed_and_writes_only_the_spool_and_state():
 
 
 def test_systemd_analyze_verify_accepts_the_unit(tmp_path):
-    tool = shutil.which("systemd-analyze")
-    if tool is None:
-        pytest.skip("systemd-analyze is not installed (apt-get install systemd): the unit was not verified")
+    tool = debian.tool("systemd-analyze", "systemd")  # skips, saying why, when it cannot be had
     agent = Path(sys.executable).parent / "evidence-agent"
     if not agent.exists():
         pytest.skip(f"no evidence-agent console script beside {sys.executable} to point ExecStart at")

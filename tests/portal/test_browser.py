@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -33,6 +30,7 @@ from ingest_server.settings import Settings
 from ingest_server.types import utcnow
 from tests.ingest_server import helpers
 from tests.portal.conftest import PASSWORD
+from tests.support import debian
 from tests.support.live_server import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,26 +60,7 @@ REPORT = {
 @pytest.fixture(scope="session")
 def chromium() -> Path:
     """Debian's chromium, installed with apt-get when missing; skip (saying why) if that fails."""
-    if not CHROMIUM.exists():
-        if shutil.which("apt-get") is None:
-            pytest.skip("Chromium is missing and there is no apt-get to install it")
-        try:
-            for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-                done = subprocess.run(
-                    cmd,
-                    capture_output=True,
-                    text=True,
-                    timeout=900,
-                    stdin=subprocess.DEVNULL,
-                    env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-                )
-                if done.returncode != 0:
-                    pytest.skip(f"cannot install Chromium ({' '.join(cmd)}): {done.stderr.strip()[-300:]}")
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            pytest.skip(f"cannot install Chromium: {exc}")
-    if not CHROMIUM.exists():
-        pytest.skip("apt-get ran but /usr/bin/chromium is still missing")
-    return CHROMIUM
+    return Path(debian.tool(str(CHROMIUM), "chromium"))
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 import subprocess
 import zipfile
 
@@ -16,10 +15,13 @@ import pytest
 
 from tests.portal.conftest import sign_in
 from tests.portal.test_shares import _share_id, make_share
+from tests.support import debian
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("pdftotext") is None, reason="pdftotext missing (apt-get install poppler-utils)"
-)
+
+@pytest.fixture(autouse=True)
+def _poppler():
+    """pdftotext and pdfinfo: Debian's poppler-utils, installed when missing (else the test skips)."""
+    debian.tool("pdftotext", "poppler-utils")
 
 
 def _text(pdf: bytes, tmp_path, name: str) -> str:
