@@ -133,6 +133,11 @@ def in_words(event) -> str:
     if "share_id" in values:
         values["share_id"] = str(values["share_id"])[:12] + "…"
     template = SENTENCES.get(event_type) or ROUTES.get(event_type)
+    if event_type == "retention.applied" and "retain_until" not in values:
+        # No end date: a hold, an open report or an indefinite category keeps it (the reasons say which).
+        template = "Retention decided: kept with no end date ({reasons}); locked in the store until at least "
+        template += "{store_retain_until}"
+        values["reasons"] = "; ".join(map(str, detail.get("reasons") or [])) or "no reason recorded"
     if template is None:
         kind = "Console page" if event_type.startswith("portal.") else "Request"
         if event_type.startswith(("api.", "portal.", "review.")):

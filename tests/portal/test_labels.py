@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import zipfile
 
@@ -122,6 +123,13 @@ def test_events_read_in_plain_words():
         "Original downloaded through the API by user:trooper1 (denied)"
     )
     assert "[" not in in_words(event("something.new", "x", '{"a":[1,2]}'))  # no Python reprs
+    open_report = json.dumps(
+        {"retain_until": None, "store_retain_until": "2030-12-01T14:00:35+00:00", "reasons": ["open report"]}
+    )
+    assert in_words(event("retention.applied", "system:linking", open_report)) == (
+        "Retention decided: kept with no end date (open report); locked in the store until at least "
+        "2030-12-01T14:00:35+00:00"
+    )  # not "keep until ?"
 
 
 def test_labels_prefer_the_officer_then_the_vehicle():
