@@ -62,7 +62,7 @@ def test_two_custodians_redact_and_release_through_the_console(ctx, stored_clip,
     assert bad.status_code == 422 and "inside the 640x360 frame" in bad.text
     first.post(
         f"/portal/redactions/{redaction}/boxes",
-        data={"csrf": token1, "first": 0, "last": 29, "x1": 10, "y1": 10, "x2": 90, "y2": 90},
+        data={"csrf": token1, "how": "hold", "first": 0, "last": 29, "x1": 10, "y1": 10, "x2": 90, "y2": 90},
     )
     first.post(f"/portal/redactions/{redaction}/audio", data={"csrf": token1, "start_s": 0.5, "end_s": 1.0})
     stale = first.post(f"/portal/redactions/{redaction}/render", data={"csrf": "wrong"})
