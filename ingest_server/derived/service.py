@@ -498,6 +498,8 @@ def run_follow(
                     track_id=entry["id"],
                     progress=_follow_progress(progress, n * facts["frames"], total),
                 )
+                if progress is not None:  # this box is done, though it may have been lost before the end
+                    progress((n + 1) * facts["frames"], total)
                 thumbs = _thumbnails(original, [track], facts["width"], facts["height"])
                 done[entry["id"]] = {**track.as_dict(), "thumbnail": thumbs.get(track.id)}
     except Exception as exc:  # noqa: BLE001 - recorded on the boxes and the audit, then the job fails
