@@ -6,6 +6,7 @@ provenance record and the audit trail name it as followed."""
 from __future__ import annotations
 
 import json
+import re
 
 import av
 import pytest
@@ -17,6 +18,7 @@ from ingest_server.derived import jobs, service
 from ingest_server.derived.models import REVIEW
 from tests.ingest_server import helpers
 from tests.ingest_server.derived import inline
+from tests.ingest_server.derived.console import signed_in
 from tests.ingest_server.redaction import footage
 
 DRAWN = 30  # the frame the custodian draws on
@@ -174,3 +176,39 @@ def test_a_box_to_follow_outside_the_clip_is_refused_and_queues_nothing(ctx, in_
             )
         session.rollback()
     assert inline.run_queued(ctx) == []
+
+
+def test_the_console_follows_a_drawn_box_by_default_and_holds_one_when_asked(ctx, in_review, patch_footage):
+    browser, token = signed_in(ctx, "custodian1")
+    page = browser.get(f"/portal/redactions/{in_review}")
+    assert re.search(r'name="how" value="follow" checked', page.text)  # following is the default
+    x1, y1, x2, y2 = patch_footage.truth[DRAWN][0]
+    box = {"csrf": token, "x1": x1, "y1": y1, "x2": x2, "y2": y2}
+    added = browser.post(
+        f"/portal/redactions/{in_review}/boxes", data={**box, "how": "follow", "frame": DRAWN}
+    )
+    assert added.status_code == 200 and "following it through the clip" in added.text
+    assert added.headers.get("refresh") == "1" and 'id="follow-job"' in added.text and "queued" in added.text
+    assert "following…" in added.text
+    refused = browser.post(f"/portal/redactions/{in_review}/render", data={"csrf": token})
+    assert refused.status_code == 409 and "still being followed" in refused.text
+    bad = browser.post(f"/portal/redactions/{in_review}/boxes", data={**box, "how": "drift"})
+    assert bad.status_code == 422
+    assert [j.state for j in inline.run_queued(ctx)] == ["done"]
+
+    page = browser.get(f"/portal/redactions/{in_review}")
+    row = re.search(r'<tr data-box="m1" class="accepted">(.*?)</tr>', page.text, re.S).group(1)
+    shown = re.sub(r'data:image/jpeg;base64,[^"]+', "data:…", row)
+    print(f"\nthe followed box's row: {' '.join(shown.split())[:400]}")
+    assert "refresh" not in page.headers
+    assert 'src="data:image/jpeg;base64,' in row and "0–75" in row and "0.00 s – 2.53 s" in row
+    assert f"followed from frame {DRAWN}" in row
+    held = browser.post(
+        f"/portal/redactions/{in_review}/boxes", data={**box, "how": "hold", "first": 5, "last": 9}
+    )
+    assert held.status_code == 200 and inline.run_queued(ctx) == []  # a held box needs no job
+    assert re.search(r'<tr data-box="m2" class="accepted">.*?5–9.*?held, box', held.text, re.S)
+    rejected = browser.post(
+        f"/portal/redactions/{in_review}/tracks/m1", data={"csrf": token, "decision": "reject"}
+    )
+    assert rejected.status_code == 200 and '<tr data-box="m1" class="rejected">' in rejected.text
