@@ -13,10 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from ingest_server.audit.models import AuditEvent
-from ingest_server.auth import service as auth_service
 from ingest_server.derived import jobs, service
 from ingest_server.derived.models import REVIEW
-from tests.ingest_server import helpers
 from tests.ingest_server.derived import inline
 from tests.ingest_server.derived.console import signed_in
 from tests.ingest_server.redaction import footage
@@ -31,24 +29,12 @@ def patch_footage(tmp_path_factory):
 
 
 @pytest.fixture
-def in_review(ctx, client, patch_footage, custodians):
-    """The footage uploaded through the device API, a redaction of it scanned: its id."""
-    with ctx.sessions() as session:
-        _, device = auth_service.enroll_device(session=session, name="car-9", vehicle_id="V9", actor="test")
-    data = patch_footage.path.read_bytes()
-    registered, _ = helpers.upload(
-        client,
-        {"Authorization": f"Bearer {device}"},
-        data,
-        original_name="DASH_0001.MP4",
-        fps=30.0,
-        duration_seconds=3.0,
-        width=640,
-        height=360,
-    )
+def in_review(ctx, store_footage, patch_footage, custodians):
+    """The footage stored as a clip, a redaction of it scanned: its id."""
+    clip_id, _ = store_footage(patch_footage, "DASH_0001.MP4")
     with ctx.sessions() as session:
         redaction_id = service.start(
-            ctx=ctx, session=session, clip_id=registered["clip_id"], requester=custodians[0], reason="FOIA 9"
+            ctx=ctx, session=session, clip_id=clip_id, requester=custodians[0], reason="FOIA 9"
         ).id
     assert [j.kind for j in inline.run_queued(ctx)] == [jobs.KIND[jobs.SCAN]]
     return redaction_id
