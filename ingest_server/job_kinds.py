@@ -18,6 +18,7 @@ HANDLERS: dict[str, Handler] = {
     kinds.ALIGN_REPORT: alignment_job.align_report,
     kinds.REDACTION_SCAN: redaction_jobs.scan,
     kinds.REDACTION_RENDER: redaction_jobs.render,
+    kinds.REDACTION_FOLLOW: redaction_jobs.follow,
     kinds.ABORT_ABANDONED_UPLOADS: abandoned.sweep_job,
 }
 PERIODIC: dict[str, Every] = {

@@ -1,7 +1,8 @@
-"""The `redaction.scan` and `redaction.render` job handlers (rows in `job_kinds.py:HANDLERS`):
-`service.run_scan` / `service.run_render` for the job's subject (a redaction id), frames done of the
-total as the job's progress. What a kill at any instant leaves is the service's business: nothing
-half-written, and a restarted render adopts the copy an earlier attempt stored (`run_render`)."""
+"""The `redaction.scan`, `redaction.render` and `redaction.follow` job handlers (rows in
+`job_kinds.py:HANDLERS`): `service.run_scan` / `service.run_render` / `service.run_follow` for the
+job's subject (a redaction id), frames done of the total as the job's progress. What a kill at any
+instant leaves is the service's business: nothing half-written, and a restarted render adopts the
+copy an earlier attempt stored (`run_render`)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,15 @@ def render(run: JobRun) -> dict:
         progress=lambda frames, total: run.progress(frames, total, "rendering the redacted copy"),
     )
     return _outcome(run)
+
+
+def follow(run: JobRun) -> dict:
+    followed = service.run_follow(
+        ctx=run.ctx,
+        redaction_id=run.job.subject,
+        progress=lambda frames, total: run.progress(frames, total, "following the hand-drawn boxes"),
+    )
+    return {**_outcome(run), "followed": followed}
 
 
 def _outcome(run: JobRun) -> dict:

@@ -3,6 +3,8 @@
     start(ctx=, session=, clip_id=, requester=, reason=)        -> Redaction (state scanning)
     run_scan(ctx=, redaction_id=, detector=)                     the job's first half: tracks for review
     decide_track / add_box / add_audio_range / set_style         the custodian's decisions (review state)
+    run_follow(ctx=, redaction_id=)                              a box drawn on one frame, followed
+                                                                 forward and back (add_box follow=True)
     request_render(ctx=, session=, redaction_id=, user=)         -> state rendering
     run_render(ctx=, redaction_id=)                              the job's second half: a draft copy
     approve(ctx=, session=, derived_id=, user=)                  draft -> approved (the reviewer)
@@ -15,7 +17,8 @@ The original is only ever read: fetched to scratch space, its sha256 checked aga
 before anything uses it, opened read-only by the renderer. Every derived copy is a new object under
 `derived/<clip-id>/<derived-id>.mp4`, stored checksum-bound and locked (`object_lock.put_locked_derived`).
 Every step is audited (component "redaction", object the clip, the derived object or the redaction).
-The scan and the render are jobs (`redaction.scan`, `redaction.render`), requested in the same
+The scan, the render and the following of a drawn box are jobs (`redaction.scan`,
+`redaction.render`, `redaction.follow`), requested in the same
 transaction as the step that needs them through `derived/jobs.py:enqueue_redaction` and run by
 `evidence-server worker` (`derived/handlers.py`).
 """
@@ -62,6 +65,8 @@ from ingest_server.derived.models import (
     Redaction,
 )
 from ingest_server.redaction import provenance, sign
+from ingest_server.redaction.follow import METHOD as FOLLOW_METHOD
+from ingest_server.redaction.follow import follow as follow_box
 from ingest_server.redaction.pipeline import Scan, ScanSettings, redact, scan
 from ingest_server.redaction.render import AudioMask, RenderResult, RenderSettings, Style, TimeRange
 from ingest_server.redaction.tracks import Track, TrackKind, manual_track, padded
@@ -380,8 +385,8 @@ def decide_track(
     source=None,
 ) -> Redaction:
     row = _in_review(session, redaction_id)
-    if track_id not in {t["id"] for t in tracks_of(row)}:
-        raise DerivedError(Why.NOT_FOUND, f"redaction {row.id} has no detected track {track_id}")
+    if track_id not in {t["id"] for t in tracks_of(row) + json.loads(row.manual_json)}:
+        raise DerivedError(Why.NOT_FOUND, f"redaction {row.id} has no track or box {track_id}")
     rejected = set(json.loads(row.rejected_json))
     rejected.discard(track_id) if accept else rejected.add(track_id)
     row.rejected_json = json.dumps(sorted(rejected))
@@ -405,15 +410,20 @@ def add_box(
     ctx: ServerContext,
     session: Session,
     redaction_id: str,
-    first: int,
-    last: int,
     box: tuple[float, float, float, float],
     user: Principal,
+    first: int = 0,
+    last: int = 0,
+    follow: bool = False,
     source=None,
 ) -> Redaction:
-    """A custodian's box, held over frames first..last (both inclusive), in frame pixels."""
+    """A custodian's box in frame pixels: held over frames first..last (both inclusive), or with
+    `follow`, drawn on frame `first` and followed forward and back through the clip by the
+    `redaction.follow` job (until it has run, the box is masked on its own frame only and the
+    render waits for it)."""
     row = _in_review(session, redaction_id)
     facts = json.loads(row.scan_json)
+    last = first if follow else last
     if not 0 <= first <= last < facts["frames"]:
         raise DerivedError(Why.INVALID, f"frames must satisfy 0 <= first <= last < {facts['frames']}")
     x1, y1, x2, y2 = box
@@ -424,7 +434,12 @@ def add_box(
         )
     manual = json.loads(row.manual_json)
     track = manual_track(f"m{len(manual) + 1}", [(first, box)], first=first, last=last)
-    manual.append(track.as_dict())
+    entry = track.as_dict()
+    if follow:
+        entry.update(method=FOLLOWED, state=FOLLOWING, followed_from={"frame": first, "box": list(box)})
+    else:
+        entry.update(method=HELD)
+    manual.append(entry)
     row.manual_json = json.dumps(manual)
     _audit(
         session,
@@ -435,10 +450,117 @@ def add_box(
         row.id,
         source,
         clip_id=row.clip_id,
-        box=track.as_dict(),
+        box=entry,
     )
+    if follow:
+        jobs.enqueue_redaction(
+            ctx=ctx, session=session, redaction_id=row.id, step=jobs.FOLLOW, actor=user.label
+        )
     session.commit()
     return row
+
+
+HELD, FOLLOWED = "held", "followed"  # how a hand-drawn box spans the clip
+FOLLOWING, FOLLOW_FAILED = "following", "follow failed"  # a followed box before its job is done
+
+
+def following(row: Redaction) -> list[dict]:
+    """The hand-drawn boxes still waiting for (or in) their follow job."""
+    return [b for b in json.loads(row.manual_json) if b.get("state") == FOLLOWING]
+
+
+def run_follow(
+    *, ctx: ServerContext, redaction_id: str, progress: Callable[[int, int | None], None] | None = None
+) -> int:
+    """The follow job: every box still `following` followed forward and back through the verified
+    original (`redaction/follow.py`), stored as its manual track with a thumbnail. Returns how many."""
+    with ctx.sessions() as session:
+        row = get_redaction(session=session, redaction_id=redaction_id)
+        pending = following(row) if row.state == REVIEW else []
+        if not pending:
+            return 0  # done already, or the redaction moved on
+        clip = _stored_clip(session, row.clip_id)
+        key, version, sha = clip.object_key, clip.version_id, clip.sha256
+        facts = json.loads(row.scan_json)
+    total = facts["frames"] * len(pending)
+    done: dict[str, dict] = {}
+    try:
+        with _workspace(ctx, f"follow-{redaction_id}") as work:
+            original = fetch_verified(
+                ctx=ctx, key=key, version_id=version, sha256=sha, dest=work / "original"
+            )
+            for n, entry in enumerate(pending):
+                start = entry["followed_from"]
+                track = follow_box(
+                    source=original,
+                    frame=start["frame"],
+                    box=tuple(start["box"]),  # type: ignore[arg-type]
+                    track_id=entry["id"],
+                    progress=_follow_progress(progress, n * facts["frames"], total),
+                )
+                if progress is not None:  # this box is done, though it may have been lost before the end
+                    progress((n + 1) * facts["frames"], total)
+                thumbs = _thumbnails(original, [track], facts["width"], facts["height"])
+                done[entry["id"]] = {**track.as_dict(), "thumbnail": thumbs.get(track.id)}
+    except Exception as exc:  # noqa: BLE001 - recorded on the boxes and the audit, then the job fails
+        _settle_follow(ctx, redaction_id, done, f"follow failed: {exc}")
+        raise
+    _settle_follow(ctx, redaction_id, done, None)
+    return len(done)
+
+
+def _follow_progress(also, before: int, total: int):
+    def report(frames: int) -> None:
+        if also is not None and frames % 30 == 0:
+            also(before + frames, total)
+
+    return report
+
+
+def _settle_follow(ctx: ServerContext, redaction_id: str, done: dict[str, dict], error: str | None) -> None:
+    """The followed tracks onto their boxes (re-read: boxes added meanwhile stay); on `error`, the
+    boxes not followed are marked failed (still masked on their own frame), each step audited."""
+    with ctx.sessions() as session:
+        row = get_redaction(session=session, redaction_id=redaction_id)
+        manual = json.loads(row.manual_json)
+        for i, entry in enumerate(manual):
+            if entry.get("state") != FOLLOWING:
+                continue
+            if entry["id"] in done:
+                manual[i] = {**entry, **done[entry["id"]], "state": FOLLOWED}
+                followed = manual[i]
+                _audit(
+                    session,
+                    ctx,
+                    "redaction.box_followed",
+                    "system:redaction-job",
+                    "redaction",
+                    row.id,
+                    None,
+                    clip_id=row.clip_id,
+                    box=entry["id"],
+                    followed_from=entry["followed_from"],
+                    first_frame=followed["first_frame"],
+                    last_frame=followed["last_frame"],
+                    keyframes=len(followed["keyframes"]),
+                )
+            elif error is not None:
+                manual[i] = {**entry, "state": FOLLOW_FAILED, "error": error[:500]}
+                _audit(
+                    session,
+                    ctx,
+                    "redaction.box_follow_failed",
+                    "system:redaction-job",
+                    "redaction",
+                    row.id,
+                    None,
+                    outcome="failure",
+                    clip_id=row.clip_id,
+                    box=entry["id"],
+                    error=error[:2000],
+                )
+        row.manual_json = json.dumps(manual)
+        session.commit()
 
 
 def add_audio_range(
@@ -494,6 +616,11 @@ def request_render(
     *, ctx: ServerContext, session: Session, redaction_id: str, user: Principal, source=None
 ) -> Redaction:
     row = _in_review(session, redaction_id)
+    if following(row):
+        names = ", ".join(b["id"] for b in following(row))
+        raise DerivedError(
+            Why.CONFLICT, f"box {names} is still being followed through the clip: render after"
+        )
     row.state = RENDERING
     row.frames_done = 0
     _audit(
@@ -529,8 +656,11 @@ def run_render(
         key, version, sha = clip.object_key, clip.version_id, clip.sha256
         facts = json.loads(row.scan_json)
         detected = [_track_from(t) for t in tracks_of(row)]
-        manual = [_track_from(t) for t in json.loads(row.manual_json)]
-        rejected = frozenset(json.loads(row.rejected_json))
+        drawn = json.loads(row.manual_json)
+        every_rejected = frozenset(json.loads(row.rejected_json))
+        rejected = every_rejected & {t.id for t in detected}
+        manual = [_track_from(t) for t in drawn if t["id"] not in every_rejected]
+        manual_facts = {b["id"]: _drawn_facts(b, every_rejected) for b in drawn}
         audio = [TimeRange(r["start_s"], r["end_s"]) for r in json.loads(row.audio_json)]
         style, requested_by, requested_at = row.style, row.requested_by, row.requested_at
         clip_id = row.clip_id
@@ -580,7 +710,8 @@ def run_render(
                 render_settings=render_settings,
                 tracks=detected,
                 rejected=rejected,
-                manual=manual,
+                manual=[_track_from(t) for t in drawn],
+                manual_facts=manual_facts,
                 audio_ranges=audio,
                 requested_by=requested_by,
                 requested_at=requested_at,
@@ -595,6 +726,24 @@ def run_render(
             _record_failed_copy(ctx, redaction_id, derived_id, held, f"render failed: {exc}")
         _fail(ctx, redaction_id, f"render failed: {exc}")
         raise
+
+
+def _drawn_facts(entry: dict, rejected: frozenset[str]) -> dict:
+    """What the provenance record says of a hand-drawn box besides its track: how it spans the clip
+    (held as drawn, or followed: from which frame and box, by what, over which frames) and the decision."""
+    facts: dict = {
+        "method": entry.get("method", HELD),
+        "decision": "rejected" if entry["id"] in rejected else "accepted",
+    }
+    if facts["method"] == FOLLOWED:
+        facts["followed"] = {
+            **FOLLOW_METHOD,
+            "from_frame": entry["followed_from"]["frame"],
+            "from_box": entry["followed_from"]["box"],
+            "span": [entry["first_frame"], entry["last_frame"]],
+            "state": entry.get("state"),
+        }
+    return facts
 
 
 @dataclass

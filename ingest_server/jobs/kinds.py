@@ -6,4 +6,7 @@ from __future__ import annotations
 ALIGN_REPORT = "alignment.report"  # subject: a report id; aligns its linked clips
 REDACTION_SCAN = "redaction.scan"  # subject: a redaction id; finds faces into tracks for review
 REDACTION_RENDER = "redaction.render"  # subject: a redaction id; renders the decisions into a draft copy
+REDACTION_FOLLOW = (
+    "redaction.follow"  # subject: a redaction id; follows its hand-drawn boxes through the clip
+)
 ABORT_ABANDONED_UPLOADS = "uploads.abort_abandoned"  # subject: the kind; periodic (job_kinds.PERIODIC)

@@ -1,12 +1,12 @@
 """Console pages for redaction and public release: start a redaction of a clip, review its tracks
-(thumbnails, spans, accept/reject), add boxes and audio masks, render, preview the draft in the player,
-approve; a second custodian approves the release; public records requests by time left, their
-release packages.
+(thumbnails, spans, accept/reject), add boxes (followed through the clip by a job, or held over
+frames) and audio masks, render, preview the draft in the player, approve; a second custodian
+approves the release; public records requests by time left, their release packages.
 
 Thin: form in, `derived/service.py` or `derived/records.py` call, redirect or template out. Starting
-a redaction and asking for the render request its job (`evidence-server worker` runs it); the page
-shows the job's frames done and time left while it runs. Who may: `redaction.manage` and
-`release.approve` in the one authorization table.
+a redaction, adding a followed box and asking for the render request its job (`evidence-server
+worker` runs it); the page shows the job's frames done and time left while it runs. Who may:
+`redaction.manage` and `release.approve` in the one authorization table.
 """
 
 from __future__ import annotations
@@ -80,26 +80,26 @@ def redaction_page(request: Request, session: SessionDep, user: ConsoleUser, red
     facts = json.loads(row.scan_json) if row.scan_json else None
     fps = facts["fps"] if facts and facts["fps"] else None
     rejected = set(json.loads(row.rejected_json))
-    tracks = [
-        {
-            **t,
-            "rejected": t["id"] in rejected,
-            "span": (t["first_frame"] / fps, (t["last_frame"] + 1) / fps) if fps else None,
-        }
-        for t in service.tracks_of(row)
-    ]
+
+    def shown(t: dict) -> dict:
+        span = (t["first_frame"] / fps, (t["last_frame"] + 1) / fps) if fps else None
+        return {**t, "rejected": t["id"] in rejected, "span": span}
+
+    tracks = [shown(t) for t in service.tracks_of(row)]
     derived = service.get_derived(session=session, derived_id=row.derived_id) if row.derived_id else None
-    step = {SCANNING: jobs.SCAN, RENDERING: jobs.RENDER}.get(row.state)
+    following = bool(service.following(row))
+    step = {SCANNING: jobs.SCAN, RENDERING: jobs.RENDER}.get(row.state, jobs.FOLLOW if following else None)
     job = jobs.latest(session=session, redaction_id=row.id, step=step) if step else None
     return render(
         request,
         "redaction.html",
         200,
-        {"Refresh": "1"} if row.state in (SCANNING, RENDERING) else None,
+        {"Refresh": "1"} if row.state in (SCANNING, RENDERING) or following else None,
         row=row,
         facts=facts,
         tracks=tracks,
-        manual=json.loads(row.manual_json),
+        manual=[shown(b) for b in json.loads(row.manual_json)],
+        following=following,
         audio=json.loads(row.audio_json),
         derived=derived,
         job=job,
@@ -161,6 +161,8 @@ def box(
     user: ConsoleUser,
     redaction_id: str,
     csrf: Csrf = "",
+    how: Annotated[str, Form(max_length=10)] = "follow",
+    frame: Annotated[int, Form(ge=0, le=10_000_000)] = 0,
     first: Annotated[int, Form(ge=0, le=10_000_000)] = 0,
     last: Annotated[int, Form(ge=0, le=10_000_000)] = 0,
     x1: Annotated[float, Form(ge=0, le=100_000)] = 0,
@@ -168,6 +170,10 @@ def box(
     x2: Annotated[float, Form(ge=0, le=100_000)] = 0,
     y2: Annotated[float, Form(ge=0, le=100_000)] = 0,
 ):
+    """A box drawn on `frame` and followed through the clip (the default), or held over first..last."""
+    if how not in ("follow", "hold"):
+        raise PortalError(422, "Choose", "Follow the box through the clip, or hold it over frames.")
+    follow = how == "follow"
     _decision(
         request,
         ctx,
@@ -176,11 +182,13 @@ def box(
         csrf,
         service.add_box,
         redaction_id,
-        first=first,
-        last=last,
+        first=frame if follow else first,
+        last=frame if follow else last,
         box=(x1, y1, x2, y2),
+        follow=follow,
     )
-    return _to(f"/portal/redactions/{redaction_id[:32]}", "box added")
+    message = "box added: following it through the clip" if follow else "box added"
+    return _to(f"/portal/redactions/{redaction_id[:32]}", message)
 
 
 @router.post("/redactions/{redaction_id}/audio", name="portal.redaction_audio")

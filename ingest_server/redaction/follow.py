@@ -21,6 +21,7 @@ as a whole like a detected one, and it is masked as drawn (no padding).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 import av
@@ -32,6 +33,10 @@ from .render import RenderError
 from .tracks import Box, Track, TrackKind
 
 MIN_SCORE = 0.5  # under this the patch is lost
+METHOD = {  # how a followed box was found on each frame, for the provenance record
+    "method": "template matching (OpenCV matchTemplate, TM_CCOEFF_NORMED), forward and backward",
+    "min_score": MIN_SCORE,
+}
 
 
 def follow(
@@ -43,8 +48,10 @@ def follow(
     min_score: float = MIN_SCORE,
     max_frames: int = 900,
     work_width: int = 320,
+    progress: Callable[[int], None] | None = None,
 ) -> Track:
-    """The box drawn on `frame`, followed through `source` (opened read-only) both ways."""
+    """The box drawn on `frame`, followed through `source` (opened read-only) both ways;
+    `progress(frames decoded)` after each decoded frame, if given."""
     if frame < 0 or box[2] <= box[0] or box[3] <= box[1]:
         raise ValueError(f"a box to follow needs frame >= 0 and x1 < x2, y1 < y2; got {frame}, {box}")
     try:
@@ -62,6 +69,8 @@ def follow(
             tracker: _Matcher | None = None
             for index, decoded in enumerate(src.decode(stream)):
                 grey = decoded.to_ndarray(format="gray", width=size[0], height=size[1])
+                if progress is not None:
+                    progress(index + 1)
                 if index < frame:
                     before.append(grey)
                     continue

@@ -71,7 +71,10 @@ def build_record(
     reviewed_by: str | None = None,
     approved_by: Sequence[str] = (),
     reason: str | None = None,
+    manual_facts: Mapping[str, Mapping] | None = None,
 ) -> dict:
+    """`manual_facts`: per manual track id, what else the record says of it (how it was made, held or
+    followed, and the custodian's decision)."""
     if len(parent_sha256) != 64 or derived.sha256 == parent_sha256:
         raise ValueError(
             "a provenance record needs the parent's sha256, and a derived copy is never the parent"
@@ -107,7 +110,7 @@ def build_record(
             "detected_tracks": [
                 {**t.as_dict(), "decision": "rejected" if t.id in rejected else "accepted"} for t in tracks
             ],
-            "manual_tracks": [t.as_dict() for t in manual],
+            "manual_tracks": [{**t.as_dict(), **(manual_facts or {}).get(t.id, {})} for t in manual],
         },
         "audio_masks": {"rule": AUDIO_RULES[derived.audio], "ranges": [r.as_dict() for r in audio_ranges]},
         "people": {

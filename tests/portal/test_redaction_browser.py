@@ -166,12 +166,13 @@ def test_custodian_redacts_second_custodian_releases(chromium, stack):  # noqa: 
             page.wait_for_selector(f"tr[data-track='{last}'].rejected")
             assert page.inner_text(f"tr[data-track='{last}'] .decision") == "rejected"
 
+            page.check("#add-box input[name=how][value=hold]")
             page.fill("#add-box input[name=first]", "0")
             page.fill("#add-box input[name=last]", "29")
             for name, value in (("x1", "10"), ("y1", "10"), ("x2", "90"), ("y2", "90")):
                 page.fill(f"#add-box input[name={name}]", value)
             page.click("#add-box button")
-            page.wait_for_selector("ul.manual li")
+            page.wait_for_selector("tr[data-box]")
             page.fill("#add-audio input[name=start_s]", "0.5")
             page.fill("#add-audio input[name=end_s]", "1.0")
             page.click("#add-audio button")

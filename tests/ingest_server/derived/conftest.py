@@ -70,19 +70,31 @@ def custodians(ctx):
 
 
 @pytest.fixture
-def stored_clip(ctx, client, footage_clip):
+def store_footage(ctx, client):
+    """`store(made, name)`: made footage uploaded through the device API; (clip id, its bytes)."""
+
+    def store(made: footage.Footage, name: str) -> tuple[str, bytes]:
+        with ctx.sessions() as session:
+            _, device = auth_service.enroll_device(
+                session=session, name="car-17", vehicle_id="V17", actor="test"
+            )
+        data = made.path.read_bytes()
+        registered, _ = helpers.upload(
+            client,
+            {"Authorization": f"Bearer {device}"},
+            data,
+            original_name=name,
+            fps=float(made.fps),
+            duration_seconds=made.frames / made.fps,
+            width=made.width,
+            height=made.height,
+        )
+        return registered["clip_id"], data
+
+    return store
+
+
+@pytest.fixture
+def stored_clip(store_footage, footage_clip):
     """The footage uploaded through the device API; (clip id, its bytes)."""
-    with ctx.sessions() as session:
-        _, device = auth_service.enroll_device(session=session, name="car-17", vehicle_id="V17", actor="test")
-    data = footage_clip.path.read_bytes()
-    registered, _ = helpers.upload(
-        client,
-        {"Authorization": f"Bearer {device}"},
-        data,
-        original_name="AXON_0001.MP4",
-        fps=15.0,
-        duration_seconds=2.0,
-        width=640,
-        height=360,
-    )
-    return registered["clip_id"], data
+    return store_footage(footage_clip, "AXON_0001.MP4")

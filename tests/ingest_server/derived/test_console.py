@@ -10,32 +10,14 @@ import io
 import re
 import zipfile
 
-from fastapi.testclient import TestClient
-
-from ingest_server.app import create_app
-from ingest_server.portal import signin
-from ingest_server.portal.web import COOKIE, csrf_for
 from tests.ingest_server.derived import inline
-from tests.portal.conftest import PASSWORD
-
-
-def _signed_in(ctx, username):
-    with ctx.sessions() as session:
-        signin.set_password(
-            session=session, username=username, password=PASSWORD, actor="test", now=ctx.clock()
-        )
-    client = TestClient(create_app(context=ctx), raise_server_exceptions=False)
-    r = client.post(
-        "/portal/sign-in", data={"username": username, "password": PASSWORD}, follow_redirects=False
-    )
-    assert r.status_code == 303
-    return client, csrf_for(client.cookies.get(COOKIE))
+from tests.ingest_server.derived.console import signed_in
 
 
 def test_two_custodians_redact_and_release_through_the_console(ctx, stored_clip, custodians):
     clip_id, data = stored_clip
-    first, token1 = _signed_in(ctx, "custodian1")
-    second, token2 = _signed_in(ctx, "custodian2")
+    first, token1 = signed_in(ctx, "custodian1")
+    second, token2 = signed_in(ctx, "custodian2")
 
     page = first.get(f"/portal/clips/{clip_id}")
     assert page.status_code == 200 and "No derived copy." in page.text and "Start redaction" in page.text
@@ -62,7 +44,7 @@ def test_two_custodians_redact_and_release_through_the_console(ctx, stored_clip,
     assert bad.status_code == 422 and "inside the 640x360 frame" in bad.text
     first.post(
         f"/portal/redactions/{redaction}/boxes",
-        data={"csrf": token1, "first": 0, "last": 29, "x1": 10, "y1": 10, "x2": 90, "y2": 90},
+        data={"csrf": token1, "how": "hold", "first": 0, "last": 29, "x1": 10, "y1": 10, "x2": 90, "y2": 90},
     )
     first.post(f"/portal/redactions/{redaction}/audio", data={"csrf": token1, "start_s": 0.5, "end_s": 1.0})
     stale = first.post(f"/portal/redactions/{redaction}/render", data={"csrf": "wrong"})
@@ -131,7 +113,7 @@ def test_a_trooper_may_not_redact(ctx, stored_clip):
         auth_service.create_user(
             session=session, username="trooper1", role="trooper", officer_id="B1", actor="t"
         )
-    trooper, token = _signed_in(ctx, "trooper1")
+    trooper, token = signed_in(ctx, "trooper1")
     refused = trooper.post(f"/portal/clips/{clip_id}/redactions", data={"csrf": token})
     assert refused.status_code == 403 and "may not redact clips" in refused.text
     assert trooper.get("/portal/records-requests").status_code == 403
