@@ -11,9 +11,6 @@
 
 Exit codes of `offload`: 0 every clip is in the spool, 1 some clip is not (see its
 error), 3 paused because the spool is full, 4 the volume went away mid-copy.
-
-Each command imports the agent modules it uses inside its function, so `--help`
-and a quick `status` start without loading PyAV, pydantic-settings or httpx.
 """
 
 from __future__ import annotations
@@ -24,16 +21,29 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-if TYPE_CHECKING:
-    from rich.progress import Progress
-
-    from edge_agent.capture.segment import Segment
-    from edge_agent.core.config import AgentSettings
+from edge_agent.capture.factory import RecorderSpec, make_recorder
+from edge_agent.capture.recorder import test_source
+from edge_agent.capture.recovery import recover_partial_segments
+from edge_agent.capture.segment import Segment
+from edge_agent.core.clip_state import ClipState
+from edge_agent.core.config import AgentSettings, UvcDevice, load_settings
+from edge_agent.core.server_trust import TrustError
+from edge_agent.doctor import run_checks
+from edge_agent.manual.enroll import enroll as enroll_device
+from edge_agent.manual.offload import manual_offload
+from edge_agent.manual.record import record
+from edge_agent.manual.upload import manual_upload
+from edge_agent.service import Agent
+from edge_agent.simulator import simulate
+from edge_agent.status_page import StatusPage
+from edge_agent.status_report import build_status, render
+from edge_agent.upload.server_client import ServerError
+from firmware_profiles import ProfileError
 
 app = typer.Typer(
     add_completion=False,
@@ -44,8 +54,6 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def _settings(config: Path | None, **overrides) -> AgentSettings:
-    from edge_agent.core.config import load_settings
-
     try:
         return load_settings(config, **{k: v for k, v in overrides.items() if v is not None})
     except (ValueError, FileNotFoundError) as exc:
@@ -60,9 +68,6 @@ def run(
     root: list[Path] | None = typer.Option(None, help="Override the mount roots (repeatable)."),
 ) -> None:
     """Run the agent service until SIGTERM or SIGINT."""
-    from edge_agent.service import Agent
-    from edge_agent.status_page import StatusPage
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings(config, spool_dir=spool, mount_roots=root or None)
     agent = Agent(settings)
@@ -88,10 +93,6 @@ def enroll(
     config: Path | None = typer.Option(None, help="TOML or JSON config file (or EVIDENCE_AGENT_CONFIG)."),
 ) -> None:
     """Create the car's device key (kept if it exists) and register its public key with the server."""
-    from edge_agent.core.server_trust import TrustError
-    from edge_agent.manual.enroll import enroll as enroll_device
-    from edge_agent.upload.server_client import ServerError
-
     settings = _settings(config)
     try:
         done = enroll_device(settings)
@@ -112,8 +113,6 @@ def doctor(
 ) -> None:
     """Check the installation: token file, server TLS and pinned key, spool space and encryption,
     clock sync, camera sources. Exit 0 when every check passes, 1 otherwise."""
-    from edge_agent.doctor import run_checks
-
     settings = _settings(config, spool_dir=spool)
     checks = run_checks(settings)
     for c in checks:
@@ -139,10 +138,6 @@ def offload(
 ) -> None:
     """Offload every clip of PATH into the spool now, hashing each at its first read (and upload them
     when the config names a server)."""
-    from edge_agent.core.clip_state import ClipState
-    from edge_agent.manual.offload import manual_offload
-    from edge_agent.manual.upload import manual_upload
-
     if not path.is_dir():
         err.print(f"[red]{path} is not a folder[/red]")
         raise typer.Exit(2)
@@ -185,9 +180,7 @@ def offload(
     raise typer.Exit(code)
 
 
-def _bars(total_bytes: int) -> Progress:
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
-
+def _bars(total_bytes: int):
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -205,8 +198,6 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Docked volumes, clips per state, bytes per second, errors and quarantined clips."""
-    from edge_agent.status_report import build_status, render
-
     spool_dir = spool or _settings(config).spool_dir
     result = build_status(spool_dir)
     print(json.dumps(result, indent=1) if as_json else render(result))
@@ -230,8 +221,6 @@ def simulate_camera_cmd(
     profile_dir: list[Path] | None = typer.Option(None),
 ) -> None:
     """Write a simulated camera volume in a profile's layout (real H.264 clips, sidecars, clock)."""
-    from edge_agent.simulator import simulate
-
     simulate(
         profile,
         out,
@@ -259,9 +248,6 @@ def record_uvc(
     seconds: float | None = typer.Option(None, help="Stop after this many seconds."),
 ) -> None:
     """Record a dashcam into the spool; each closed segment becomes a journaled clip."""
-    from edge_agent.core.config import UvcDevice
-    from edge_agent.manual.record import record
-
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -314,9 +300,6 @@ def uvc_record(
 ) -> None:
     """Capture into hashed fragmented MP4 segments until SIGINT/SIGTERM, an unplug or --seconds;
     one JSON line per closed segment."""
-    from edge_agent.capture.factory import RecorderSpec, make_recorder
-    from edge_agent.capture.recorder import test_source
-
     if use_test_source == (source is not None):
         err.print("[red]give exactly one of --source and --test-source[/red]")
         raise typer.Exit(2)
@@ -348,8 +331,6 @@ def uvc_record(
 @uvc_app.command("recover")
 def uvc_recover(out: Path = typer.Argument(..., help="Segment folder.")) -> None:
     """Keep the segments a crash left open (hashed, partial); one JSON line per segment."""
-    from edge_agent.capture.recovery import recover_partial_segments
-
     for segment in recover_partial_segments(out):
         _print_segment(segment)
 
@@ -357,13 +338,8 @@ def uvc_recover(out: Path = typer.Argument(..., help="Segment folder.")) -> None
 def main() -> None:
     try:
         app()
-    except Exception as exc:
-        from edge_agent.core.server_trust import TrustError
-        from firmware_profiles import ProfileError
-
-        if not isinstance(exc, ProfileError | TrustError):
-            raise
-        err.print(f"[red]error:[/red] {exc}")  # a user's mistake (a profile, a token file), not a crash
+    except (ProfileError, TrustError) as exc:  # a user's mistake (a profile, a token file), not a crash
+        err.print(f"[red]error:[/red] {exc}")
         sys.exit(2)
 
 
