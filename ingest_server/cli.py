@@ -4,6 +4,10 @@ audit verify, audit checkpoint, store check, worker, jobs status, release, uploa
 Settings come from EVIDENCE_SERVER_* environment variables (see settings.py).
 Tokens are printed once and stored only as their SHA-256. Commands that change
 the database are audited with the operating-system user as the actor.
+
+Every command imports the server modules it uses inside its function (here and
+in the command groups below), so `--help` and the database-only commands start
+without loading the web app, the store client or the media libraries.
 """
 
 from __future__ import annotations
@@ -11,25 +15,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from ingest_server import migrate
-from ingest_server.anchor import service as anchor
-from ingest_server.app import build_context, create_app
-from ingest_server.audit import service as audit
-from ingest_server.auth import service as auth_service
 from ingest_server.auth.roles import USER_ROLES
 from ingest_server.cli_common import cli_actor, load_settings, open_context, open_sessions
 from ingest_server.derived.cli import app as release_cli
-from ingest_server.devices import keys as device_keys
 from ingest_server.jobs_cli import jobs_app
 from ingest_server.jobs_cli import worker as run_worker
 from ingest_server.portal.cli import app as portal_cli
 from ingest_server.public.cli import publish as publish_portal
-from ingest_server.receipts import KeyPermissionError, ReceiptSigner, load_or_create_key
-from ingest_server.shares.logging import install as keep_share_tokens_out_of_logs
 from ingest_server.store.cli import app as store_cli
-from ingest_server.store.cli import startup_gate
 from ingest_server.sweeper.cli import register as register_retention_commands
 from ingest_server.sweeper.cli import reports_app
 from ingest_server.uploads_cli import uploads_app
@@ -50,6 +44,8 @@ app.add_typer(uploads_app, name="uploads")  # abort-abandoned (uploads_cli.py)
 @app.command("migrate")
 def migrate_cmd() -> None:
     """Bring the database schema to the latest revision."""
+    from ingest_server import migrate
+
     settings = load_settings()
     migrate.upgrade(settings.db_url)
     typer.echo(f"database at revision {', '.join(migrate.head_revisions())}")
@@ -64,6 +60,14 @@ def serve(
     ] = True,
 ) -> None:
     """Run the HTTP API (migrates the database first unless --no-migrate)."""
+    import uvicorn
+
+    from ingest_server import migrate
+    from ingest_server.app import create_app
+    from ingest_server.receipts import KeyPermissionError
+    from ingest_server.shares.logging import install as keep_share_tokens_out_of_logs
+    from ingest_server.store.cli import startup_gate
+
     settings = load_settings()
     if migrate_first:
         migrate.upgrade(settings.db_url)
@@ -84,6 +88,8 @@ def create_user(
     officer_id: Annotated[str | None, typer.Option(help="Badge / officer id (troopers).")] = None,
 ) -> None:
     """Create a user and print its bearer token (shown once)."""
+    from ingest_server.auth import service as auth_service
+
     with open_sessions(load_settings())() as session:
         try:
             user, token = auth_service.create_user(
@@ -101,6 +107,9 @@ def enroll_device(
     name: str, vehicle_id: Annotated[str | None, typer.Option(help="Vehicle this agent is in.")] = None
 ) -> None:
     """Enroll an edge agent and print its bearer token (shown once)."""
+    from ingest_server.auth import service as auth_service
+    from ingest_server.receipts import KeyPermissionError, ReceiptSigner, load_or_create_key
+
     with open_sessions(load_settings())() as session:
         try:
             device, token = auth_service.enroll_device(
@@ -123,6 +132,8 @@ def enroll_device(
 @app.command("reset-device-key")
 def reset_device_key(name: str) -> None:
     """Revoke a device's custody-signing key so it may register a new one (audited; the old key is kept)."""
+    from ingest_server.devices import keys as device_keys
+
     with open_sessions(load_settings())() as session:
         try:
             key = device_keys.reset(session=session, name=name, actor=cli_actor())
@@ -138,6 +149,8 @@ def disable(
     kind: Annotated[str, typer.Option(help="'device' or 'user'.")] = "device",
 ) -> None:
     """Revoke a device's or user's token at once (e.g. a stolen car)."""
+    from ingest_server.auth import service as auth_service
+
     if kind not in ("device", "user"):
         typer.echo("error: --kind must be 'device' or 'user'", err=True)
         raise typer.Exit(2)
@@ -153,6 +166,8 @@ def disable(
 @audit_app.command("checkpoint")
 def audit_checkpoint() -> None:
     """Sign the audit chain head now and write it to the Object-Locked store."""
+    from ingest_server.anchor import service as anchor
+
     ctx = open_context()
     with ctx.sessions() as session:
         body = anchor.write_checkpoint(ctx=ctx, session=session)["checkpoint"]
@@ -162,6 +177,10 @@ def audit_checkpoint() -> None:
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Verify the audit hash chain and every signed checkpoint in the store; exit 1 naming what broke."""
+    from ingest_server.anchor import service as anchor
+    from ingest_server.app import build_context
+    from ingest_server.audit import service as audit
+
     settings = load_settings()
     sessions = open_sessions(settings)
     ctx, store_error = None, None

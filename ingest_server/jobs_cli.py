@@ -7,15 +7,14 @@ SQLite under the data folder unless `EVIDENCE_SERVER_JOBS_REDIS_URL` is set.
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ingest_server.cli_common import load_settings, open_context, open_sessions
-from ingest_server.job_kinds import HANDLERS, PERIODIC
-from ingest_server.jobs import service as jobs
-from ingest_server.jobs import worker as job_worker
-from ingest_server.jobs.models import Job
+
+if TYPE_CHECKING:
+    from ingest_server.jobs.models import Job
 
 jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
 
@@ -24,6 +23,9 @@ def worker(
     workers: Annotated[int, typer.Option(min=1, max=32, help="Jobs run at once (threads).")] = 1,
 ) -> None:
     """Run background jobs (alignment, redaction, ...) until interrupted."""
+    from ingest_server.job_kinds import HANDLERS, PERIODIC
+    from ingest_server.jobs import worker as job_worker
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ctx = open_context()
     typer.echo(f"worker: kinds {', '.join(sorted(HANDLERS))}; lease {ctx.settings.jobs_lease_seconds:g} s")
@@ -50,6 +52,8 @@ def status(
     kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None,
 ) -> None:
     """The most recent jobs: state, steps done of total, time left, error."""
+    from ingest_server.jobs import service as jobs
+
     sessions = open_sessions(load_settings())
     with sessions() as session:
         rows = jobs.recent(session=session, limit=limit, kind=kind)

@@ -16,7 +16,6 @@ from typing import Annotated
 import typer
 
 from ingest_server.cli_common import cli_actor, open_context
-from ingest_server.uploads.abandoned import abort_abandoned
 
 uploads_app = typer.Typer(help="Multipart uploads in the store.", no_args_is_help=True)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -39,6 +38,8 @@ def abort_abandoned_cmd(
     ] = False,
 ) -> None:
     """Abort multipart uploads no clip is uploading to, older than the grace; print each one."""
+    from ingest_server.uploads.abandoned import abort_abandoned
+
     age = parse_duration(grace)
     ctx = open_context()
     now = ctx.clock()

@@ -13,8 +13,6 @@ from typing import Annotated
 import typer
 
 from ingest_server.cli_common import load_settings, open_sessions
-from ingest_server.derived import records
-from ingest_server.types import utcnow
 
 app = typer.Typer(help="Public release: package checks, records requests.", no_args_is_help=True)
 
@@ -25,6 +23,8 @@ def verify(
     trust_anchor: Annotated[Path, typer.Option("--trust-anchor", help="The agency CA certificate (PEM).")],
 ) -> None:
     """Every file's sha256, the provenance naming the original, the Content Credentials Trusted."""
+    from ingest_server.derived import records
+
     for path, what in ((folder / "release.json", "release.json"), (trust_anchor, "trust anchor")):
         if not path.is_file():
             typer.echo(f"{what} not found: {path}", err=True)
@@ -40,6 +40,9 @@ def verify(
 @app.command("requests")
 def open_requests() -> None:
     """Open public records requests, soonest due first, with the time left."""
+    from ingest_server.derived import records
+    from ingest_server.types import utcnow
+
     with open_sessions(load_settings())() as session:
         for row, left in records.open_by_time_left(session=session, now=utcnow()):
             hours = left / 3600

@@ -14,12 +14,6 @@ from typing import Annotated
 import typer
 
 from ingest_server.cli_common import cli_actor, load_settings, open_context, open_sessions
-from ingest_server.export import bag
-from ingest_server.portal import links, signin
-from ingest_server.portal.passwords import WeakPasswordError
-from ingest_server.portal.web import PortalError
-from ingest_server.shares import service as shares
-from ingest_server.types import utcnow
 
 app = typer.Typer(help="Review portal: console passwords, court packages.", no_args_is_help=True)
 
@@ -30,6 +24,10 @@ def set_password(
     stdin: Annotated[bool, typer.Option("--stdin", help="Read the password from standard input.")] = False,
 ) -> None:
     """Set a user's console password (scrypt, own salt) and clear any sign-in lock. Audited."""
+    from ingest_server.portal import signin
+    from ingest_server.portal.passwords import WeakPasswordError
+    from ingest_server.types import utcnow
+
     if stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -52,6 +50,11 @@ def export(
     report: Annotated[str | None, typer.Option(help="Report id or number.")] = None,
 ) -> None:
     """Write the BagIt court package (zip) of a share or a report. Audited."""
+    from ingest_server.export import bag
+    from ingest_server.portal import links
+    from ingest_server.portal.web import PortalError
+    from ingest_server.shares import service as shares
+
     if (share is None) == (report is None):
         typer.echo("error: give exactly one of --share or --report", err=True)
         raise typer.Exit(2)

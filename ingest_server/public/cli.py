@@ -11,15 +11,16 @@ from typing import Annotated
 
 import typer
 
-from ingest_server.audit import service as audit
 from ingest_server.cli_common import cli_actor, open_context
-from ingest_server.public import service, site
 
 
 def publish(
     out: Annotated[Path, typer.Option(help="Folder to write the portal into (created if missing).")],
 ) -> None:
     """Write the public use-of-force portal (HTML, SVG charts, CSV/JSON, data dictionary) to a folder."""
+    from ingest_server.audit import service as audit
+    from ingest_server.public import service, site
+
     if out.exists() and not out.is_dir():
         typer.echo(f"error: --out {out} exists and is not a folder", err=True)
         raise typer.Exit(2)

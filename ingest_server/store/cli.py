@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from ingest_server.cli_common import load_settings
-from ingest_server.settings import Settings
-from ingest_server.storage import Storage, StorageError, make_client
-from ingest_server.store.conformance import check_store, failed_guarantees, render
+
+if TYPE_CHECKING:
+    from ingest_server.settings import Settings
+    from ingest_server.storage import Storage
 
 app = typer.Typer(help="The object store.", no_args_is_help=True)
 
@@ -15,6 +18,8 @@ ACCEPT_SETTING = "EVIDENCE_SERVER_ACCEPT_NONCONFORMING_STORE"
 
 
 def _storage(settings: Settings) -> Storage:
+    from ingest_server.storage import Storage, StorageError, make_client  # boto3: only when used
+
     storage = Storage(make_client(settings), settings.s3_bucket)
     try:
         storage.ensure_bucket(create=settings.s3_create_bucket)
@@ -25,6 +30,8 @@ def _storage(settings: Settings) -> Storage:
 
 def run_check(settings: Settings) -> tuple[list[str], bool]:
     """(lines to print, every guaranteed property holds)."""
+    from ingest_server.store.conformance import check_store, failed_guarantees, render
+
     storage = _storage(settings)
     results = check_store(client=storage.client, bucket=storage.bucket)
     lines = [f"store {settings.s3_endpoint_url or 'AWS S3'} bucket {settings.s3_bucket}", *render(results)]

@@ -9,13 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ingest_server.audit import service as audit
 from ingest_server.cli_common import cli_actor, open_context
-from ingest_server.fixity import service as fixity
-from ingest_server.public import service as public
-from ingest_server.reporting import opm, stats
-from ingest_server.reporting import service as reporting
-from ingest_server.sweeper import service as sweeper
 
 retention_app = typer.Typer(help="Retention: sweep expired originals.", no_args_is_help=True)
 fixity_app = typer.Typer(help="Fixity: re-read and re-hash stored originals.", no_args_is_help=True)
@@ -29,6 +23,8 @@ def sweep(
     ] = False,
 ) -> None:
     """Delete every expired, unheld original, with a deletion certificate (exit 1 on failures, 3 if busy)."""
+    from ingest_server.sweeper import service as sweeper
+
     ctx = open_context()
     result = sweeper.sweep(
         ctx=ctx,
@@ -49,6 +45,8 @@ def fixity_check(
     sample: Annotated[float, typer.Option(help="Fraction of stored clips to check (0 < f <= 1).")] = 1.0,
 ) -> None:
     """Re-hash stored originals and compare with the index (exit 1 on any mismatch)."""
+    from ingest_server.fixity import service as fixity
+
     if not 0 < sample <= 1:
         typer.echo(f"error: --sample must be in (0, 1], got {sample}", err=True)
         raise typer.Exit(2)
@@ -73,6 +71,10 @@ def export_opm(
     out: Annotated[Path, typer.Option(help="Output file prefix; writes PREFIX.csv and PREFIX.json.")],
 ) -> None:
     """Write the annual OPM export (CSV and JSON), redacted for minors, victims and witnesses."""
+    from ingest_server.audit import service as audit
+    from ingest_server.reporting import opm
+    from ingest_server.reporting import service as reporting
+
     ctx = open_context()
     with ctx.sessions() as session:
         table = opm.rows(reporting.records(session=session, year=year))
@@ -95,6 +97,9 @@ def export_opm(
 @reports_app.command("stats")
 def stats_cmd(year: Annotated[int, typer.Option(help="Incident year.")]) -> None:
     """Print one year of the public statistics (JSON), exactly as the API and the public pages show them."""
+    from ingest_server.public import service as public
+    from ingest_server.reporting import stats
+
     ctx = open_context()
     with ctx.sessions() as session:
         result = stats.year_stats(public.build(session=session, now=ctx.clock()), year)

@@ -3,6 +3,8 @@ minutes, the 30-minute idle end of a session, CSRF on forms, and the audit of it
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import select
 
 from ingest_server.audit.models import AuditEvent
@@ -69,6 +71,21 @@ def test_unknown_user_gets_the_same_answer(client, people, ctx):
     response = sign_in(client, username="nobody")
     assert response.status_code == 401 and "wrong username or password" in response.text
     assert _events(ctx, "portal.sign_in")[-1].actor == "user:nobody"
+
+
+def test_an_unknown_user_costs_the_same_scrypt_work_as_a_wrong_password(client, people, monkeypatch):
+    work = []
+    real = hashlib.scrypt
+
+    def counted(password, **kw):
+        work.append({k: kw[k] for k in ("n", "r", "p", "dklen")})
+        return real(password, **kw)
+
+    monkeypatch.setattr(hashlib, "scrypt", counted)
+    assert sign_in(client, password="wrong password!!").status_code == 401
+    known, work[:] = list(work), []
+    assert sign_in(client, username="nobody", password="wrong password!!").status_code == 401
+    assert work == known == [{"n": 2**14, "r": 8, "p": 5, "dklen": 32}]
 
 
 def test_session_ends_after_thirty_idle_minutes(client, people, ctx, clock):
