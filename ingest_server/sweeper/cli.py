@@ -18,9 +18,7 @@ from ingest_server.reporting import service as reporting
 from ingest_server.sweeper import service as sweeper
 
 retention_app = typer.Typer(help="Retention: sweep expired originals.", no_args_is_help=True)
-fixity_app = typer.Typer(
-    help="Fixity: re-read and re-hash stored originals and their sidecars.", no_args_is_help=True
-)
+fixity_app = typer.Typer(help="Fixity: re-read and re-hash stored originals.", no_args_is_help=True)
 reports_app = typer.Typer(help="Use-of-force reporting: OPM export, public statistics.", no_args_is_help=True)
 
 
@@ -50,7 +48,7 @@ def sweep(
 def fixity_check(
     sample: Annotated[float, typer.Option(help="Fraction of stored clips to check (0 < f <= 1).")] = 1.0,
 ) -> None:
-    """Re-hash stored originals and their sidecars and compare with the index (exit 1 on any mismatch)."""
+    """Re-hash stored originals and compare with the index (exit 1 on any mismatch)."""
     if not 0 < sample <= 1:
         typer.echo(f"error: --sample must be in (0, 1], got {sample}", err=True)
         raise typer.Exit(2)
