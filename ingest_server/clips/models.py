@@ -19,11 +19,19 @@ The allowed writes, and who makes them:
 A `ClipSighting` is one place the bytes were found (camera, name, officer,
 times); a clip has one per distinct source. Sightings are records: the same
 listener refuses any change to one, or its deletion.
+
+Other evidence rows get the same guard by registering a `Protection` with
+`protect(model, rule)` (a model with `id` and `state`): `related/models.py` does
+for a clip's related files (sidecars). The listener, the allow-list check and the
+bulk refusal are these, for every protected table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -68,6 +76,26 @@ FILLED_FROM_SIGHTINGS = frozenset((*SIGHTING_IDENTITY, *SIGHTING_TIMES))
 
 class ImmutableClipError(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Protection:
+    """How rows of a model are guarded once the database holds them in one of `states`."""
+
+    label: Callable[[Any], str]  # the row in an error message: "clip <id>"
+    states: frozenset[str]
+    mutable: frozenset[str] = frozenset()  # columns that may still change
+    state_changes: frozenset[tuple[str, str]] = frozenset()  # (from, to) allowed
+    fillable: frozenset[str] = frozenset()  # columns that may be set once while still empty
+
+
+PROTECTED: dict[type[Base], Protection] = {}
+RECORD_TABLES = frozenset({"clip_sightings"})  # never changed at all (the listener below)
+
+
+def protect(model: type[Base], rule: Protection) -> None:
+    """Guard `model`'s rows (it has `id` and `state` columns) by `rule`, in every session."""
+    PROTECTED[model] = rule
 
 
 class Clip(Base):
@@ -162,32 +190,46 @@ class ClipSighting(Base):
     clip: Mapped[Clip] = relationship(back_populates="sightings")
 
 
-def _state_in_database(session: Session, clip: Clip) -> str | None:
-    """The state the database holds for `clip` (None for a clip not yet inserted)."""
-    history = inspect(clip).attrs.state.history
+protect(
+    Clip,
+    Protection(
+        label=lambda clip: f"clip {clip.id}",
+        states=PROTECTED_STATES,
+        mutable=MUTABLE_WHEN_STORED,
+        state_changes=STATE_CHANGES_WHEN_STORED,
+        fillable=FILLED_FROM_SIGHTINGS,
+    ),
+)
+
+
+def _state_in_database(session: Session, row: Any) -> str | None:
+    """The state the database holds for `row` (None for a row not yet inserted)."""
+    history = inspect(row).attrs.state.history
     if not history.has_changes():
-        return clip.state
+        return row.state
     if history.deleted:
         return history.deleted[0]
+    model = type(row)
     with session.no_autoflush:  # changed without ever being loaded: ask the database
-        return session.execute(select(Clip.state).where(Clip.id == clip.id)).scalar_one_or_none()
+        return session.execute(select(model.state).where(model.id == row.id)).scalar_one_or_none()
 
 
-def refused_changes(*, session: Session, clip: Clip) -> list[str]:
-    """The columns of `clip` whose pending change the immutability rule refuses."""
-    was = _state_in_database(session, clip)
-    if was not in PROTECTED_STATES:
+def refused_changes(*, session: Session, row: Any) -> list[str]:
+    """The columns of `row` (of a protected model) whose pending change its `Protection` refuses."""
+    rule = PROTECTED[type(row)]
+    was = _state_in_database(session, row)
+    if was not in rule.states:
         return []
     refused = []
-    for attr in inspect(clip).mapper.column_attrs:
-        history = inspect(clip).attrs[attr.key].history
-        if not history.has_changes() or attr.key in MUTABLE_WHEN_STORED:
+    for attr in inspect(row).mapper.column_attrs:
+        history = inspect(row).attrs[attr.key].history
+        if not history.has_changes() or attr.key in rule.mutable:
             continue
         if history.deleted and history.added and history.deleted[0] == history.added[0]:
             continue  # the same value written again
-        if attr.key == "state" and (was, clip.state) in STATE_CHANGES_WHEN_STORED:
+        if attr.key == "state" and (was, row.state) in rule.state_changes:
             continue
-        if attr.key in FILLED_FROM_SIGHTINGS and list(history.deleted) == [None]:
+        if attr.key in rule.fillable and list(history.deleted) == [None]:
             continue  # an empty display fact filled once (clips/sightings.py)
         refused.append(attr.key)
     return refused
@@ -196,11 +238,12 @@ def refused_changes(*, session: Session, clip: Clip) -> list[str]:
 @event.listens_for(Session, "before_flush")
 def _refuse_changes_to_stored_evidence(session: Session, flush_context, instances) -> None:
     for obj in session.dirty:
-        if isinstance(obj, Clip) and session.is_modified(obj, include_collections=False):
-            refused = refused_changes(session=session, clip=obj)
+        rule = PROTECTED.get(type(obj))
+        if rule is not None and session.is_modified(obj, include_collections=False):
+            refused = refused_changes(session=session, row=obj)
             if refused:
                 raise ImmutableClipError(
-                    f"clip {obj.id} is stored evidence: {', '.join(refused)} cannot change"
+                    f"{rule.label(obj)} is stored evidence: {', '.join(refused)} cannot change"
                 )
         if isinstance(obj, ClipSighting) and session.is_modified(obj, include_collections=False):
             raise ImmutableClipError(f"sighting {obj.id} of clip {obj.clip_id} is a record: it cannot change")
@@ -209,15 +252,16 @@ def _refuse_changes_to_stored_evidence(session: Session, flush_context, instance
             raise ImmutableClipError(
                 f"sighting {obj.id} of clip {obj.clip_id} is a record: it cannot be deleted"
             )
-        if isinstance(obj, Clip) and _state_in_database(session, obj) in PROTECTED_STATES:
-            raise ImmutableClipError(f"clip {obj.id} is stored evidence: the row cannot be deleted")
+        rule = PROTECTED.get(type(obj))
+        if rule is not None and _state_in_database(session, obj) in rule.states:
+            raise ImmutableClipError(f"{rule.label(obj)} is stored evidence: the row cannot be deleted")
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _refuse_bulk_writes_to_clips(state) -> None:
     table = getattr(state.statement.table, "name", None) if state.is_update or state.is_delete else None
-    if table in ("clips", "clip_sightings"):
+    if table in RECORD_TABLES or table in {model.__tablename__ for model in PROTECTED}:
         raise ImmutableClipError(
-            f"bulk UPDATE/DELETE of {table} is refused: change clips through the session, "
+            f"bulk UPDATE/DELETE of {table} is refused: change its rows through the session, "
             "where the stored-evidence rule is checked"
         )

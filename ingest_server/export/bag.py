@@ -198,7 +198,12 @@ def build(
             )
             Path(f"{stem}.pdf").write_bytes(
                 custody_pdf.to_pdf(
-                    clip, events, file_name=names[clip.id], generated_at=now, exporter=exporter
+                    clip,
+                    events,
+                    file_name=names[clip.id],
+                    generated_at=now,
+                    exporter=exporter,
+                    related=related[clip.id],
                 )
             )
         (bag_dir / "README.txt").write_text(README)

@@ -1,18 +1,21 @@
 """The chain-of-custody report of one clip as a PDF a clerk can print (fpdf2).
 
-    to_pdf(clip, events, file_name=..., generated_at=..., exporter=..., paper="A4" | "Letter") -> bytes
+    to_pdf(clip, events, file_name=..., generated_at=..., exporter=..., paper="A4" | "Letter",
+           related=[{name, size, sha256, path?}, ...]) -> bytes
     clip_report(clip, session=..., generated_at=..., exporter=..., paper="a4" | "letter") -> (bytes, name)
 
 Same facts as the HTML report (`export/custody.py`): the clip, its flags, the
-clock offset with its uncertainty, and every event in plain words with its type,
-outcome, who and from where, and its full SHA-256 hash on a line of its own (in
-Courier 8 pt a hash is 108 mm wide: it fits A4 and Letter with 15 mm margins, so
-nothing is cut; long text wraps). The core PDF fonts are Latin-1 only: the few
+clock offset with its uncertainty, its sidecar files (name on the camera, size,
+path in the package when there is one, full SHA-256), and every event in plain
+words with its type, outcome, who and from where, and its full SHA-256 hash on a
+line of its own (in Courier 8 pt a hash is 108 mm wide: it fits A4 and Letter
+with 15 mm margins, so nothing is cut; long text wraps). The core PDF fonts are Latin-1 only: the few
 other characters the words use are spelled out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from fpdf import FPDF
@@ -24,6 +27,7 @@ from ingest_server.clips.models import Clip
 from ingest_server.export import custody
 from ingest_server.export.custody import describe, offset_text
 from ingest_server.export.naming import readable_name
+from ingest_server.related import service as related_files
 
 PAPERS = {"a4": "A4", "letter": "Letter"}
 _SPELLED = {"\u2026": "...", "\u2192": "->", "\u26a0": "!", "\u2013": "-", "\u2014": "-", "\u00d7": "x"}
@@ -64,7 +68,10 @@ def to_pdf(
     generated_at: datetime,
     exporter: str,
     paper: str = "A4",
+    related: Sequence[dict] = (),
 ) -> bytes:
+    """`related`: the clip's sidecars, as export/sidecars.py:listed gives them (in a package) or
+    without `path` (the console's report)."""
     pdf = _Report(paper, f"Chain of custody: {file_name}")
     pdf.alias_nb_pages()
     pdf.add_page()
@@ -104,6 +111,7 @@ def to_pdf(
         size=8,
     )
     pdf.ln(2)
+    _sidecars(pdf, related)
     pdf.text_line(f"Sightings ({len(clip.sightings)})", size=11, style="B")
     for number, sighting in enumerate(clip.sightings, start=1):
         pdf.text_line(f"{number}. {sightings.in_words(sighting)}", size=8)
@@ -127,6 +135,21 @@ def to_pdf(
     return bytes(pdf.output())
 
 
+def _sidecars(pdf: _Report, related: Sequence[dict]) -> None:
+    """The clip's related files: name on the camera, size, path in the package, full SHA-256."""
+    if not related:
+        return
+    pdf.text_line(f"Sidecar files, related files of this recording ({len(related)})", size=11, style="B")
+    for number, r in enumerate(related, start=1):
+        if pdf.will_page_break(14):
+            pdf.add_page()
+        pdf.text_line(f"{number}. {r['name']} ({r['size']} bytes)", size=9)
+        if r.get("path"):
+            pdf.text_line(f"In this package: data/{r['path']}", size=8)
+        pdf.text_line(f"SHA-256 {r['sha256']}", size=8, font="Courier")
+    pdf.ln(2)
+
+
 def clip_report(
     clip: Clip, *, session, generated_at: datetime, exporter: str, paper: str
 ) -> tuple[bytes, str]:
@@ -139,5 +162,9 @@ def clip_report(
         generated_at=generated_at,
         exporter=exporter,
         paper=PAPERS[paper],
+        related=[
+            {"name": r.name, "size": r.size, "sha256": r.sha256}
+            for r in related_files.of_clip(session=session, clip_id=clip.id)
+        ],
     )
     return data, f"custody-{name}.pdf"

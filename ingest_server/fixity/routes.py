@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1/fixity", tags=["fixity"])
 @router.post(
     "/check",
     name="fixity.check",
-    summary="Re-read and re-hash stored originals",
+    summary="Re-read and re-hash stored originals and their related files",
     response_model=FixityRunOut,
     responses=ERRORS,
 )
@@ -31,7 +31,13 @@ def check(
 ) -> FixityRunOut:
     with audit_source_of(source_address(request)):
         run = service.check(ctx=ctx, session=session, sample=sample, actor=who.label)
-    return FixityRunOut(run_id=run.run_id, checked=run.checked, ok=run.ok, mismatches=run.mismatches)
+    return FixityRunOut(
+        run_id=run.run_id,
+        checked=run.checked,
+        related_checked=run.related_checked,
+        ok=run.ok,
+        mismatches=run.mismatches,
+    )
 
 
 @router.get(

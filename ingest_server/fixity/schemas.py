@@ -9,7 +9,8 @@ from pydantic import BaseModel
 
 class FixityRunOut(BaseModel):
     run_id: str
-    checked: int
+    checked: int  # clips
+    related_checked: int  # their related files (sidecars), checked with them
     ok: int
     mismatches: list[str]
 

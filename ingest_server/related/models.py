@@ -5,6 +5,12 @@ A GPS track the agent's profile read from a sidecar is kept in `gps_tracks`.
 
 States: `pending` (declared, not yet verified), `stored` (verified and locked with
 its clip, listed in the clip's receipt), `deleted` (by the sweeper, with the clip).
+
+Once the database holds a row as stored (or deleted) it is evidence, guarded by the
+clips' listener (clips/models.py:protect): no column may change (sha256, size, key,
+version, name, ...) except the sweeper's stored -> deleted
+(related/service.py:mark_deleted), the row cannot be deleted, and bulk UPDATE /
+DELETE of `related_files` through a session is refused.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ingest_server.clips.models import Protection, protect
 from ingest_server.db import Base
 from ingest_server.types import UTCDateTime, new_id
 
@@ -35,6 +42,16 @@ class RelatedFile(Base):
     version_id: Mapped[str | None] = mapped_column(String(1024))
     state: Mapped[str] = mapped_column(String(16), default=PENDING)
     stored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+protect(
+    RelatedFile,
+    Protection(
+        label=lambda row: f"related file {row.name!r} of clip {row.clip_id}",
+        states=frozenset({STORED, DELETED}),
+        state_changes=frozenset({(STORED, DELETED)}),
+    ),
+)
 
 
 class GpsTrack(Base):
