@@ -12,7 +12,9 @@ import typer
 from ingest_server.cli_common import cli_actor, open_context
 
 retention_app = typer.Typer(help="Retention: sweep expired originals.", no_args_is_help=True)
-fixity_app = typer.Typer(help="Fixity: re-read and re-hash stored originals.", no_args_is_help=True)
+fixity_app = typer.Typer(
+    help="Fixity: re-read and re-hash stored originals and their sidecars.", no_args_is_help=True
+)
 reports_app = typer.Typer(help="Use-of-force reporting: OPM export, public statistics.", no_args_is_help=True)
 
 
