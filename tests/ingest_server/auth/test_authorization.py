@@ -44,6 +44,7 @@ MATRIX = [
     ("GET", "/api/v1/clips/{clip}", None, READERS),
     ("GET", "/api/v1/clips/{clip}/manifest", None, READERS),
     ("GET", "/api/v1/clips/{clip}/thumbnail", None, READERS),
+    ("GET", "/api/v1/clips/{clip}/related", None, READERS),
     ("GET", "/api/v1/clips/{clip}/original", None, {"admin", "custodian", "trooper"}),
     ("GET", "/api/v1/clips/{clip}/audit", None, {"admin", "custodian", "auditor"}),
     ("GET", "/api/v1/clips/{clip}/custody.html", None, {"admin", "custodian", "auditor"}),
