@@ -18,8 +18,9 @@ from edge_agent.upload.server_client import ServerClient
 from edge_agent.upload.uploader import Uploader
 from hashing import MIN_PART_SIZE, Manifest, copy_and_hash
 from ingest_server.app import create_app
-from ingest_server.clips.models import STORED, Clip
+from ingest_server.clips.models import STORED, VERIFYING, Clip
 from ingest_server.uploads import complete as complete_service
+from tests.ingest_server.helpers import clip_bytes, put_parts, register
 from tests.support.live_server import LiveServer
 from tests.support.media import mp4_like
 from tests.support.polling import wait_until
@@ -123,3 +124,35 @@ def test_a_completion_racing_a_verifying_one_never_resends_parts_nor_quarantines
     assert row.state == ClipState.RECEIPTED
     assert json.loads(row.receipt_json)["receipt"]["version_id"] == version
     journal.close()
+
+
+def test_a_completion_finding_the_upload_assembled_by_another_process_says_verifying(
+    client, people, ctx, monkeypatch
+):
+    data = clip_bytes(4000, seed=3)
+    reg = register(client, people.auth("device"), data).json()
+    etags = put_parts(reg, data)
+    real_complete = ctx.storage.complete
+    assembled = {}
+
+    def another_process_first(key, upload_id, triples):
+        assembled["version"] = real_complete(key, upload_id, triples)  # the other completion
+        with ctx.sessions() as session:
+            clip = session.get(Clip, reg["clip_id"])
+            clip.state, clip.version_id = VERIFYING, assembled["version"]
+            session.commit()
+        return real_complete(key, upload_id, triples)  # ours: the store's upload is finished
+
+    monkeypatch.setattr(ctx.storage, "complete", another_process_first)
+    path = f"/api/v1/uploads/{reg['clip_id']}/complete"
+    busy = client.post(path, headers=people.auth("device"), json={"parts": etags})
+    assert busy.status_code == 409, busy.text
+    assert busy.json()["state"] == "verifying" and "expected" not in busy.json()
+    assert busy.headers["Retry-After"] == str(busy.json()["retry_after"])
+    again = register(client, people.auth("device"), data).json()
+    assert again["state"] == "verifying" and again["parts"] == []
+
+    monkeypatch.setattr(ctx.storage, "complete", real_complete)
+    done = client.post(path, headers=people.auth("device"), json={"parts": etags})  # nobody holds it now
+    assert done.status_code == 200, done.text
+    assert done.json()["receipt"]["version_id"] == assembled["version"]
