@@ -257,9 +257,27 @@ def _complete(
             f"clip {clip_id} was rejected ({clip.rejection}); register it again to start a fresh upload",
         )
     session.commit()
+    with _hold(ctx, clip.id):  # one completion of a clip at a time in this process
+        return _assemble_and_store(ctx, session, clip, parts, device, source)
+
+
+def _assemble_and_store(
+    ctx: ServerContext,
+    session: Session,
+    clip: Clip,
+    parts: list[tuple[int, str]],
+    device: Principal,
+    source: str | None,
+) -> dict:
+    session.refresh(clip)  # as it is now that we hold it
+    session.commit()  # no database lock held across store calls
+    if clip.state == STORED:
+        return json.loads(clip.receipt_json)
     if clip.state == UPLOADING:
         _check_part_list(clip, parts)
         _assemble(ctx, session, clip, parts, device, source)
+    elif clip.state != VERIFYING:
+        raise UploadRefused(Why.CONFLICT, f"clip {clip.id} is {clip.state}; register it again")
     expected, actual = _compare(ctx, clip)
     if expected != actual:
         raise _reject(ctx, session, clip, expected, actual, device, source)
@@ -283,10 +301,7 @@ def complete(
     source: str | None,
 ) -> dict:
     try:
-        with _hold(ctx, clip_id):
-            return _complete(
-                ctx=ctx, session=session, device=device, clip_id=clip_id, parts=parts, source=source
-            )
+        return _complete(ctx=ctx, session=session, device=device, clip_id=clip_id, parts=parts, source=source)
     except StaleDataError as exc:
         session.rollback()
         clip = session.get(Clip, clip_id)
