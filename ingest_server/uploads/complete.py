@@ -258,37 +258,26 @@ def _complete(
         )
     session.commit()
     with _hold(ctx, clip.id):  # one completion of a clip at a time in this process
-        return _assemble_and_store(ctx, session, clip, parts, device, source)
-
-
-def _assemble_and_store(
-    ctx: ServerContext,
-    session: Session,
-    clip: Clip,
-    parts: list[tuple[int, str]],
-    device: Principal,
-    source: str | None,
-) -> dict:
-    session.refresh(clip)  # as it is now that we hold it
-    session.commit()  # no database lock held across store calls
-    if clip.state == STORED:
-        return json.loads(clip.receipt_json)
-    if clip.state == UPLOADING:
-        _check_part_list(clip, parts)
-        _assemble(ctx, session, clip, parts, device, source)
-    elif clip.state != VERIFYING:
-        raise UploadRefused(Why.CONFLICT, f"clip {clip.id} is {clip.state}; register it again")
-    expected, actual = _compare(ctx, clip)
-    if expected != actual:
-        raise _reject(ctx, session, clip, expected, actual, device, source)
-    related.verify(ctx=ctx, session=session, clip=clip, device=device, source=source)
-    head = _head(ctx, clip) if clip.size else b""
-    why = refusal(head, set(ctx.settings.allowed_containers))
-    if why:
-        raise _refuse_container(ctx, session, clip, why, device, source)
-    found = sniff(head)
-    clip.media_container = found.name if found else None
-    return _store(ctx, session, clip, device, source)
+        session.refresh(clip)  # as it is now that we hold it
+        session.commit()  # no database lock held across store calls
+        if clip.state == STORED:
+            return json.loads(clip.receipt_json)
+        if clip.state == UPLOADING:
+            _check_part_list(clip, parts)
+            _assemble(ctx, session, clip, parts, device, source)
+        elif clip.state != VERIFYING:
+            raise UploadRefused(Why.CONFLICT, f"clip {clip.id} is {clip.state}; register it again")
+        expected, actual = _compare(ctx, clip)
+        if expected != actual:
+            raise _reject(ctx, session, clip, expected, actual, device, source)
+        related.verify(ctx=ctx, session=session, clip=clip, device=device, source=source)
+        head = _head(ctx, clip) if clip.size else b""
+        why = refusal(head, set(ctx.settings.allowed_containers))
+        if why:
+            raise _refuse_container(ctx, session, clip, why, device, source)
+        found = sniff(head)
+        clip.media_container = found.name if found else None
+        return _store(ctx, session, clip, device, source)
 
 
 def complete(
