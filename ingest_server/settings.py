@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     object_lock_days: int = Field(MIN_OBJECT_LOCK_DAYS, description="Retention set at completion (>= 90).")
     object_lock_mode: str = Field("COMPLIANCE", pattern="^(COMPLIANCE|GOVERNANCE)$")
     rehash_on_complete: bool = Field(False, description="Re-read and re-hash every object at completion.")
+    completion_retry_after_seconds: int = Field(
+        5, ge=0, le=600, description="Retry-After given while another completion verifies a clip."
+    )
     max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Largest request body accepted.")
     max_clip_bytes: int = Field(256 * 1024**3, ge=1, description="Largest clip accepted at register.")
     min_part_size: int = Field(5 * 1024 * 1024, ge=1, description="Smallest non-final part (S3: 5 MiB).")

@@ -1,4 +1,5 @@
-"""Retries with exponential backoff and full jitter, waiting on a stop event."""
+"""Retries with exponential backoff and full jitter, waiting on a stop event; never
+sooner than a Retry-After the server sent (capped like the backoff)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ def with_retries(
             if not exc.retryable or attempt == attempts:
                 raise
             delay = rng.uniform(0, min(cap, base * 2 ** (attempt - 1)))
+            if exc.retry_after is not None:
+                delay = min(cap, max(delay, exc.retry_after))
             if on_retry:
                 on_retry(f"{what}: {exc} (attempt {attempt}, retrying in {delay:.1f} s)")
             if stop.wait(delay):

@@ -8,7 +8,8 @@ the agent to it against a real server.
 Only the device token leaves the car. Part bytes go straight to the store
 through the presigned URLs the server hands out, each bound to its SHA-256.
 Errors say whether a retry can help: network faults, timeouts, 5xx and 429 can;
-other 4xx cannot.
+other 4xx cannot, except a 409 saying the clip is `verifying` (another completion is
+checking it: UploadBusy). A Retry-After the server sends is kept for the backoff.
 """
 
 from __future__ import annotations
@@ -22,11 +23,20 @@ API = "/api/v1"
 
 
 class ServerError(Exception):
-    def __init__(self, message: str, *, status: int | None = None, retryable: bool, body: dict | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retryable: bool,
+        body: dict | None = None,
+        retry_after: float | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.retryable = retryable
         self.body = body or {}
+        self.retry_after = retry_after  # seconds the server asked us to wait, if it said
 
 
 class TokenRefused(ServerError):
@@ -37,19 +47,34 @@ class ChecksumRefused(ServerError):
     """The server completed the upload but refused it: the stored bytes do not match the manifest."""
 
 
+class UploadBusy(ServerError):
+    """HTTP 409 with `state: "verifying"`: another completion of this clip is checking the
+    assembled object. Nothing to send; ask complete again after `retry_after`."""
+
+
+def _retry_after(resp: httpx.Response) -> float | None:
+    try:
+        return max(0.0, float(resp.headers["Retry-After"]))
+    except (KeyError, ValueError):
+        return None  # absent, or an HTTP date: our own backoff decides
+
+
 def _error_from(resp: httpx.Response, what: str) -> ServerError:
     try:
         body = resp.json()
     except ValueError:
         body = {"detail": resp.text[:500]}
     detail = body.get("detail", body) if isinstance(body, dict) else body
-    retryable = resp.status_code >= 500 or resp.status_code in (408, 429)
-    cls = {409: ChecksumRefused, 401: TokenRefused}.get(resp.status_code, ServerError)
+    body = body if isinstance(body, dict) else {"detail": body}
+    busy = resp.status_code == 409 and body.get("state") == "verifying"
+    retryable = busy or resp.status_code >= 500 or resp.status_code in (408, 429)
+    cls = UploadBusy if busy else {409: ChecksumRefused, 401: TokenRefused}.get(resp.status_code, ServerError)
     return cls(
         f"{what}: HTTP {resp.status_code}: {detail}",
         status=resp.status_code,
         retryable=retryable,
-        body=body if isinstance(body, dict) else {"detail": body},
+        body=body,
+        retry_after=_retry_after(resp),
     )
 
 

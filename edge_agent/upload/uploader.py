@@ -10,6 +10,11 @@ its sha256/size are checked. Part bytes are read from the spool copy, never the
 camera. Clips go `clip_concurrency` at a time; parts `part_concurrency` at a time.
 The clip's sidecars go with it (upload/sidecars.py): declared at register, PUT before
 complete, covered by the same receipt.
+A register answered `verifying` (the server assembled the upload and a completion is
+checking it, e.g. our own earlier completion that timed out) means nothing is sent: the
+agent asks complete again, which answers the receipt or UploadBusy (wait its
+Retry-After; when the attempts run out the clip waits for the next round, never counted
+as a refusal).
 """
 
 from __future__ import annotations
@@ -184,7 +189,8 @@ class Uploader:
         row = self.journal.get(row.id)
         if reg.get("state") == "stored" and reg.get("receipt"):
             return self._accept(row, reg["receipt"])
-        etags = self._send_parts(row, reg)
+        assembled = reg.get("state") == "verifying"  # a part PUT would hit a finished upload
+        etags = self._known_etags(row, reg) if assembled else self._send_parts(row, reg)
         sidecars.send_missing(row, reg, self.client.put_part, self._retry)
         if row.state == ClipState.REGISTERED:
             self.journal.transition(row.id, ClipState.REGISTERED, ClipState.UPLOADED)
@@ -200,6 +206,12 @@ class Uploader:
                 self._refused(row, exc)
             return False
         return self._accept(self.journal.get(row.id), receipt)
+
+    def _known_etags(self, row: ClipRow, reg: dict) -> dict[int, str]:
+        """The part list for completing an assembled upload: the server does not look at it
+        then (it checks the assembled object), but the request must list each part once."""
+        known = self.ledger.etags(row.id, reg.get("upload_id") or "")
+        return {n: known.get(n, "assembled") for n in range(1, len(row.manifest["parts"]) + 1)}
 
     def _send_parts(self, row: ClipRow, reg: dict) -> dict[int, str]:
         known = self.ledger.etags(row.id, reg.get("upload_id") or "")

@@ -9,11 +9,20 @@ expected and actual values. On a match: Object Lock retention, the manifest
 stored beside the original, the index updated, an audit event, a signed receipt.
 Completing a stored clip again returns the same receipt. The clip's related files
 (sidecars) are verified, locked and listed in the receipt with it (uploads/related.py).
+
+Two completions of one clip (an agent retrying after a timeout while the first still
+verifies): the second is answered 409 with `state: "verifying"` and `retry_after` (and a
+Retry-After header) while the first holds the clip in this process, or when it finds the
+store's upload already assembled by the other; it is never a refusal of the bytes. A
+clip left `verifying` by a completion that died is finished by the next `complete`.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from botocore.exceptions import ClientError
 from sqlalchemy.orm import Session
@@ -31,6 +40,33 @@ from ingest_server.uploads import related
 from ingest_server.uploads.after_store import after_clip_stored
 from ingest_server.uploads.errors import UploadRefused
 from ingest_server.uploads.events import clip_event
+
+_held: set[str] = set()  # clip ids a completion in this process is working on
+_held_lock = threading.Lock()
+
+
+@contextmanager
+def _hold(ctx: ServerContext, clip_id: str) -> Iterator[None]:
+    with _held_lock:
+        if clip_id in _held:
+            raise _busy(ctx, clip_id)
+        _held.add(clip_id)
+    try:
+        yield
+    finally:
+        with _held_lock:
+            _held.discard(clip_id)
+
+
+def _busy(ctx: ServerContext, clip_id: str) -> UploadRefused:
+    wait = ctx.settings.completion_retry_after_seconds
+    return UploadRefused(
+        Why.CONFLICT,
+        f"clip {clip_id} is being completed by another request (assembled, verifying); "
+        f"nothing to upload: call complete again in {wait} s for its receipt",
+        state=VERIFYING,
+        retry_after=wait,
+    )
 
 
 def _check_part_list(clip: Clip, parts: list[tuple[int, str]]) -> None:
@@ -60,6 +96,9 @@ def _assemble(
     try:
         version_id = ctx.storage.complete(clip.object_key, clip.upload_id, triples)
     except ClientError as exc:
+        session.refresh(clip)
+        if clip.state != UPLOADING:  # another completion assembled it meanwhile
+            raise _busy(ctx, clip.id) from exc
         error = exc.response.get("Error", {})
         raise UploadRefused(
             Why.CONFLICT,
@@ -218,20 +257,27 @@ def _complete(
             f"clip {clip_id} was rejected ({clip.rejection}); register it again to start a fresh upload",
         )
     session.commit()
-    if clip.state == UPLOADING:
-        _check_part_list(clip, parts)
-        _assemble(ctx, session, clip, parts, device, source)
-    expected, actual = _compare(ctx, clip)
-    if expected != actual:
-        raise _reject(ctx, session, clip, expected, actual, device, source)
-    related.verify(ctx=ctx, session=session, clip=clip, device=device, source=source)
-    head = _head(ctx, clip) if clip.size else b""
-    why = refusal(head, set(ctx.settings.allowed_containers))
-    if why:
-        raise _refuse_container(ctx, session, clip, why, device, source)
-    found = sniff(head)
-    clip.media_container = found.name if found else None
-    return _store(ctx, session, clip, device, source)
+    with _hold(ctx, clip.id):  # one completion of a clip at a time in this process
+        session.refresh(clip)  # as it is now that we hold it
+        session.commit()  # no database lock held across store calls
+        if clip.state == STORED:
+            return json.loads(clip.receipt_json)
+        if clip.state == UPLOADING:
+            _check_part_list(clip, parts)
+            _assemble(ctx, session, clip, parts, device, source)
+        elif clip.state != VERIFYING:
+            raise UploadRefused(Why.CONFLICT, f"clip {clip.id} is {clip.state}; register it again")
+        expected, actual = _compare(ctx, clip)
+        if expected != actual:
+            raise _reject(ctx, session, clip, expected, actual, device, source)
+        related.verify(ctx=ctx, session=session, clip=clip, device=device, source=source)
+        head = _head(ctx, clip) if clip.size else b""
+        why = refusal(head, set(ctx.settings.allowed_containers))
+        if why:
+            raise _refuse_container(ctx, session, clip, why, device, source)
+        found = sniff(head)
+        clip.media_container = found.name if found else None
+        return _store(ctx, session, clip, device, source)
 
 
 def complete(
@@ -247,6 +293,11 @@ def complete(
         return _complete(ctx=ctx, session=session, device=device, clip_id=clip_id, parts=parts, source=source)
     except StaleDataError as exc:
         session.rollback()
+        clip = session.get(Clip, clip_id)
+        if clip is not None and clip.state == STORED:  # the other completion stored it
+            return json.loads(clip.receipt_json)
+        if clip is not None and clip.state == VERIFYING:
+            raise _busy(ctx, clip_id) from exc
         raise UploadRefused(
             Why.CONFLICT,
             f"clip {clip_id} was changed by a concurrent request; call complete again for its receipt",

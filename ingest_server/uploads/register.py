@@ -3,7 +3,9 @@
 Idempotent on (device, sha256): the same clip comes back (each distinct source
 recorded as its own sighting: uploads/sightings.py), with the parts the store
 already holds marked present so the agent resumes; a stored clip comes back with
-its receipt; a rejected one (or one whose upload vanished) gets a fresh upload.
+its receipt; one being verified comes back `verifying` with no parts and a
+`retry_after` (ask `complete`, never PUT); a rejected one (or one whose upload
+vanished) gets a fresh upload.
 Whatever this starts in the store is aborted if registering fails afterwards.
 """
 
@@ -23,7 +25,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from hashing import Manifest, part_checksum_b64, part_range
-from hashing import manifest as manifest_io
 from ingest_server.auth.service import Principal
 from ingest_server.clips.models import STORED, UPLOADING, VERIFYING, Clip
 from ingest_server.context import ServerContext
@@ -132,15 +133,16 @@ def part_urls(
     return out
 
 
-def _response(clip: Clip, parts: list[dict]) -> dict:
+def _response(clip: Clip, parts: list[dict], retry_after: int | None = None) -> dict:
     return {
         "clip_id": clip.id,
         "upload_id": clip.upload_id,
         "object_key": clip.object_key,
         "part_size": clip.part_size,
-        "state": "stored" if clip.state == STORED else "uploading",
+        "state": clip.state if clip.state in (STORED, VERIFYING) else UPLOADING,
         "parts": parts,
         "receipt": json.loads(clip.receipt_json) if clip.receipt_json else None,
+        "retry_after": retry_after,
     }
 
 
@@ -164,10 +166,10 @@ def register(
     if clip is not None and clip.state == STORED:
         return _response(clip, [])
     if clip is not None and clip.state == VERIFYING:
-        # Assembled in the store, checks unfinished: `complete` finishes them against the
-        # manifest registered first; nothing is left to upload.
-        registered = manifest_io.loads(clip.manifest_json)
-        return _response(clip, [dict(p, present=True) for p in part_urls(ctx, clip, registered, {})])
+        # Assembled in the store (the multipart upload is finished: a part PUT would be
+        # refused), checks unfinished: `complete` finishes them against the manifest
+        # registered first, or says another completion is at it. Nothing to upload.
+        return _response(clip, [], retry_after=ctx.settings.completion_retry_after_seconds)
     if clip is not None and clip.state == UPLOADING and clip.manifest_json == manifest.dumps():
         present = ctx.storage.uploaded_parts(clip.object_key, clip.upload_id) if clip.upload_id else None
         if present is not None:

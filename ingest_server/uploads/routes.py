@@ -22,7 +22,11 @@ ERRORS = {code: {"model": ErrorOut} for code in (401, 403, 404, 413, 422)}
 
 
 def refused(exc: UploadRefused) -> JSONResponse:
-    return JSONResponse({"detail": exc.detail, **exc.extra}, status_code=HTTP_STATUS[exc.why])
+    wait = exc.extra.get("retry_after")
+    headers = {"Retry-After": str(wait)} if wait is not None else None
+    return JSONResponse(
+        {"detail": exc.detail, **exc.extra}, status_code=HTTP_STATUS[exc.why], headers=headers
+    )
 
 
 @router.post(

@@ -103,9 +103,14 @@ class RegisterOut(BaseModel):
     upload_id: str | None
     object_key: str
     part_size: int
-    state: str = Field(description="'uploading', or 'stored' (then `receipt` is set and `parts` is empty)")
+    state: str = Field(
+        description="'uploading'; 'verifying' (assembled, a completion is checking it: send nothing, call "
+        "complete after `retry_after` seconds); or 'stored' (then `receipt` is set). `parts` is empty "
+        "unless 'uploading'"
+    )
     parts: list[PartOut]
     receipt: Receipt | None = None
+    retry_after: int | None = Field(None, description="seconds to wait before asking complete (verifying)")
     related: list[RelatedOut] = Field(default_factory=list)
 
 
