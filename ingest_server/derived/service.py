@@ -863,20 +863,7 @@ def _record_failed_copy(
             if session.get(DerivedObject, derived_id) is not None:
                 return  # the draft's row was committed after all
             now = ctx.clock()
-            text = provenance.to_json(
-                provenance.failed_record(
-                    parent_sha256=row.parent_sha256,
-                    parent_id=row.clip_id,
-                    sha256=held.sha256,
-                    size=held.size,
-                    object_key=held.key,
-                    version_id=held.stored.version_id,
-                    error=error,
-                    requested_by=row.requested_by,
-                    requested_at=row.requested_at,
-                    made_at=now,
-                )
-            )
+            text = _failed_text(row.parent_sha256, row.clip_id, held, error, row, now)
             session.add(_row(row, derived_id, held, text, FAILED_COPY, now))
             row.derived_id = derived_id
             _audit(
@@ -1134,6 +1121,27 @@ def _record_failed_release(ctx: ServerContext, redacted_id: str, held: _Held, er
         )
 
 
+def _failed_text(
+    parent_sha256: str, parent_id: str, held: _Held, error: str, requested, now: datetime
+) -> str:
+    """The short provenance record of a stored copy whose render or release failed (`requested`: the
+    row naming who requested it and when)."""
+    return provenance.to_json(
+        provenance.failed_record(
+            parent_sha256=parent_sha256,
+            parent_id=parent_id,
+            sha256=held.sha256,
+            size=held.size,
+            object_key=held.key,
+            version_id=held.stored.version_id,
+            error=error,
+            requested_by=requested.requested_by,
+            requested_at=requested.requested_at,
+            made_at=now,
+        )
+    )
+
+
 def _add_failed_release(session: Session, ctx: ServerContext, redacted_id: str, held: _Held, error: str):
     """The `failed` signed-release row for `held` and its audit event, in `session` (nothing when
     that version already has its row)."""
@@ -1144,20 +1152,7 @@ def _add_failed_release(session: Session, ctx: ServerContext, redacted_id: str, 
         return  # that version already has its row
     source_row = get_derived(session=session, derived_id=redacted_id)
     now = ctx.clock()
-    text = provenance.to_json(
-        provenance.failed_record(
-            parent_sha256=source_row.parent_sha256,
-            parent_id=source_row.parent_clip_id,
-            sha256=held.sha256,
-            size=held.size,
-            object_key=held.key,
-            version_id=held.stored.version_id,
-            error=error,
-            requested_by=source_row.requested_by,
-            requested_at=source_row.requested_at,
-            made_at=now,
-        )
-    )
+    text = _failed_text(source_row.parent_sha256, source_row.parent_clip_id, held, error, source_row, now)
     failed_id = new_id()
     session.add(
         DerivedObject(
